@@ -1,0 +1,5 @@
+"""Entry point for ``python -m azint``."""
+
+from azint.cli import main
+
+main()

@@ -1,0 +1,605 @@
+"""Build a ``Topology`` from a YAML document, reporting every structural problem with its position.
+
+The format is documented in ``docs/topology.md``; ``topologies/azure-interop.yaml`` is the worked
+example. Cross-checks that need the whole model (Azure rules, overlaps) live in ``checks``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from importlib import resources
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from azint.errors import Position
+from azint.topology import model as m
+from azint.topology.problems import InvalidTopology, Problem, Severity
+from azint.topology.source import Document, PathKey, read_document
+
+T = TypeVar("T")
+
+DEFAULT_TOPOLOGY = "azure-interop.yaml"
+FORMAT_VERSION = 1
+
+
+def default_topology_path() -> Path:
+    """The bundled reference topology, wherever the package is installed."""
+    return Path(str(resources.files("azint") / "topologies" / DEFAULT_TOPOLOGY))
+
+
+def load(path: Path | None = None) -> m.Topology:
+    """Read and build a topology; raise ``InvalidTopology`` if it has any error."""
+    topology, problems = load_with_problems(path)
+    if topology is None or any(p.severity is Severity.ERROR for p in problems):
+        raise InvalidTopology(problems)
+    return topology
+
+
+def load_with_problems(path: Path | None = None) -> tuple[m.Topology | None, list[Problem]]:
+    """Read and build a topology, returning it (if it could be built) and every problem found."""
+    from azint.topology.checks import check_topology
+
+    real = path or default_topology_path()
+    display = str(path) if path is not None else f"topologies/{DEFAULT_TOPOLOGY}"
+    document = read_document(real, display)
+    builder = TopologyBuilder(document)
+    topology = builder.build()
+    problems = list(builder.problems)
+    if topology is not None and not problems:
+        def locate(kind: str, name: str, *inner: str | int) -> Position:
+            return document.where((*builder.where(kind, name), *inner))
+
+        problems.extend(check_topology(topology, locate))
+    problems.sort(key=lambda p: (p.severity is not Severity.ERROR, p.position.line or 0))
+    return topology, problems
+
+
+class _Skip(Exception):
+    """A value was unusable; its problem is recorded and its parent is left out."""
+
+
+class TopologyBuilder:
+    """Reads the plain document into model values, recording each problem once."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.problems: list[Problem] = []
+        self.paths: dict[tuple[str, str], PathKey] = {}  # (kind, name) -> where it is defined
+
+    # -- reporting -------------------------------------------------------------------------
+
+    def error(self, path: PathKey, message: str) -> None:
+        self.problems.append(Problem(self.document.where(path), Severity.ERROR, message))
+
+    def where(self, kind: str, name: str) -> PathKey:
+        return self.paths.get((kind, name), ())
+
+    def fail(self, path: PathKey, message: str) -> _Skip:
+        self.error(path, message)
+        return _Skip()
+
+    # -- typed access ----------------------------------------------------------------------
+
+    def mapping(self, value: Any, path: PathKey, allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {_kind(value)}")
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                extra = f"; did you mean '{hint[0]}'?" if hint else ""
+                self.error((*path, key), f"unknown key '{key}'{extra}")
+        missing = [key for key in required if key not in value]
+        if missing:
+            raise self.fail(path, f"missing required key '{missing[0]}'")
+        return value
+
+    def items(self, value: Any, path: PathKey) -> Iterator[tuple[PathKey, Any]]:
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.error(path, f"expected a list, got {_kind(value)}")
+            return
+        for index, item in enumerate(value):
+            yield (*path, index), item
+
+    def each(self, value: Any, path: PathKey, build: Callable[[Any, PathKey], T]) -> list[T]:
+        built: list[T] = []
+        for item_path, item in self.items(value, path):
+            try:
+                built.append(build(item, item_path))
+            except _Skip:
+                continue
+        return built
+
+    def text(self, value: Any, path: PathKey) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(path, f"expected a name, got {_kind(value)}")
+        return value
+
+    def number(self, value: Any, path: PathKey, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(path, f"expected a number, got {_kind(value)}")
+        if not low <= value <= high:
+            raise self.fail(path, f"{value} is out of range ({low:g} to {high:g})")
+        return float(value)
+
+    def integer(self, value: Any, path: PathKey, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"expected a whole number, got {_kind(value)}")
+        if not low <= value <= high:
+            raise self.fail(path, f"{value} is out of range ({low} to {high})")
+        return value
+
+    def flag(self, value: Any, path: PathKey) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"expected true or false, got {_kind(value)}")
+        return value
+
+    def choice(self, value: Any, path: PathKey, options: tuple[str, ...]) -> str:
+        if value not in options:
+            raise self.fail(path, f"expected one of {', '.join(options)}, got {value!r}")
+        return str(value)
+
+    def address(self, value: Any, path: PathKey) -> IPv4Address:
+        try:
+            return IPv4Address(self.text(value, path))
+        except ValueError:
+            raise self.fail(path, f"'{value}' is not an IPv4 address") from None
+
+    def prefix(self, value: Any, path: PathKey) -> IPv4Network:
+        raw = self.text(value, path)
+        try:
+            return IPv4Network(raw)
+        except ValueError as exc:
+            if "has host bits set" in str(exc):
+                fixed = IPv4Network(raw, strict=False)
+                raise self.fail(path, f"'{raw}' has host bits set; did you mean {fixed}?") from None
+            raise self.fail(path, f"'{raw}' is not an IPv4 prefix") from None
+
+    def interface_address(self, value: Any, path: PathKey) -> IPv4Interface:
+        raw = self.text(value, path)
+        if "/" not in raw:
+            raise self.fail(path, f"'{raw}' needs a prefix length (address/length)")
+        try:
+            return IPv4Interface(raw)
+        except ValueError:
+            raise self.fail(path, f"'{raw}' is not an IPv4 interface address") from None
+
+    def optional(self, doc: dict[str, Any], key: str, path: PathKey,
+                 read: Callable[[Any, PathKey], T], default: T) -> T:
+        if key not in doc or doc[key] is None:
+            return default
+        try:
+            return read(doc[key], (*path, key))
+        except _Skip:
+            return default
+
+    def unique(self, kind: str, name: str, path: PathKey) -> None:
+        if (kind, name) in self.paths:
+            raise self.fail(path, f"duplicate {kind} name '{name}'")
+        self.paths[(kind, name)] = path
+
+    # -- the document ----------------------------------------------------------------------
+
+    def build(self) -> m.Topology | None:
+        try:
+            return self._topology(self.document.root, ())
+        except _Skip:
+            return None
+
+    def _topology(self, doc: Any, path: PathKey) -> m.Topology:
+        doc = self.mapping(doc, path, ("azint", "name", "flow_hash_seed", "jitter_ms", "networks",
+                                       "connections", "names"), ("networks",))
+        version = self.optional(doc, "azint", path, lambda v, p: self.integer(v, p, 0, 10**6),
+                                FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            self.error((*path, "azint"), f"format version {version} is not supported "
+                                         f"(this azint reads version {FORMAT_VERSION})")
+        vnets: dict[str, m.VNet] = {}
+        sites: dict[str, m.OnPremSite] = {}
+        for item_path, item in self.items(doc.get("networks"), (*path, "networks")):
+            try:
+                network = self._network(item, item_path)
+            except _Skip:
+                continue
+            if isinstance(network, m.VNet):
+                vnets[network.name] = network
+            else:
+                sites[network.name] = network
+        peerings: list[m.Peering] = []
+        circuits: dict[str, m.Circuit] = {}
+        vpns: list[m.VpnConnection] = []
+        reach: list[m.GlobalReach] = []
+        for item_path, item in self.items(doc.get("connections"), (*path, "connections")):
+            try:
+                connection = self._connection(item, item_path)
+            except _Skip:
+                continue
+            if isinstance(connection, m.Peering):
+                peerings.append(connection)
+            elif isinstance(connection, m.Circuit):
+                circuits[connection.name] = connection
+            elif isinstance(connection, m.VpnConnection):
+                vpns.append(connection)
+            else:
+                reach.append(connection)
+        names = self.optional(doc, "names", path, self._names, {})
+        return m.Topology(
+            name=self.optional(doc, "name", path, self.text, "topology"),
+            vnets=MappingProxyType(vnets),
+            sites=MappingProxyType(sites),
+            peerings=tuple(peerings),
+            circuits=MappingProxyType(circuits),
+            vpns=tuple(vpns),
+            global_reach=tuple(reach),
+            names=MappingProxyType(names),
+            flow_hash_seed=self.optional(doc, "flow_hash_seed", path,
+                                         lambda v, p: self.integer(v, p, 0, 2**63), 0),
+            jitter_ms=self.optional(doc, "jitter_ms", path,
+                                    lambda v, p: self.number(v, p, 0, 10_000), 0.3),
+            file=self.document.file,
+        )
+
+    def _names(self, value: Any, path: PathKey) -> dict[IPv4Address, str]:
+        names: dict[IPv4Address, str] = {}
+        for item_path, item in self.items(value, path):
+            try:
+                doc = self.mapping(item, item_path, ("address", "name"), ("address", "name"))
+                names[self.address(doc["address"], (*item_path, "address"))] = self.text(
+                    doc["name"], (*item_path, "name"))
+            except _Skip:
+                continue
+        return names
+
+    # -- networks --------------------------------------------------------------------------
+
+    def _network(self, doc: Any, path: PathKey) -> m.VNet | m.OnPremSite:
+        raw = doc if isinstance(doc, dict) else {}
+        kind = raw.get("kind")
+        if kind == "vnet":
+            return self._vnet(doc, path)
+        if kind == "onprem":
+            return self._site(doc, path)
+        if not isinstance(doc, dict):
+            raise self.fail(path, f"expected a mapping, got {_kind(doc)}")
+        if "kind" not in doc:
+            raise self.fail(path, "missing required key 'kind' (vnet or onprem)")
+        raise self.fail((*path, "kind"), f"network kind must be vnet or onprem, got {kind!r}")
+
+    def _vnet(self, doc: Any, path: PathKey) -> m.VNet:
+        doc = self.mapping(doc, path, ("name", "kind", "region", "address_space", "subnets",
+                                       "endpoints", "gateways", "route_tables",
+                                       "branch_to_branch", "latency_ms"),
+                           ("name", "address_space"))
+        name = self.text(doc["name"], (*path, "name"))
+        self.unique("network", name, (*path, "name"))
+        space = self.each(doc["address_space"], (*path, "address_space"), self.prefix)
+        if not space:
+            raise self.fail((*path, "address_space"), "a VNet needs at least one address range")
+        tables = {t.name: t for t in self.each(doc.get("route_tables"), (*path, "route_tables"),
+                                               lambda v, p: self._route_table(v, p, name))}
+        subnets = self.each(doc.get("subnets"), (*path, "subnets"),
+                            lambda v, p: self._subnet(v, p, name, tables))
+        gateways = self.optional(doc, "gateways", path, lambda v, p: self._gateways(v, p), {})
+        endpoints = self.each(doc.get("endpoints"), (*path, "endpoints"),
+                              lambda v, p: self._endpoint(v, p, name, onprem=False))
+        return m.VNet(
+            name=name,
+            region=self.optional(doc, "region", path, self.text, "region1"),
+            address_space=tuple(space),
+            subnets=tuple(subnets),
+            endpoints=tuple(endpoints),
+            expressroute_gateway=gateways.get("expressroute"),  # type: ignore[arg-type]
+            vpn_gateway=gateways.get("vpn"),  # type: ignore[arg-type]
+            route_tables=MappingProxyType(tables),
+            branch_to_branch=self.optional(doc, "branch_to_branch", path, self.flag, False),
+            latency_ms=self.optional(doc, "latency_ms", path,
+                                     lambda v, p: self.number(v, p, 0, 10_000), 0.3),
+        )
+
+    def _subnet(self, doc: Any, path: PathKey, vnet: str,
+                tables: dict[str, m.RouteTableSpec]) -> m.Subnet:
+        doc = self.mapping(doc, path, ("name", "prefix", "route_table"), ("name", "prefix"))
+        name = self.text(doc["name"], (*path, "name"))
+        self.unique("subnet", f"{vnet}/{name}", (*path, "name"))
+        table = self.optional(doc, "route_table", path, self.text, None)
+        if table is not None and table not in tables:
+            self.error((*path, "route_table"), _unknown("route table", table, tables))
+            table = None
+        return m.Subnet(name, self.prefix(doc["prefix"], (*path, "prefix")), table)
+
+    def _route_table(self, doc: Any, path: PathKey, vnet: str) -> m.RouteTableSpec:
+        doc = self.mapping(doc, path, ("name", "routes", "propagate_gateway_routes"), ("name",))
+        name = self.text(doc["name"], (*path, "name"))
+        self.unique("route table", f"{vnet}/{name}", (*path, "name"))
+        routes = self.each(doc.get("routes"), (*path, "routes"), self._user_route)
+        return m.RouteTableSpec(
+            name, tuple(routes),
+            self.optional(doc, "propagate_gateway_routes", path, self.flag, True))
+
+    def _user_route(self, doc: Any, path: PathKey) -> m.UserRoute:
+        doc = self.mapping(doc, path, ("name", "prefix", "next_hop_type", "next_hop_ip"),
+                           ("prefix", "next_hop_type"))
+        kinds = tuple(t.value for t in m.NextHopType
+                      if t not in (m.NextHopType.VNET_PEERING, m.NextHopType.VNET_GLOBAL_PEERING))
+        kind = m.NextHopType(self.choice(doc["next_hop_type"], (*path, "next_hop_type"), kinds))
+        hop_ip = self.optional(doc, "next_hop_ip", path, self.address, None)
+        if kind is m.NextHopType.APPLIANCE and hop_ip is None:
+            raise self.fail(path, "a VirtualAppliance route needs next_hop_ip")
+        if kind is not m.NextHopType.APPLIANCE and hop_ip is not None:
+            self.error((*path, "next_hop_ip"), "only a VirtualAppliance route takes next_hop_ip")
+        prefix = self.prefix(doc["prefix"], (*path, "prefix"))
+        return m.UserRoute(self.optional(doc, "name", path, self.text, str(prefix)), prefix,
+                           kind, hop_ip)
+
+    def _gateways(self, doc: Any, path: PathKey) -> dict[str, object]:
+        doc = self.mapping(doc, path, ("expressroute", "vpn"))
+        found: dict[str, object] = {}
+        if doc.get("expressroute") is not None:
+            gp = (*path, "expressroute")
+            er = self.mapping(doc["expressroute"], gp, ("asn", "instances"), ("instances",))
+            found["expressroute"] = m.ExpressRouteGateway(
+                self.optional(er, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN),
+                tuple(self._instances(er["instances"], (*gp, "instances"))))
+        if doc.get("vpn") is not None:
+            gp = (*path, "vpn")
+            vpn = self.mapping(doc["vpn"], gp, ("asn", "instances", "bgp_peer_address",
+                                                "public_address"), ("instances",))
+            found["vpn"] = m.VpnGateway(
+                self.optional(vpn, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN),
+                tuple(self._instances(vpn["instances"], (*gp, "instances"))),
+                self.optional(vpn, "bgp_peer_address", gp, self.address, None),
+                self.optional(vpn, "public_address", gp, self.address, None))
+        return found
+
+    def _instances(self, value: Any, path: PathKey) -> list[IPv4Address]:
+        found = self.each(value, path, self.address)
+        if not found:
+            raise self.fail(path, "a gateway needs at least one instance address")
+        return found
+
+    def _endpoint(self, doc: Any, path: PathKey, network: str, *, onprem: bool) -> m.Endpoint:
+        keys = ("name", "address", "os", "gateway", "forwarding")
+        doc = self.mapping(doc, path, keys, ("name", "address"))
+        name = self.text(doc["name"], (*path, "name"))
+        self.unique("endpoint", name, (*path, "name"))
+        gateway = self.optional(doc, "gateway", path, self.address, None)
+        if onprem and gateway is None:
+            raise self.fail(path, f"on-premises endpoint '{name}' needs a default 'gateway'")
+        if not onprem and gateway is not None:
+            self.error((*path, "gateway"), "a VM in a VNet takes no gateway: Azure routes for it")
+        return m.Endpoint(
+            name=name, network=network,
+            address=self.address(doc["address"], (*path, "address")),
+            os=self.optional(doc, "os", path,
+                             lambda v, p: self.choice(v, p, tuple(m.INITIAL_TTL)), "windows"),
+            gateway=gateway,
+            forwarding=self.optional(doc, "forwarding", path, self.flag, False))
+
+    def _site(self, doc: Any, path: PathKey) -> m.OnPremSite:
+        doc = self.mapping(doc, path, ("name", "kind", "asn", "routers", "links", "endpoints",
+                                       "lan_latency_ms"), ("name", "asn"))
+        name = self.text(doc["name"], (*path, "name"))
+        self.unique("network", name, (*path, "name"))
+        routers = self.each(doc.get("routers"), (*path, "routers"),
+                            lambda v, p: self._router(v, p, name))
+        links = self.each(doc.get("links"), (*path, "links"), lambda v, p: self._link(v, p, routers))
+        return m.OnPremSite(
+            name=name,
+            asn=self.integer(doc["asn"], (*path, "asn"), 1, 4_294_967_295),
+            routers=tuple(routers),
+            links=tuple(links),
+            endpoints=tuple(self.each(doc.get("endpoints"), (*path, "endpoints"),
+                                      lambda v, p: self._endpoint(v, p, name, onprem=True))),
+            lan_latency_ms=self.optional(doc, "lan_latency_ms", path,
+                                         lambda v, p: self.number(v, p, 0, 10_000), 0.1))
+
+    def _router(self, doc: Any, path: PathKey, site: str) -> m.Router:
+        doc = self.mapping(doc, path, ("name", "interfaces", "static_routes", "redistribute",
+                                       "bgp", "icmp_unreachables"), ("name",))
+        name = self.text(doc["name"], (*path, "name"))
+        self.unique("router", name, (*path, "name"))
+        interfaces = self.each(doc.get("interfaces"), (*path, "interfaces"), self._interface)
+        bgp = self.optional(doc, "bgp", path, lambda v, p: self.mapping(
+            v, p, ("advertise", "local_preference", "readvertise", "multipath")), {})
+        bp = (*path, "bgp")
+        return m.Router(
+            name=name, site=site, interfaces=tuple(interfaces),
+            static_routes=tuple(self.each(doc.get("static_routes"), (*path, "static_routes"),
+                                          self._static)),
+            redistribute=frozenset(self.each(
+                doc.get("redistribute"), (*path, "redistribute"),
+                lambda v, p: self.choice(v, p, ("connected", "static", "bgp")))),
+            advertise=tuple(self.each(bgp.get("advertise"), (*bp, "advertise"), self.prefix)),
+            local_preference=MappingProxyType(self.optional(bgp, "local_preference", bp,
+                                                            self._preferences, {})),
+            readvertise=self.optional(bgp, "readvertise", bp, self.flag, False),
+            multipath=self.optional(bgp, "multipath", bp, self.flag, False),
+            icmp_unreachables=self.optional(doc, "icmp_unreachables", path, self.flag, True))
+
+    def _preferences(self, value: Any, path: PathKey) -> dict[str, int]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping of connection name to preference, "
+                                  f"got {_kind(value)}")
+        prefs: dict[str, int] = {}
+        for key, pref in value.items():
+            try:
+                prefs[key] = self.integer(pref, (*path, key), 0, 4_294_967_295)
+            except _Skip:
+                continue
+        return prefs
+
+    def _interface(self, doc: Any, path: PathKey) -> m.RouterInterface:
+        doc = self.mapping(doc, path, ("name", "address"), ("name", "address"))
+        return m.RouterInterface(self.text(doc["name"], (*path, "name")),
+                                 self.interface_address(doc["address"], (*path, "address")))
+
+    def _static(self, doc: Any, path: PathKey) -> m.StaticRoute:
+        doc = self.mapping(doc, path, ("prefix", "next_hop", "interface", "discard"), ("prefix",))
+        route = m.StaticRoute(
+            prefix=self.prefix(doc["prefix"], (*path, "prefix")),
+            next_hop=self.optional(doc, "next_hop", path, self.address, None),
+            interface=self.optional(doc, "interface", path, self.text, None),
+            discard=self.optional(doc, "discard", path, self.flag, False))
+        targets = (route.next_hop is not None) + (route.interface is not None) + route.discard
+        if targets != 1:
+            raise self.fail(path, "a static route takes exactly one of next_hop, interface, "
+                                  "discard: true")
+        return route
+
+    def _link(self, doc: Any, path: PathKey, routers: list[m.Router]) -> m.SiteLink:
+        doc = self.mapping(doc, path, ("a", "b", "latency_ms"), ("a", "b"))
+        ends = [self._link_end(doc[side], (*path, side), routers) for side in ("a", "b")]
+        return m.SiteLink(ends[0][0], ends[0][1], ends[1][0], ends[1][1],
+                          self.optional(doc, "latency_ms", path,
+                                        lambda v, p: self.number(v, p, 0, 10_000), 0.1))
+
+    def _link_end(self, value: Any, path: PathKey, routers: list[m.Router]) -> tuple[str, str]:
+        raw = self.text(value, path)
+        router_name, _, interface = raw.partition("/")
+        router = next((r for r in routers if r.name == router_name), None)
+        if router is None:
+            raise self.fail(path, _unknown("router", router_name, [r.name for r in routers]))
+        names = [i.name for i in router.interfaces]
+        if interface not in names:
+            raise self.fail(path, f"router '{router_name}' has no interface '{interface}'"
+                                  f" (write ROUTER/INTERFACE)")
+        return router_name, interface
+
+    # -- connections -----------------------------------------------------------------------
+
+    def _connection(self, doc: Any, path: PathKey) -> object:
+        raw = doc if isinstance(doc, dict) else {}
+        builders: dict[str, Callable[[Any, PathKey], object]] = {
+            "peering": self._peering, "expressroute": self._circuit, "vpn": self._vpn,
+            "global_reach": self._global_reach}
+        kind = raw.get("type")
+        if not isinstance(doc, dict):
+            raise self.fail(path, f"expected a mapping, got {_kind(doc)}")
+        if kind not in builders:
+            where = (*path, "type") if "type" in doc else path
+            raise self.fail(where, f"connection type must be one of {', '.join(builders)}, "
+                                   f"got {kind!r}")
+        return builders[str(kind)](doc, path)
+
+    def _named(self, doc: dict[str, Any], path: PathKey, kind: str = "connection") -> str:
+        name = self.text(doc["name"], (*path, "name"))
+        self.unique("connection", name, (*path, "name"))
+        self.paths[(kind, name)] = path
+        return name
+
+    def _latency(self, doc: dict[str, Any], path: PathKey, default: float) -> float:
+        return self.optional(doc, "latency_ms", path, lambda v, p: self.number(v, p, 0, 10_000),
+                             default)
+
+    def _state(self, doc: dict[str, Any], path: PathKey) -> bool:
+        return self.optional(doc, "state", path, lambda v, p: self.choice(v, p, ("up", "down")),
+                             "up") == "up"
+
+    def _peering(self, doc: Any, path: PathKey) -> m.Peering:
+        doc = self.mapping(doc, path, ("name", "type", "a", "b", "latency_ms", "state"),
+                           ("name", "a", "b"))
+        name = self._named(doc, path, "peering")
+        sides = [self._peering_side(doc[s], (*path, s)) for s in ("a", "b")]
+        return m.Peering(name, sides[0], sides[1], self._latency(doc, path, 0.7),
+                         self._state(doc, path))
+
+    def _peering_side(self, doc: Any, path: PathKey) -> m.PeeringSide:
+        doc = self.mapping(doc, path, ("network", "allow_gateway_transit", "use_remote_gateways"),
+                           ("network",))
+        return m.PeeringSide(self.text(doc["network"], (*path, "network")),
+                             self.optional(doc, "allow_gateway_transit", path, self.flag, False),
+                             self.optional(doc, "use_remote_gateways", path, self.flag, False))
+
+    def _circuit(self, doc: Any, path: PathKey) -> m.Circuit:
+        doc = self.mapping(doc, path, ("name", "type", "peering_location", "links", "vnets",
+                                       "premium", "state"), ("name", "links"))
+        name = self._named(doc, path, "circuit")
+        links = self.each(doc["links"], (*path, "links"), self._circuit_link)
+        vnets = self.each(doc.get("vnets"), (*path, "vnets"), self._circuit_connection)
+        return m.Circuit(name, self.optional(doc, "peering_location", path, self.text, name),
+                         tuple(links), tuple(vnets),
+                         self.optional(doc, "premium", path, self.flag, False),
+                         self._state(doc, path))
+
+    def _circuit_link(self, doc: Any, path: PathKey) -> m.CircuitLink:
+        doc = self.mapping(doc, path, ("name", "role", "subnet", "router", "latency_ms", "state"),
+                           ("name", "role", "subnet"))
+        name = self._named(doc, path, "link")
+        subnet = self.prefix(doc["subnet"], (*path, "subnet"))
+        if subnet.prefixlen != 30:
+            raise self.fail((*path, "subnet"), f"a circuit link is a /30, got {subnet}")
+        return m.CircuitLink(name, self.choice(doc["role"], (*path, "role"),
+                                               ("primary", "secondary")),
+                             subnet, self.optional(doc, "router", path, self.text, None),
+                             self._latency(doc, path, 0.2), self._state(doc, path))
+
+    def _circuit_connection(self, doc: Any, path: PathKey) -> m.CircuitConnection:
+        doc = self.mapping(doc, path, ("name", "network", "weight", "latency_ms", "state"),
+                           ("name", "network"))
+        name = self._named(doc, path, "vnet link")
+        return m.CircuitConnection(
+            name, self.text(doc["network"], (*path, "network")),
+            self.optional(doc, "weight", path, lambda v, p: self.integer(v, p, 0, 32000), 0),
+            self._latency(doc, path, 1.0), self._state(doc, path))
+
+    def _vpn(self, doc: Any, path: PathKey) -> m.VpnConnection:
+        doc = self.mapping(doc, path, ("name", "type", "a", "b", "bgp", "latency_ms", "state"),
+                           ("name", "a", "b"))
+        name = self._named(doc, path, "vpn")
+        a = self._vpn_end(doc["a"], (*path, "a"))
+        b = self._vpn_end(doc["b"], (*path, "b"))
+        if a.is_onprem and not b.is_onprem:
+            a, b = b, a
+        if a.is_onprem:
+            raise self.fail(path, "a VPN connection needs an Azure VNet (its VPN gateway) on "
+                                  "at least one end")
+        return m.VpnConnection(name, a, b, self.optional(doc, "bgp", path, self.flag, True),
+                               self._latency(doc, path, 2.0), self._state(doc, path))
+
+    def _vpn_end(self, doc: Any, path: PathKey) -> m.VpnEnd:
+        doc = self.mapping(doc, path, ("network", "router", "interface", "prefixes"))
+        end = m.VpnEnd(self.optional(doc, "network", path, self.text, None),
+                       self.optional(doc, "router", path, self.text, None),
+                       self.optional(doc, "interface", path, self.text, None),
+                       tuple(self.each(doc.get("prefixes"), (*path, "prefixes"), self.prefix)))
+        if (end.network is None) == (end.router is None):
+            raise self.fail(path, "a VPN end is either {network: VNET} or "
+                                  "{router: ROUTER, interface: TUNNEL}")
+        if end.router is not None and end.interface is None:
+            raise self.fail(path, "an on-premises VPN end needs the router's tunnel 'interface'")
+        return end
+
+    def _global_reach(self, doc: Any, path: PathKey) -> m.GlobalReach:
+        doc = self.mapping(doc, path, ("name", "type", "circuits", "state"), ("name", "circuits"))
+        name = self._named(doc, path, "global reach")
+        circuits = self.each(doc["circuits"], (*path, "circuits"), self.text)
+        if len(circuits) != 2:
+            raise self.fail((*path, "circuits"), "Global Reach joins exactly two circuits")
+        return m.GlobalReach(name, (circuits[0], circuits[1]), self._state(doc, path))
+
+
+def _asn(builder: TopologyBuilder) -> Callable[[Any, PathKey], int]:
+    return lambda v, p: builder.integer(v, p, 1, 4_294_967_295)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"'{value}'"
+
+
+def _unknown(kind: str, name: str, known: object) -> str:
+    names = [str(k) for k in known]  # type: ignore[attr-defined]
+    hint = difflib.get_close_matches(name, names, n=1)
+    return f"unknown {kind} '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")

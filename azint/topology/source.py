@@ -1,0 +1,153 @@
+"""Reading a YAML file safely into plain values, remembering where every value came from.
+
+The model builder reports problems as ``FILE:LINE:COL``; this module keeps a map from each value's
+path in the document (``("networks", 0, "address_space", 1)``) to its position. Hostile input
+(huge files, alias bombs, deep nesting, bytes that are not UTF-8) ends in a ``TopologyError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from azint.errors import Position, TopologyError
+
+try:  # libyaml's C loader is several times faster; fall back to the pure-Python one.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_NODES = 2_000_000
+MAX_DEPTH = 64
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML document: its plain value and the position of every value in it."""
+
+    file: str
+    root: Any
+    positions: Mapping[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: PathKey) -> Position:
+        """The position of the value at ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return Position(self.file, found[0], found[1])
+        return Position(self.file)
+
+
+def read_document(path: Path, display_name: str | None = None) -> Document:
+    """Load ``path`` as one YAML document; never modifies the file."""
+    name = display_name or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise TopologyError(
+                f"file is {size:,} bytes; a topology may be at most {MAX_BYTES:,}",
+                Position(name),
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TopologyError(f"cannot read: {exc.strerror or exc}", Position(name)) from exc
+    return parse_document(raw, name)
+
+
+def parse_document(raw: bytes, name: str) -> Document:
+    """Parse bytes as a single UTF-8 YAML document."""
+    if len(raw) > MAX_BYTES:
+        raise TopologyError(f"input is over {MAX_BYTES:,} bytes", Position(name))
+    text = _decode(raw, name)
+    node = _compose(text, name)
+    if node is None:
+        raise TopologyError("the file is empty; a topology is a YAML mapping", Position(name, 1, 1))
+    builder = _Builder(name)
+    root = builder.build(node, ())
+    return Document(name, root, builder.positions)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise TopologyError(
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8",
+            Position(name, line, column),
+        ) from exc
+
+
+def _compose(text: str, name: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "malformed YAML"
+        position = Position(name, mark.line + 1, mark.column + 1) if mark else Position(name)
+        raise TopologyError(f"YAML syntax: {problem}", position) from exc
+    except yaml.YAMLError as exc:
+        raise TopologyError(f"YAML syntax: {exc}", Position(name)) from exc
+    except RecursionError as exc:
+        raise TopologyError("YAML is nested too deeply", Position(name)) from exc
+    finally:
+        loader.dispose()
+    return node
+
+
+class _Builder:
+    """Turns a composed node graph into plain values, bounded in depth and in size."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.count = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise TopologyError(
+                f"the document expands to over {MAX_NODES:,} values (alias bomb?)",
+                self._position(node),
+            )
+        if len(path) > MAX_DEPTH:
+            raise TopologyError(f"values nested deeper than {MAX_DEPTH} levels", self._position(node))
+        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise TopologyError("merge keys (<<) are not supported", self._position(key_node))
+            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                raise TopologyError("mapping keys must be plain names", self._position(key_node))
+            key = str(key)
+            if key in result:
+                raise TopologyError(f"duplicate key '{key}'", self._position(key_node))
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise TopologyError(f"bad value: {exc}", self._position(node)) from exc
+
+    def _position(self, node: yaml.Node) -> Position:
+        return Position(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
