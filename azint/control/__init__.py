@@ -1,0 +1,1 @@
+"""The control plane: every network's routes, computed from the topology by Azure's rules."""

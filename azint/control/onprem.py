@@ -1,0 +1,202 @@
+"""On-premises routers: connected, static, BGP and IGP routes, chosen by administrative distance.
+
+The IGP (OSPF in the reference sites) runs over a site's point-to-point links: every router
+learns what the others redistribute (connected, static, BGP) along shortest paths, with ECMP.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from ipaddress import IPv4Interface, IPv4Network
+
+from azint.control.bgp import BgpFabric, Relation
+from azint.control.routes import NextHop, Route, RouteTable
+from azint.topology import model as m
+
+DISTANCE = {"connected": 0, "static": 1, "bgp": 20, "ospf": 110}
+
+
+@dataclass
+class RouterRoutes:
+    """A router's interfaces (declared ones plus its circuit links) and its routing table."""
+
+    router: m.Router
+    interfaces: dict[str, IPv4Interface]
+    up: dict[str, bool]
+    table: RouteTable = field(default_factory=RouteTable)
+    candidates: dict[IPv4Network, list[Route]] = field(default_factory=dict)
+
+    def offer(self, route: Route) -> None:
+        self.candidates.setdefault(route.prefix, []).append(route)
+
+    def by_protocol(self, protocol: str) -> list[Route]:
+        return [r for routes in self.candidates.values() for r in routes if r.source == protocol]
+
+    def settle(self) -> None:
+        for routes in self.candidates.values():
+            self.table.add(min(routes, key=lambda r: DISTANCE[r.source]))
+
+
+def router_tables(topology: m.Topology, bgp: BgpFabric,
+                  far_ends: dict[tuple[str, str], NextHop]) -> dict[str, RouterRoutes]:
+    found: dict[str, RouterRoutes] = {}
+    for site in topology.sites.values():
+        site_routers = {r.name: _interfaces(topology, r) for r in site.routers}
+        for routes in site_routers.values():
+            _connected(topology, site, site_routers, routes)
+            _static(routes, far_ends)
+            _bgp(topology, bgp, routes, far_ends)
+        _igp(site, site_routers)
+        for routes in site_routers.values():
+            routes.settle()
+        found.update(site_routers)
+    return found
+
+
+def _interfaces(topology: m.Topology, router: m.Router) -> RouterRoutes:
+    interfaces = {i.name: i.address for i in router.interfaces}
+    up = dict.fromkeys(interfaces, True)
+    for circuit in topology.circuits.values():
+        for link in circuit.links:
+            if link.router == router.name:
+                interfaces[link.name] = IPv4Interface(f"{link.ce_address}/30")
+                up[link.name] = link.up and circuit.up
+    return RouterRoutes(router, interfaces, up)
+
+
+def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, RouterRoutes],
+               routes: RouterRoutes) -> None:
+    circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
+    for name, address in routes.interfaces.items():
+        if not routes.up[name]:
+            continue
+        hops: list[NextHop] = []
+        if name in circuit_links:
+            circuit, link = circuit_links[name]
+            hops.append(NextHop(f"msee:{circuit.name}:{link.role}", "ce", link.msee_address,
+                                link.latency_ms))
+        for other in routers.values():
+            if other is routes:
+                continue
+            for other_name, other_address in other.interfaces.items():
+                if other.up[other_name] and other_address.network == address.network:
+                    hops.append(NextHop(f"router:{other.router.name}", other_name,
+                                        other_address.ip, _link_latency(site, routes, other)))
+        hops.extend(NextHop(f"vm:{e.name}", "nic", e.address, site.lan_latency_ms)
+                    for e in site.endpoints if e.address in address.network)
+        routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
+                           origin=f"interface {name}"))
+
+
+def _link_latency(site: m.OnPremSite, a: RouterRoutes, b: RouterRoutes) -> float:
+    names = {a.router.name, b.router.name}
+    for link in site.links:
+        if {link.a_router, link.b_router} == names:
+            return link.latency_ms
+    return site.lan_latency_ms
+
+
+def _static(routes: RouterRoutes, far_ends: dict[tuple[str, str], NextHop]) -> None:
+    for static in routes.router.static_routes:
+        if static.discard:
+            routes.offer(Route(static.prefix, "static", "discard", origin="static to null"))
+            continue
+        hops = _static_hops(routes, static, far_ends)
+        if hops:
+            routes.offer(Route(static.prefix, "static", "static", hops, origin="static route"))
+
+
+def _static_hops(routes: RouterRoutes, static: m.StaticRoute,
+                 far_ends: dict[tuple[str, str], NextHop]) -> tuple[NextHop, ...]:
+    me = f"router:{routes.router.name}"
+    if static.interface is not None:
+        for (vpn, end), hop in far_ends.items():
+            if end == me and _tunnel_interface(hop, routes, vpn, far_ends) == static.interface:
+                return (hop,)
+        connected = routes.candidates.get(routes.interfaces[static.interface].network, []) \
+            if static.interface in routes.interfaces and routes.up[static.interface] else []
+        return connected[0].next_hops if connected else ()
+    for route in routes.by_protocol("connected"):
+        if static.next_hop in route.prefix:
+            return tuple(h for h in route.next_hops if h.address == static.next_hop)
+    return ()
+
+
+def _tunnel_interface(hop: NextHop, routes: RouterRoutes, vpn: str,
+                      far_ends: dict[tuple[str, str], NextHop]) -> str | None:
+    """The local interface a VPN connection leaves this router by."""
+    back = far_ends.get((vpn, hop.element))
+    return back.port if back is not None and back.element == f"router:{routes.router.name}" else None
+
+
+def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
+         far_ends: dict[tuple[str, str], NextHop]) -> None:
+    speaker = bgp.speakers.get(f"router:{routes.router.name}")
+    if speaker is None:
+        return
+    links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
+    for prefix, paths in speaker.best.items():
+        if paths[0].relation is Relation.LOCAL:
+            continue
+        hops: list[NextHop] = []
+        for path in paths:
+            conn, _, peer = path.session.partition("|")
+            if path.relation is Relation.MSEE:
+                _, link = links[conn]
+                hops.append(NextHop(peer, "ce", link.msee_address, link.latency_ms))
+            else:
+                hops.append(far_ends[(conn, speaker.id)])
+        routes.offer(Route(prefix, "bgp", "bgp", tuple(sorted(hops)), paths[0].as_path,
+                           paths[0].local_preference,
+                           origin=", ".join(sorted({p.session.partition("|")[0] for p in paths}))))
+
+
+def _igp(site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
+    neighbours: dict[str, list[NextHop]] = {name: [] for name in routers}
+    for link in site.links:
+        a, b = routers[link.a_router], routers[link.b_router]
+        neighbours[a.router.name].append(NextHop(f"router:{b.router.name}", link.b_interface,
+                                                 b.interfaces[link.b_interface].ip, link.latency_ms))
+        neighbours[b.router.name].append(NextHop(f"router:{a.router.name}", link.a_interface,
+                                                 a.interfaces[link.a_interface].ip, link.latency_ms))
+    exported = {name: _redistributed(r) for name, r in routers.items()}
+    for name, routes in routers.items():
+        first_hops = _first_hops(name, neighbours)
+        best: dict[IPv4Network, tuple[int, set[NextHop]]] = {}
+        for origin, (distance, hops) in first_hops.items():
+            for prefix in exported[origin]:
+                known = best.get(prefix)
+                if known is None or distance < known[0]:
+                    best[prefix] = (distance, set(hops))
+                elif distance == known[0]:
+                    known[1].update(hops)
+        for prefix, (distance, hops) in best.items():
+            routes.offer(Route(prefix, "ospf", "ospf", tuple(sorted(hops)),
+                               origin=f"OSPF, {distance} hop{'s' if distance > 1 else ''}"))
+
+
+def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
+    kinds = routes.router.redistribute
+    return {r.prefix for r in (*routes.by_protocol("connected"), *routes.by_protocol("static"),
+                               *routes.by_protocol("bgp")) if r.source in kinds}
+
+
+def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, tuple[int, list[NextHop]]]:
+    """For every other router: its distance in links and the neighbours that start a shortest path."""
+    found: dict[str, tuple[int, list[NextHop]]] = {}
+    queue: deque[tuple[str, int, NextHop]] = deque(
+        (hop.element.removeprefix("router:"), 1, hop) for hop in neighbours[start])
+    while queue:
+        name, distance, first = queue.popleft()
+        if name == start:
+            continue
+        known = found.get(name)
+        if known is not None:
+            if known[0] == distance and first not in known[1]:
+                known[1].append(first)
+            continue
+        found[name] = (distance, [first])
+        queue.extend((hop.element.removeprefix("router:"), distance + 1, first)
+                     for hop in neighbours[name])
+    return found

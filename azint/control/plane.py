@@ -1,0 +1,348 @@
+"""Compute every forwarding element's table from the topology: the whole control plane.
+
+``ControlPlane.build(topology)`` wires BGP (``bgp``), runs it to a fixpoint, then turns each
+speaker's best paths into forwarding tables: VNet effective routes (``vnet``), gateway, edge and
+on-premises router tables (``onprem``). Nothing about reachability is written down anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+from azint.control import onprem
+from azint.control.bgp import BgpFabric, Path, Relation, Role, Speaker
+from azint.control.routes import NextHop, Route, RouteTable
+from azint.control.vnet import SOURCE_GATEWAY, VNetRoutes, system_routes, user_routes
+from azint.topology import model as m
+
+MSEE_ROLES = ("primary", "secondary")
+
+
+@dataclass
+class ControlPlane:
+    """Every element's routes for one topology (with its links up or down as given)."""
+
+    topology: m.Topology
+    bgp: BgpFabric
+    vnets: dict[str, VNetRoutes] = field(default_factory=dict)
+    gateway_vnet: dict[str, str | None] = field(default_factory=dict)
+    tables: dict[str, RouteTable] = field(default_factory=dict)  # element id -> its table
+    owners: dict[str, dict[IPv4Address, NextHop]] = field(default_factory=dict)  # scope -> owners
+    routers: dict[str, onprem.RouterRoutes] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, topology: m.Topology) -> ControlPlane:
+        plane = cls(topology, BgpFabric())
+        plane.gateway_vnet = {name: gateway_vnet_of(topology, name) for name in topology.vnets}
+        _wire_bgp(plane)
+        plane.bgp.run()
+        _vnet_tables(plane)
+        _gateway_tables(plane)
+        _msee_tables(plane)
+        plane.routers = onprem.router_tables(topology, plane.bgp, _vpn_far_ends(topology))
+        _owners(plane)
+        return plane
+
+    def spokes_of(self, hub: str) -> list[str]:
+        return [v for v, g in self.gateway_vnet.items() if g == hub and v != hub]
+
+    def local_ranges(self, hub: str) -> list[IPv4Network]:
+        """What a gateway VNet's gateways advertise as their own: its ranges and its spokes'."""
+        names = [hub, *self.spokes_of(hub)]
+        return [r for n in names for r in self.topology.vnets[n].address_space]
+
+    def peering_between(self, a: str, b: str) -> m.Peering | None:
+        for peering in self.topology.peerings:
+            if peering.up and {peering.a.network, peering.b.network} == {a, b}:
+                return peering
+        return None
+
+
+def gateway_vnet_of(topology: m.Topology, name: str) -> str | None:
+    """The VNet whose gateways ``name`` uses: its own, or its hub's through gateway transit."""
+    vnet = topology.vnets[name]
+    if vnet.has_gateway:
+        return name
+    for peering in topology.peerings:
+        if not peering.up or name not in (peering.a.network, peering.b.network):
+            continue
+        own, other = peering.side(name), peering.other(name)
+        hub = topology.vnets.get(other.network)
+        if own.use_remote_gateways and other.allow_gateway_transit and hub and hub.has_gateway:
+            return hub.name
+    return None
+
+
+# -- BGP wiring ------------------------------------------------------------------------------
+
+
+def _wire_bgp(plane: ControlPlane) -> None:
+    topology, fabric = plane.topology, plane.bgp
+    for name, vnet in topology.vnets.items():
+        ranges = plane.local_ranges(name)
+        if vnet.expressroute_gateway is not None:
+            er = fabric.add(Speaker(f"ergw:{name}", vnet.expressroute_gateway.asn, Role.ERGW))
+            for prefix in ranges:
+                er.originate(prefix)
+        if vnet.vpn_gateway is not None:
+            vpn = fabric.add(Speaker(f"vpngw:{name}", vnet.vpn_gateway.asn, Role.VPNGW,
+                                     own_ranges=vnet.address_space))
+            for prefix in ranges:
+                vpn.originate(prefix)
+        if vnet.branch_to_branch and vnet.expressroute_gateway and vnet.vpn_gateway:
+            fabric.connect(f"route-server:{name}", f"ergw:{name}", f"vpngw:{name}",
+                           Relation.BRANCH_TO_BRANCH, Relation.BRANCH_TO_BRANCH)
+    for site in topology.sites.values():
+        for router in site.routers:
+            speaker = fabric.add(Speaker(f"router:{router.name}", site.asn, Role.ROUTER,
+                                         multipath=router.multipath,
+                                         readvertise=router.readvertise))
+            for prefix in router.advertise:
+                speaker.originate(prefix)
+    for circuit in topology.circuits.values():
+        if circuit.up:
+            _wire_circuit(plane, circuit)
+    for reach in topology.global_reach:
+        first, second = (topology.circuits.get(c) for c in reach.circuits)
+        if reach.up and first and second and first.up and second.up:
+            for role in MSEE_ROLES:
+                fabric.connect(reach.name, f"msee:{first.name}:{role}",
+                               f"msee:{second.name}:{role}",
+                               Relation.GLOBAL_REACH, Relation.GLOBAL_REACH)
+    for vpn in topology.vpns:
+        if vpn.up and vpn.bgp:
+            _wire_vpn(plane, vpn)
+        elif vpn.up:
+            _originate_static(plane, vpn)
+
+
+def _wire_circuit(plane: ControlPlane, circuit: m.Circuit) -> None:
+    fabric, topology = plane.bgp, plane.topology
+    for role in MSEE_ROLES:
+        fabric.add(Speaker(f"msee:{circuit.name}:{role}", m.MSEE_ASN, Role.MSEE))
+    for link in circuit.links:
+        if link.up and link.router is not None:
+            router = topology.router(link.router)
+            pref = router.local_preference.get(link.name, 100)
+            fabric.connect(link.name, f"msee:{circuit.name}:{link.role}", f"router:{router.name}",
+                           Relation.ROUTER, Relation.MSEE, b_policy=(pref, 0))
+    for conn in circuit.connections:
+        vnet = topology.vnets.get(conn.network)
+        if conn.up and vnet is not None and vnet.expressroute_gateway is not None:
+            for role in MSEE_ROLES:
+                fabric.connect(conn.name, f"msee:{circuit.name}:{role}", f"ergw:{conn.network}",
+                               Relation.ERGW, Relation.MSEE, b_policy=(100, conn.weight))
+
+
+def _wire_vpn(plane: ControlPlane, vpn: m.VpnConnection) -> None:
+    a = f"vpngw:{vpn.a.network}"
+    if vpn.b.network is not None:
+        plane.bgp.connect(vpn.name, a, f"vpngw:{vpn.b.network}", Relation.VPNGW, Relation.VPNGW)
+        return
+    assert vpn.b.router is not None
+    router = plane.topology.router(vpn.b.router)
+    pref = router.local_preference.get(vpn.name, 100)
+    plane.bgp.connect(vpn.name, a, f"router:{router.name}", Relation.ROUTER, Relation.VPNGW,
+                      b_policy=(pref, 0))
+
+
+def _static_prefixes(topology: m.Topology, vpn: m.VpnConnection) -> list[tuple[str, tuple[IPv4Network, ...]]]:
+    """(gateway VNet, prefixes it routes into the tunnel) for a connection without BGP."""
+    if vpn.b.network is None:
+        return [(str(vpn.a.network), vpn.b.prefixes)]
+    a, b = topology.vnets[str(vpn.a.network)], topology.vnets[vpn.b.network]
+    return [(a.name, vpn.b.prefixes or b.address_space), (b.name, vpn.a.prefixes or a.address_space)]
+
+
+def _originate_static(plane: ControlPlane, vpn: m.VpnConnection) -> None:
+    for network, prefixes in _static_prefixes(plane.topology, vpn):
+        speaker = plane.bgp.speakers[f"vpngw:{network}"]
+        for prefix in prefixes:
+            speaker.originate(prefix, Relation.STATIC)
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def _peer(session_key: str) -> tuple[str, str]:
+    """(connection name, peer element id) of a path's session key."""
+    name, _, peer = session_key.partition("|")
+    return name, peer
+
+
+def _vpn_far_ends(topology: m.Topology) -> dict[tuple[str, str], NextHop]:
+    """(vpn name, element at one end) -> how that end reaches the other end."""
+    ends: dict[tuple[str, str], NextHop] = {}
+    for vpn in topology.vpns:
+        a = topology.vnets[str(vpn.a.network)]
+        a_gw = a.vpn_gateway
+        assert a_gw is not None
+        a_addr = a_gw.bgp_peer_address or a_gw.instances[0]
+        a_id = f"vpngw:{a.name}"
+        if vpn.b.network is not None:
+            b = topology.vnets[vpn.b.network]
+            b_gw = b.vpn_gateway
+            assert b_gw is not None
+            b_addr = b_gw.bgp_peer_address or b_gw.instances[0]
+            b_id, b_port = f"vpngw:{b.name}", f"conn:{vpn.name}"
+        else:
+            router = topology.router(str(vpn.b.router))
+            iface = next(i for i in router.interfaces if i.name == vpn.b.interface)
+            b_id, b_port, b_addr = f"router:{router.name}", iface.name, iface.address.ip
+        ends[(vpn.name, a_id)] = NextHop(b_id, b_port, b_addr, vpn.latency_ms, vpn.up)
+        ends[(vpn.name, b_id)] = NextHop(a_id, f"conn:{vpn.name}", a_addr, vpn.latency_ms, vpn.up)
+    return ends
+
+
+def _vnet_tables(plane: ControlPlane) -> None:
+    topology = plane.topology
+    shared: dict[str, RouteTable] = {}
+    for name, vnet in topology.vnets.items():
+        peers: list[tuple[m.VNet, m.Peering]] = []
+        for peering in topology.peerings:
+            if peering.up and name in (peering.a.network, peering.b.network):
+                other = topology.vnets.get(peering.other(name).network)
+                if other is not None:
+                    peers.append((other, peering))
+        gateway = plane.gateway_vnet[name]
+        if gateway is not None and gateway not in shared:
+            shared[gateway] = _gateway_layer(plane, gateway)
+        layer = shared.get(gateway) if gateway else None
+        vpn_hops = _instance_hops(topology.vnets[gateway], "vpn") if gateway else ()
+        users = {t.name: user_routes(vnet, t, vpn_hops) for t in vnet.route_tables.values()}
+        plane.vnets[name] = VNetRoutes(vnet, system_routes(vnet, peers), layer, gateway, users)
+
+
+def _instance_hops(vnet: m.VNet, kind: str) -> tuple[NextHop, ...]:
+    gateway = vnet.expressroute_gateway if kind == "er" else vnet.vpn_gateway
+    if gateway is None:
+        return ()
+    element = f"{'ergw' if kind == 'er' else 'vpngw'}:{vnet.name}"
+    return tuple(NextHop(element, "vnet", ip, vnet.latency_ms) for ip in gateway.instances)
+
+
+def _learned(speaker: Speaker | None) -> dict[IPv4Network, tuple[Path, ...]]:
+    """A gateway's best paths learned from outside (not its own ranges, not route-server)."""
+    if speaker is None:
+        return {}
+    keep = (Relation.MSEE, Relation.VPNGW, Relation.ROUTER, Relation.STATIC)
+    return {p: paths for p, paths in speaker.best.items() if paths[0].relation in keep}
+
+
+def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
+    """Gateway routes of a gateway VNet: ExpressRoute wins over VPN for the same prefix."""
+    vnet = plane.topology.vnets[name]
+    er = _learned(plane.bgp.speakers.get(f"ergw:{name}"))
+    vpn = _learned(plane.bgp.speakers.get(f"vpngw:{name}"))
+    table = RouteTable()
+    for prefix, paths in vpn.items():
+        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, _instance_hops(vnet, "vpn"),
+                        paths[0].as_path, origin="vpn " + ", ".join(_names(paths))))
+    for prefix, paths in er.items():
+        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, _instance_hops(vnet, "er"),
+                        paths[0].as_path, origin="expressroute " + ", ".join(_circuits(plane, paths))))
+    return table
+
+
+def _names(paths: tuple[Path, ...]) -> list[str]:
+    return sorted({_peer(p.session)[0] or "static" for p in paths})
+
+
+def _circuits(plane: ControlPlane, paths: tuple[Path, ...]) -> list[str]:
+    return sorted({_peer(p.session)[1].split(":")[1] for p in paths})
+
+
+def _gateway_tables(plane: ControlPlane) -> None:
+    topology = plane.topology
+    far_ends = _vpn_far_ends(topology)
+    for name, vnet in topology.vnets.items():
+        into_vnet = NextHop(f"fabric:{name}", "gateway", None, vnet.latency_ms)
+        if vnet.expressroute_gateway is not None:
+            plane.tables[f"ergw:{name}"] = _er_egress(plane, name)
+        if vnet.vpn_gateway is not None:
+            table = RouteTable()
+            speaker = plane.bgp.speakers[f"vpngw:{name}"]
+            for prefix, paths in speaker.best.items():
+                hops = _vpn_hops(topology, name, paths, far_ends, into_vnet)
+                table.add(Route(prefix, "bgp" if paths[0].session else "local",
+                                paths[0].relation.value, hops, paths[0].as_path,
+                                origin=", ".join(_names(paths))))
+            plane.tables[f"vpngw:{name}"] = table
+
+
+def _vpn_hops(topology: m.Topology, name: str, paths: tuple[Path, ...],
+              far_ends: dict[tuple[str, str], NextHop], into_vnet: NextHop) -> tuple[NextHop, ...]:
+    if paths[0].relation in (Relation.LOCAL, Relation.BRANCH_TO_BRANCH):
+        return (into_vnet,)
+    if paths[0].relation is Relation.STATIC:
+        return tuple(far_ends[(v.name, f"vpngw:{name}")] for v in topology.vpns
+                     if v.up and not v.bgp and name in (v.a.network, v.b.network)
+                     and any(paths[0].prefix == p for n, ps in _static_prefixes(topology, v)
+                             if n == name for p in ps))
+    return tuple(sorted(far_ends[(_peer(p.session)[0], f"vpngw:{name}")] for p in paths))
+
+
+def _er_egress(plane: ControlPlane, name: str) -> RouteTable:
+    table = RouteTable()
+    latency = {c.name: c.latency_ms for circuit in plane.topology.circuits.values()
+               for c in circuit.connections}
+    for prefix, paths in _learned(plane.bgp.speakers[f"ergw:{name}"]).items():
+        hops = tuple(sorted(NextHop(peer, f"gw:{name}", _msee_address(plane, peer),
+                                    latency[conn]) for conn, peer in map(_peer, (p.session for p in paths))))
+        table.add(Route(prefix, "bgp", "bgp", hops, paths[0].as_path,
+                        weight=paths[0].weight, origin="expressroute " + ", ".join(_circuits(plane, paths))))
+    return table
+
+
+def _msee_address(plane: ControlPlane, msee: str) -> IPv4Address | None:
+    _, circuit, role = msee.split(":")
+    for link in plane.topology.circuits[circuit].links:
+        if link.role == role:
+            return link.msee_address
+    return None
+
+
+def _msee_tables(plane: ControlPlane) -> None:
+    topology = plane.topology
+    links = {k.name: k for c in topology.circuits.values() for k in c.links}
+    conns = {k.name: k for c in topology.circuits.values() for k in c.connections}
+    for speaker in plane.bgp.speakers.values():
+        if speaker.role is not Role.MSEE:
+            continue
+        table = RouteTable()
+        for prefix, paths in speaker.best.items():
+            hops: list[NextHop] = []
+            for path in paths:
+                conn, peer = _peer(path.session)
+                if path.relation is Relation.ROUTER:
+                    link = links[conn]
+                    hops.append(NextHop(peer, link.name, link.ce_address, link.latency_ms))
+                elif path.relation is Relation.ERGW:
+                    vnet = topology.vnets[conns[conn].network]
+                    circuit = speaker.id.split(":")[1]
+                    hops.extend(NextHop(peer, f"circuit:{circuit}", ip, conns[conn].latency_ms)
+                                for ip in vnet.expressroute_gateway.instances)  # type: ignore[union-attr]
+                else:
+                    hops.append(NextHop(peer, f"gr:{speaker.id.split(':')[1]}", None, 1.0))
+            table.add(Route(prefix, "bgp", path.relation.value, tuple(sorted(hops)),
+                            paths[0].as_path, origin=", ".join(_names(paths))))
+        plane.tables[speaker.id] = table
+
+
+def _owners(plane: ControlPlane) -> None:
+    """Who answers for each address: per VNet, and per on-premises site."""
+    topology = plane.topology
+    for name, vnet in topology.vnets.items():
+        owned: dict[IPv4Address, NextHop] = {}
+        for endpoint in vnet.endpoints:
+            owned[endpoint.address] = NextHop(f"vm:{endpoint.name}", "nic", endpoint.address)
+        for kind, gateway in (("ergw", vnet.expressroute_gateway), ("vpngw", vnet.vpn_gateway)):
+            if gateway is None:
+                continue
+            for ip in gateway.instances:
+                owned[ip] = NextHop(f"{kind}:{name}", "vnet", ip)
+            if isinstance(gateway, m.VpnGateway) and gateway.bgp_peer_address is not None:
+                owned[gateway.bgp_peer_address] = NextHop(f"{kind}:{name}", "vnet",
+                                                          gateway.instances[0])
+        plane.owners[f"vnet:{name}"] = owned

@@ -1,0 +1,102 @@
+"""Routes, next hops and longest-prefix-match tables.
+
+A next hop names a forwarding element by id and the port the packet arrives on there; the data
+plane (``azint.data``) knows what each element does with it. Element ids:
+
+* ``vm:NAME``                 a host (VM, NVA or on-premises machine)
+* ``vnet:NAME``               delivery inside a VNet (to whatever owns the address)
+* ``fabric:NAME``             a VNet's routing as seen from its gateways (GatewaySubnet table)
+* ``ergw:NAME`` / ``vpngw:NAME``  a VNet's ExpressRoute / VPN gateway
+* ``msee:CIRCUIT:ROLE``       a circuit's primary or secondary Microsoft edge router
+* ``router:NAME``             an on-premises router
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+
+@dataclass(frozen=True, order=True)
+class NextHop:
+    """Where a route sends a packet: an element, the port it arrives on, the link's latency."""
+
+    element: str
+    port: str
+    address: IPv4Address | None = None
+    latency_ms: float = 0.0
+    up: bool = True
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route as a forwarding element holds it.
+
+    ``next_hop_type`` is Azure's (``VnetLocal``, ``VirtualNetworkGateway``, …) for VNets and the
+    route's protocol for routers and edges (``connected``, ``static``, ``bgp``, ``ospf``,
+    ``discard``). ``origin`` says where a learned route came from, for ``explain``.
+    """
+
+    prefix: IPv4Network
+    source: str
+    next_hop_type: str
+    next_hops: tuple[NextHop, ...] = ()
+    as_path: tuple[int, ...] = ()
+    local_preference: int | None = None
+    weight: int | None = None
+    origin: str = ""
+
+    @property
+    def drops(self) -> bool:
+        return not self.next_hops
+
+
+_MASKS = tuple((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33))
+
+
+@dataclass
+class RouteTable:
+    """Routes indexed by prefix length: a lookup is at most 33 dictionary probes.
+
+    Insertion order does not matter: each prefix holds one route, and ``add`` keeps the
+    preferred one by the caller's ``better`` rule.
+    """
+
+    _by_length: dict[int, dict[int, Route]] = field(default_factory=dict)
+    _lengths: list[int] = field(default_factory=list)
+
+    def add(self, route: Route) -> None:
+        bucket = self._by_length.get(route.prefix.prefixlen)
+        if bucket is None:
+            bucket = self._by_length[route.prefix.prefixlen] = {}
+            self._lengths = sorted(self._by_length, reverse=True)
+        bucket[int(route.prefix.network_address)] = route
+
+    def get(self, prefix: IPv4Network) -> Route | None:
+        return self._by_length.get(prefix.prefixlen, {}).get(int(prefix.network_address))
+
+    def lookup(self, address: IPv4Address) -> Route | None:
+        """The longest-prefix match for ``address``, or None."""
+        value = int(address)
+        for length in self._lengths:
+            route = self._by_length[length].get(value & _MASKS[length])
+            if route is not None:
+                return route
+        return None
+
+    def __iter__(self) -> Iterator[Route]:
+        for length in sorted(self._by_length):
+            bucket = self._by_length[length]
+            for key in sorted(bucket):
+                yield bucket[key]
+
+    def __len__(self) -> int:
+        return sum(len(bucket) for bucket in self._by_length.values())
+
+    @classmethod
+    def of(cls, routes: Iterable[Route]) -> RouteTable:
+        table = cls()
+        for route in routes:
+            table.add(route)
+        return table

@@ -1,0 +1,125 @@
+"""A VNet's effective routes: system routes, peering, gateway routes and user routes.
+
+Selection follows ``azure-routing.md`` §1: longest prefix first; on equal prefixes a user route
+beats a gateway (BGP) route, which beats a system route; but the VNet's own ranges and its peered
+VNets' ranges beat any gateway route, even a more specific one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+from azint.control.routes import NextHop, Route, RouteTable
+from azint.topology import model as m
+
+SOURCE_DEFAULT = "Default"
+SOURCE_USER = "User"
+SOURCE_GATEWAY = "VirtualNetworkGateway"
+
+RESERVED_DROPS = tuple(IPv4Network(p) for p in
+                       ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+INTERNET = IPv4Network("0.0.0.0/0")
+
+_PRIORITY = {SOURCE_USER: 2, SOURCE_GATEWAY: 1, SOURCE_DEFAULT: 0}
+_SHADOWS_GATEWAY = frozenset({m.NextHopType.VNET_LOCAL, m.NextHopType.VNET_PEERING,
+                              m.NextHopType.VNET_GLOBAL_PEERING})
+
+
+@dataclass(frozen=True)
+class EffectiveRoute:
+    """A row of ``show-effective-route-table``."""
+
+    route: Route
+    active: bool
+
+
+@dataclass
+class VNetRoutes:
+    """The layers a VNet routes by; the gateway layer is shared with spokes using this gateway."""
+
+    vnet: m.VNet
+    system: RouteTable
+    gateway: RouteTable | None
+    gateway_vnet: str | None
+    user: dict[str, RouteTable] = field(default_factory=dict)  # by route table name
+
+    def _layers(self, subnet: str | None) -> tuple[RouteTable | None, RouteTable | None]:
+        spec = self._table_spec(subnet)
+        user = self.user.get(spec.name) if spec else None
+        propagate = spec.propagate_gateway_routes if spec else True
+        return user, (self.gateway if propagate else None)
+
+    def _table_spec(self, subnet: str | None) -> m.RouteTableSpec | None:
+        if subnet is None:
+            return None
+        found = next((s for s in self.vnet.subnets if s.name == subnet), None)
+        if found is None or found.route_table is None:
+            return None
+        return self.vnet.route_tables.get(found.route_table)
+
+    def lookup(self, subnet: str | None, address: IPv4Address) -> Route | None:
+        """The route a NIC in ``subnet`` uses for ``address``."""
+        user, gateway = self._layers(subnet)
+        system = self.system.lookup(address)
+        candidates = [system, user.lookup(address) if user else None]
+        if gateway is not None and not (system and system.next_hop_type in _SHADOWS_GATEWAY):
+            candidates.append(gateway.lookup(address))
+        present = [c for c in candidates if c is not None]
+        if not present:
+            return None
+        return max(present, key=lambda r: (r.prefix.prefixlen, _PRIORITY[r.source]))
+
+    def effective(self, subnet: str | None) -> list[EffectiveRoute]:
+        """Every route of the subnet's table with its state, ordered as Azure lists them."""
+        user, gateway = self._layers(subnet)
+        rows: list[EffectiveRoute] = []
+        overridden = {r.prefix for r in user} if user else set()
+        learned = {r.prefix for r in gateway} if gateway else set()
+        for route in self.system:
+            is_invalid = route.prefix in overridden or (
+                route.prefix in learned and route.next_hop_type not in _SHADOWS_GATEWAY)
+            rows.append(EffectiveRoute(route, not is_invalid))
+        if gateway is not None:
+            rows.extend(EffectiveRoute(r, r.prefix not in overridden) for r in gateway)
+        if user is not None:
+            rows.extend(EffectiveRoute(r, True) for r in user)
+        order = {SOURCE_DEFAULT: 0, SOURCE_USER: 1, SOURCE_GATEWAY: 2}
+        rows.sort(key=lambda row: (order[row.route.source], row.route.prefix))
+        return rows
+
+
+def system_routes(vnet: m.VNet, peers: list[tuple[m.VNet, m.Peering]]) -> RouteTable:
+    """Default routes of a VNet: its ranges, its peers' ranges, Internet and the reserved drops."""
+    local = NextHop(f"vnet:{vnet.name}", "local", None, vnet.latency_ms)
+    table = RouteTable()
+    table.add(Route(INTERNET, SOURCE_DEFAULT, m.NextHopType.INTERNET))
+    for reserved in RESERVED_DROPS:
+        if not any(space.supernet_of(reserved) for space in vnet.address_space):
+            table.add(Route(reserved, SOURCE_DEFAULT, m.NextHopType.NONE))
+    for peer, peering in peers:
+        kind = (m.NextHopType.VNET_PEERING if peer.region == vnet.region
+                else m.NextHopType.VNET_GLOBAL_PEERING)
+        hop = NextHop(f"vnet:{peer.name}", f"peering:{peering.name}", None,
+                      vnet.latency_ms + peering.latency_ms)
+        for space in peer.address_space:
+            table.add(Route(space, SOURCE_DEFAULT, kind, (hop,), origin=f"peering {peering.name}"))
+    for space in vnet.address_space:
+        table.add(Route(space, SOURCE_DEFAULT, m.NextHopType.VNET_LOCAL, (local,)))
+    return table
+
+
+def user_routes(vnet: m.VNet, spec: m.RouteTableSpec, gateway_hops: tuple[NextHop, ...]) -> RouteTable:
+    """A route table's user routes as routes (appliance next hops are resolved by the walk)."""
+    table = RouteTable()
+    for user in spec.routes:
+        hops: tuple[NextHop, ...] = ()
+        if user.next_hop_type is m.NextHopType.VNET_LOCAL:
+            hops = (NextHop(f"vnet:{vnet.name}", "local", None, vnet.latency_ms),)
+        elif user.next_hop_type is m.NextHopType.APPLIANCE:
+            hops = (NextHop("appliance", "nic", user.next_hop_ip, vnet.latency_ms),)
+        elif user.next_hop_type is m.NextHopType.GATEWAY:
+            hops = gateway_hops
+        table.add(Route(user.prefix, SOURCE_USER, user.next_hop_type, hops,
+                        origin=f"route table {spec.name}, route {user.name}"))
+    return table
