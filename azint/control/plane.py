@@ -257,7 +257,7 @@ def _gateway_tables(plane: ControlPlane) -> None:
     topology = plane.topology
     far_ends = _vpn_far_ends(topology)
     for name, vnet in topology.vnets.items():
-        into_vnet = NextHop(f"fabric:{name}", "gateway", None, vnet.latency_ms)
+        into_vnet = NextHop(f"fabric:{name}", "from:vpngw", None, vnet.latency_ms)
         if vnet.expressroute_gateway is not None:
             plane.tables[f"ergw:{name}"] = _er_egress(plane, name)
         if vnet.vpn_gateway is not None:

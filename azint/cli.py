@@ -1,0 +1,159 @@
+"""The ``azint`` command line: parse, call the model, render, and pick the exit code.
+
+Exit codes: 0 success (tracert: the target answered; ping: at least one echo reply from the
+target), 1 the target was not reached, 2 bad usage or input. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from azint import __version__
+from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
+from azint.errors import AzintError, ExitCode
+from azint.network import Network
+from azint.render import jsonout, windows
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES = """\b
+Exit codes:
+  0  the target answered
+  1  the target did not answer
+  2  bad usage or input (unknown network, bad address, invalid topology)"""
+
+
+def model_options(function: F) -> F:
+    """--topology, --down and --json, shared by every command that reads a topology."""
+    function = click.option("--json", "as_json", is_flag=True,
+                            help="Print a JSON document (schema 1) instead of text.")(function)
+    function = click.option(
+        "--down", "down", multiple=True, metavar="NAME",
+        help="Take a link or connection down (repeatable), e.g. --down er1-primary.")(function)
+    return click.option(
+        "--topology", "topology", type=click.Path(dir_okay=False, path_type=Path),
+        envvar="AZINT_TOPOLOGY", show_envvar=True,
+        help="Topology YAML file. [default: the bundled azure-interop reference setup]")(function)
+
+
+@click.group(context_settings={"max_content_width": 100})
+@click.version_option(__version__, prog_name="azint")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Emulate Azure hybrid networks: VNet peering, ExpressRoute and site-to-site VPN.
+
+    azint computes every network's routes from a YAML topology by Azure's rules and shows what
+    Windows tracert and ping would print between any two endpoints.
+
+    \b
+    Examples:
+      azint tracert hub 10.2.30.10
+      azint ping branch 10.1.31.10
+      azint tracert location1 10.10.30.4 --down er1-primary
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.option("-d", "no_names", is_flag=True, help="Do not resolve addresses to names.")
+@click.option("-h", "max_hops", type=click.IntRange(1, 255), default=30, show_default=True,
+              help="Maximum number of hops.")
+@click.option("-w", "timeout", type=click.IntRange(1, 600_000), default=4000, show_default=True,
+              help="Wait timeout in milliseconds for each reply.")
+@model_options
+@click.argument("source")
+@click.argument("target")
+def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: int,
+            topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
+    """Trace the route from SOURCE to TARGET as Windows tracert shows it.
+
+    SOURCE is a network (its first endpoint), an endpoint name or an endpoint address; TARGET an
+    address or an endpoint name.
+    """
+    network = Network.open(topology, down)
+    sender = resolve_source(network.topology, source)
+    try:
+        goal = resolve_target(network.topology, target)
+    except UnresolvedTarget as missing:
+        click.echo(windows.unresolved_tracert(missing.name), nl=False)
+        raise SystemExit(ExitCode.BAD_INPUT) from None
+    result = network.prober.tracert(sender, goal.address, max_hops, timeout)
+    names = {} if no_names else network.topology.names
+    if as_json:
+        click.echo(jsonout.tracert_json(result, network.topology.name, goal.name), nl=False)
+    else:
+        click.echo(windows.tracert_text(result, names, None if no_names else goal.name), nl=False)
+    raise SystemExit(ExitCode.OK if result.reached else ExitCode.UNREACHED)
+
+
+@cli.command(epilog=EXIT_CODES.replace("the target answered",
+                                       "at least one echo reply came from the target"))
+@click.option("-n", "count", type=click.IntRange(1, 10_000), default=4, show_default=True,
+              help="Number of echo requests to send.")
+@click.option("-l", "size", type=click.IntRange(0, 65_500), default=32, show_default=True,
+              help="Send buffer size in bytes.")
+@click.option("-w", "timeout", type=click.IntRange(1, 600_000), default=4000, show_default=True,
+              help="Timeout in milliseconds to wait for each reply.")
+@click.option("-i", "ttl", type=click.IntRange(1, 255), default=None,
+              help="Time To Live. [default: the source's OS: Windows 128, Linux 64]")
+@model_options
+@click.argument("source")
+@click.argument("target")
+def ping(source: str, target: str, count: int, size: int, timeout: int, ttl: int | None,
+         topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
+    """Ping TARGET from SOURCE as Windows ping shows it.
+
+    Unlike Windows, the exit code is 0 only when an echo reply came back from the target: a
+    "Destination host unreachable" reply is a failure.
+    """
+    network = Network.open(topology, down)
+    sender = resolve_source(network.topology, source)
+    try:
+        goal = resolve_target(network.topology, target)
+    except UnresolvedTarget as missing:
+        click.echo(windows.unresolved_ping(missing.name), nl=False)
+        raise SystemExit(ExitCode.BAD_INPUT) from None
+    result = network.prober.ping(sender, goal.address, count, size, timeout, ttl)
+    if as_json:
+        click.echo(jsonout.ping_json(result, network.topology.name, goal.name), nl=False)
+    else:
+        click.echo(windows.ping_text(result, goal.name), nl=False)
+    raise SystemExit(ExitCode.OK if result.echo_replies else ExitCode.UNREACHED)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; the one place that turns errors into a message and an exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="azint", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        raise SystemExit(130) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(ExitCode.BAD_INPUT) from None
+    except AzintError as exc:
+        if debug:
+            raise
+        click.echo(f"azint: {_message(exc)}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise SystemExit(130) from None
+    except Exception as exc:  # the promise: no traceback for any input
+        if debug:
+            raise
+        click.echo(f"azint: internal error: {type(exc).__name__}: {exc} (rerun with --debug "
+                   f"and report it)", err=True)
+        raise SystemExit(70) from None
+    raise SystemExit(ExitCode.OK)
+
+
+def _message(exc: AzintError) -> str:
+    text = str(exc)
+    return text if text.split(": ", 1)[0].count(":") or "error:" in text else f"error: {text}"

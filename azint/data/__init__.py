@@ -1,0 +1,1 @@
+"""The data plane: walking a packet hop by hop through the computed tables."""

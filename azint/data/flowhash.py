@@ -1,0 +1,40 @@
+"""Deterministic per-flow choices: ECMP next hops and probe jitter.
+
+Every router hashes the same fields (source, destination, protocol) with its own element id and
+the topology's ``flow_hash_seed`` — like a load-sharing ID — so a flow always takes the same path,
+different routers make independent choices, and nothing depends on the clock or the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Flow:
+    src: IPv4Address
+    dst: IPv4Address
+    protocol: str = "icmp"
+
+
+def _digest(*parts: object) -> int:
+    text = "|".join(str(p) for p in parts).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+
+
+def choose(seed: int, element: str, flow: Flow, options: Sequence[T]) -> T:
+    """The option a flow takes at ``element`` among equal-cost ``options`` (already ordered)."""
+    if len(options) == 1:
+        return options[0]
+    return options[_digest(seed, element, flow.src, flow.dst, flow.protocol) % len(options)]
+
+
+def unit(seed: int, *parts: object) -> float:
+    """A deterministic number in [-1, 1) for jitter."""
+    return _digest(seed, "jitter", *parts) / 2**63 - 1.0

@@ -1,0 +1,197 @@
+"""tracert and ping as the data plane sees them: which probes come back, from whom, how fast.
+
+A reply reaches the source only if (1) the source network has a real route for the reply's
+address — not the default route nor a drop — which is why routers answering from addresses not
+advertised into the source network show ``Request timed out.``, and (2) the reply, walked back
+from the replier, is delivered to the source.
+
+Round-trip times add the latency of every link on the way (the topology's round-trip figures)
+plus a small deterministic jitter per probe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from ipaddress import IPv4Address
+
+from azint.control.plane import ControlPlane
+from azint.data.flowhash import Flow, unit
+from azint.data.walk import Disposition, Forwarder, Step, Walk
+from azint.topology import model as m
+
+NETWORK_DEVICE_TTL = m.INITIAL_TTL["network"]
+
+
+@dataclass(frozen=True)
+class TraceHop:
+    """One line of tracert: three probes (None = timed out) and who answered."""
+
+    ttl: int
+    probes: tuple[float | None, ...]
+    address: IPv4Address | None
+    kind: str  # "time-exceeded", "echo-reply", "unreachable", "timeout"
+    unreachable: str | None = None  # "net" or "host"
+    step: Step | None = None
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    source: m.Endpoint
+    target: IPv4Address
+    max_hops: int
+    hops: tuple[TraceHop, ...]
+    walk: Walk
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.hops) and self.hops[-1].kind == "echo-reply"
+
+
+@dataclass(frozen=True)
+class PingReply:
+    kind: str  # "echo-reply", "ttl-expired", "unreachable", "timeout"
+    address: IPv4Address | None = None
+    rtt_ms: float | None = None
+    ttl: int | None = None
+    unreachable: str | None = None
+
+
+@dataclass(frozen=True)
+class PingResult:
+    source: m.Endpoint
+    target: IPv4Address
+    size: int
+    replies: tuple[PingReply, ...]
+    walk: Walk
+
+    @property
+    def echo_replies(self) -> list[PingReply]:
+        return [r for r in self.replies if r.kind == "echo-reply"]
+
+    @property
+    def received(self) -> int:
+        return sum(r.kind != "timeout" for r in self.replies)
+
+
+@dataclass
+class Prober:
+    """Runs probes over one control plane, caching the return-path checks."""
+
+    plane: ControlPlane
+    forwarder: Forwarder = field(init=False)
+    _returns: dict[tuple[str, IPv4Address, IPv4Address, int], Walk | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.forwarder = Forwarder(self.plane)
+
+    @cached_property
+    def seed(self) -> int:
+        return self.plane.topology.flow_hash_seed
+
+    def tracert(self, source: m.Endpoint, target: IPv4Address, max_hops: int = 30,
+                timeout_ms: int = 4000, probes: int = 3) -> TraceResult:
+        flow = Flow(source.address, target)
+        walk = self.forwarder.walk(f"vm:{source.name}", flow, max_hops + 1)
+        hops = walk.hops
+        lines: list[TraceHop] = []
+        for ttl in range(1, max_hops + 1):
+            line = self._trace_line(source, walk, hops, ttl, timeout_ms, probes)
+            lines.append(line)
+            if line.kind in ("echo-reply", "unreachable"):
+                break
+        return TraceResult(source, target, max_hops, tuple(lines), walk)
+
+    def _trace_line(self, source: m.Endpoint, walk: Walk, hops: list[Step], ttl: int,
+                    timeout_ms: int, probes: int) -> TraceHop:
+        flow = walk.flow
+        if ttl <= len(hops):
+            step = hops[ttl - 1]
+            if self.reply_returns(source, step):
+                return TraceHop(ttl, self._times(flow, ttl, step.latency_ms, probes, timeout_ms),
+                                step.reply_address, "time-exceeded", step=step)
+        elif ttl == len(hops) + 1:
+            ended = walk.last
+            if walk.delivered and self._echo_returns(source, ended, flow) is not None:
+                return TraceHop(ttl, self._times(flow, ttl, ended.latency_ms, probes, timeout_ms),
+                                flow.dst, "echo-reply", step=ended)
+            if walk.unreachable and self.reply_returns(source, ended):
+                return TraceHop(ttl, (), ended.reply_address, "unreachable", walk.unreachable,
+                                step=ended)
+        return TraceHop(ttl, (None,) * probes, None, "timeout")
+
+    def _times(self, flow: Flow, ttl: int, base: float, probes: int,
+               timeout_ms: int) -> tuple[float | None, ...]:
+        return tuple(self._time(flow, ttl, base, index, timeout_ms) for index in range(probes))
+
+    def _time(self, flow: Flow, ttl: int, base: float, index: int, timeout_ms: int) -> float | None:
+        """One probe's round trip: the path's latency and a deterministic jitter, or a timeout."""
+        spread = self.plane.topology.jitter_ms + 0.01 * base
+        rtt = max(0.0, base + unit(self.seed, flow.src, flow.dst, ttl, index) * spread)
+        return rtt if rtt <= timeout_ms else None
+
+    def ping(self, source: m.Endpoint, target: IPv4Address, count: int = 4, size: int = 32,
+             timeout_ms: int = 4000, ttl: int | None = None) -> PingResult:
+        flow = Flow(source.address, target)
+        walk = self.forwarder.walk(f"vm:{source.name}", flow, ttl or source.initial_ttl)
+        replies = tuple(self._ping_reply(source, walk, index, timeout_ms) for index in range(count))
+        return PingResult(source, target, size, replies, walk)
+
+    def _ping_reply(self, source: m.Endpoint, walk: Walk, index: int,
+                    timeout_ms: int) -> PingReply:
+        ended = walk.last
+        if walk.delivered:
+            back = self._echo_returns(source, ended, walk.flow)
+            if back is not None:
+                rtt = self._time(walk.flow, 0, ended.latency_ms, index, timeout_ms)
+                if rtt is not None:
+                    return PingReply("echo-reply", walk.flow.dst, rtt,
+                                     self._initial_ttl(ended.element) - len(back.hops))
+        elif walk.disposition is Disposition.TTL_EXCEEDED and self.reply_returns(source, ended):
+            return PingReply("ttl-expired", ended.reply_address)
+        elif walk.unreachable and self.reply_returns(source, ended):
+            return PingReply("unreachable", ended.reply_address, unreachable=walk.unreachable)
+        return PingReply("timeout")
+
+    # -- the way back ------------------------------------------------------------------------
+
+    def reply_returns(self, source: m.Endpoint, step: Step) -> bool:
+        """Whether an ICMP error from ``step`` gets back to ``source``."""
+        address = step.reply_address
+        if address is None or not self.source_knows(source, address):
+            return False
+        back = self._return_walk(step.element, address, source.address, NETWORK_DEVICE_TTL)
+        return back is not None
+
+    def _echo_returns(self, source: m.Endpoint, ended: Step, flow: Flow) -> Walk | None:
+        return self._return_walk(ended.element, flow.dst, source.address,
+                                 self._initial_ttl(ended.element))
+
+    def _return_walk(self, element: str, address: IPv4Address, to: IPv4Address,
+                     ttl: int) -> Walk | None:
+        key = (element, address, to, ttl)
+        if key not in self._returns:
+            back = self.forwarder.walk(element, Flow(address, to), ttl)
+            self._returns[key] = back if back.delivered else None
+        return self._returns[key]
+
+    def _initial_ttl(self, element: str) -> int:
+        kind, _, name = element.partition(":")
+        if kind == "vm":
+            return next(e for e in self.plane.topology.endpoints() if e.name == name).initial_ttl
+        return NETWORK_DEVICE_TTL
+
+    def source_knows(self, source: m.Endpoint, address: IPv4Address) -> bool:
+        """Whether ``address`` is advertised into the source's network (a real route for it)."""
+        if source.network in self.plane.vnets:
+            vnet = self.plane.topology.vnets[source.network]
+            subnet = vnet.subnet_of(source.address)
+            route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None, address)
+            dead = (m.NextHopType.NONE, m.NextHopType.INTERNET)
+            return route is not None and route.prefix.prefixlen > 0 and route.next_hop_type not in dead
+        for routes in self.plane.routers.values():
+            if any(a.ip == source.gateway for a in routes.interfaces.values()):
+                route = routes.table.lookup(address)
+                return (route is not None and route.prefix.prefixlen > 0
+                        and route.next_hop_type != "discard")
+        return False

@@ -1,0 +1,343 @@
+"""Walking one packet hop by hop: which element it reaches, who decrements its TTL, how it ends.
+
+Which elements are a hop (decrement the TTL and can answer) follows the reference traces
+(``interop-setup.md`` §4):
+
+* the VNet fabric and peering never are;
+* an ExpressRoute gateway always is; from the VNet it answers from the instance the packet
+  reached, from the circuit side it has no address anyone can route (its tunnel endpoint lives
+  in Microsoft's backbone), so it shows as ``Request timed out.``;
+* an MSEE is a hop only for packets entering Azure from the customer edge;
+* a VPN gateway is a hop, except for packets that entered Azure over a site-to-site tunnel from
+  on-premises: those cross every Azure VPN gateway without one; from a tunnel it answers from
+  its public address;
+* a router answers from the interface the packet arrived on.
+
+Dispositions are data: a walk always ends, with one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from ipaddress import IPv4Address
+
+from azint.control.plane import ControlPlane
+from azint.control.routes import NextHop, Route
+from azint.data.flowhash import Flow, choose
+from azint.topology import model as m
+
+
+class Disposition(StrEnum):
+    DELIVERED = "DELIVERED"
+    NO_ROUTE = "NO_ROUTE"
+    NULL_ROUTED = "NULL_ROUTED"
+    TTL_EXCEEDED = "TTL_EXCEEDED"
+    LOOP = "LOOP"
+    LINK_DOWN = "LINK_DOWN"
+    NO_HOST = "NO_HOST"
+    EXITS_TO_INTERNET = "EXITS_TO_INTERNET"
+    NOT_FORWARDED = "NOT_FORWARDED"
+
+
+@dataclass(frozen=True)
+class Step:
+    """The packet at one element: whether it was a hop there, and what decided where next."""
+
+    element: str
+    port: str | None
+    reply_address: IPv4Address | None
+    is_hop: bool
+    latency_ms: float  # round trip from the source to where this element's reply comes from
+    route: Route | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Walk:
+    flow: Flow
+    steps: tuple[Step, ...]
+    disposition: Disposition
+    reason: str
+    unreachable: str | None = None  # "net" or "host" when the last router reports it
+
+    @property
+    def hops(self) -> list[Step]:
+        return [s for s in self.steps if s.is_hop]
+
+    @property
+    def delivered(self) -> bool:
+        return self.disposition is Disposition.DELIVERED
+
+    @property
+    def last(self) -> Step:
+        return self.steps[-1]
+
+
+@dataclass
+class _Packet:
+    flow: Flow
+    ttl: int
+    from_onprem_tunnel: bool = False
+    latency: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Decision:
+    route: Route | None
+    next_hop: NextHop | None
+    disposition: Disposition = Disposition.NO_ROUTE
+    reason: str = ""
+    unreachable: str | None = None
+
+
+@dataclass
+class Forwarder:
+    """Forwarding for one control plane; ``walk`` follows a packet until it ends."""
+
+    plane: ControlPlane
+    _owned: dict[str, frozenset[IPv4Address]] = field(default_factory=dict)
+    _endpoints: dict[str, m.Endpoint] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        topology = self.plane.topology
+        self._endpoints = {e.name: e for e in topology.endpoints()}
+        owned: dict[str, set[IPv4Address]] = {}
+        for endpoint in self._endpoints.values():
+            owned[f"vm:{endpoint.name}"] = {endpoint.address}
+        for vnet in topology.vnets.values():
+            if vnet.expressroute_gateway:
+                owned[f"ergw:{vnet.name}"] = set(vnet.expressroute_gateway.instances)
+            gw = vnet.vpn_gateway
+            if gw:
+                extra = {a for a in (gw.bgp_peer_address, gw.public_address) if a is not None}
+                owned[f"vpngw:{vnet.name}"] = set(gw.instances) | extra
+        for circuit in topology.circuits.values():
+            for link in circuit.links:
+                owned.setdefault(f"msee:{circuit.name}:{link.role}", set()).add(link.msee_address)
+        for name, routes in self.plane.routers.items():
+            owned[f"router:{name}"] = {a.ip for i, a in routes.interfaces.items() if routes.up[i]}
+        self._owned = {k: frozenset(v) for k, v in owned.items()}
+
+    # -- the walk --------------------------------------------------------------------------
+
+    def walk(self, start: str, flow: Flow, ttl: int) -> Walk:
+        """Follow a packet that ``start`` originates (a host, or a router replying)."""
+        packet = _Packet(flow, ttl)
+        steps: list[Step] = []
+        element, port, arrived_as = start, None, None
+        originating = True
+        seen: set[tuple[str, str | None, bool]] = set()
+        limit = 4 * ttl + 64
+        while True:
+            if not originating and flow.dst in self._owned.get(element, ()):
+                steps.append(Step(element, port, flow.dst, False, packet.latency, note="delivered"))
+                return Walk(flow, tuple(steps), Disposition.DELIVERED, f"delivered to {element}")
+            self._note_tunnel(element, port, packet)
+            is_hop = not originating and self._is_hop(element, port, packet)
+            reply = self._reply_address(element, port, arrived_as, packet)
+            if is_hop:
+                packet.ttl -= 1
+                seen.clear()
+                if packet.ttl <= 0:
+                    steps.append(Step(element, port, reply, True, packet.latency,
+                                      note="TTL exceeded"))
+                    return Walk(flow, tuple(steps), Disposition.TTL_EXCEEDED,
+                                f"TTL expired at {element}")
+            decision = self._decide(element, port, packet, originating)
+            latency = packet.latency
+            if decision.next_hop is not None and element.startswith("ergw:") \
+                    and decision.next_hop.element.startswith("msee:"):
+                latency += decision.next_hop.latency_ms  # answers from the circuit's edge
+            steps.append(Step(element, port, reply, is_hop, latency, decision.route))
+            hop = decision.next_hop
+            if hop is None:
+                return Walk(flow, tuple(steps), decision.disposition, decision.reason,
+                            decision.unreachable if not originating else None)
+            if not hop.up:
+                return Walk(flow, tuple(steps), Disposition.LINK_DOWN,
+                            f"{element} forwards into a connection that is down")
+            state = (hop.element, hop.port, packet.from_onprem_tunnel)
+            if state in seen or len(steps) > limit:
+                return Walk(flow, tuple(steps), Disposition.LOOP,
+                            f"forwarding loop through {hop.element}")
+            seen.add(state)
+            packet.latency += hop.latency_ms
+            element, port, arrived_as = hop.element, hop.port, hop.address
+            originating = False
+
+    # -- hop rules -------------------------------------------------------------------------
+
+    def _note_tunnel(self, element: str, port: str | None, packet: _Packet) -> None:
+        if element.startswith("vpngw:") and port and port.startswith("conn:"):
+            vpn = next(v for v in self.plane.topology.vpns if v.name == port[5:])
+            if vpn.b.is_onprem:
+                packet.from_onprem_tunnel = True
+
+    def _is_hop(self, element: str, port: str | None, packet: _Packet) -> bool:
+        kind = element.split(":", 1)[0]
+        if kind in ("ergw", "router"):
+            return True
+        if kind == "msee":
+            return port == "ce"
+        if kind == "vpngw":
+            return not packet.from_onprem_tunnel
+        if kind == "vm":
+            return True  # only reached as a hop when it forwards (an NVA)
+        return False
+
+    def _reply_address(self, element: str, port: str | None, arrived_as: IPv4Address | None,
+                       packet: _Packet) -> IPv4Address | None:
+        kind, _, name = element.partition(":")
+        if kind == "vm":
+            return self._endpoints[name].address
+        if kind in ("ergw", "vpngw"):
+            if port == "vnet":
+                return arrived_as
+            gateway = self.plane.topology.vnets[name].vpn_gateway
+            return gateway.public_address if kind == "vpngw" and gateway else None
+        if kind == "msee":
+            return next(iter(self._owned.get(element, ())), None) if port == "ce" else None
+        if kind == "router" and port is not None:
+            interface = self.plane.routers[name].interfaces.get(port)
+            return interface.ip if interface else None
+        return None
+
+    # -- forwarding decisions ----------------------------------------------------------------
+
+    def _decide(self, element: str, port: str | None, packet: _Packet,
+                originating: bool) -> _Decision:
+        kind, _, name = element.partition(":")
+        dst = packet.flow.dst
+        if kind == "vm":
+            return self._from_host(name, packet, originating)
+        if kind == "vnet":
+            owner = self.plane.owners[element].get(dst)
+            if owner is None:
+                return _Decision(None, None, Disposition.NO_HOST,
+                                 f"nothing in VNet '{name}' has address {dst}")
+            return _Decision(None, owner)
+        if kind == "fabric":
+            vnet = self.plane.topology.vnets[name]
+            subnet = "GatewaySubnet" if any(s.name == "GatewaySubnet" for s in vnet.subnets) else None
+            route = self.plane.vnets[name].lookup(subnet, dst)
+            return self._vnet_route(name, route, packet, came_from=port)
+        if kind == "ergw":
+            if port is not None and port.startswith("circuit:"):
+                vnet = self.plane.topology.vnets[name]
+                return _Decision(None, NextHop(f"fabric:{name}", "from:ergw", None, vnet.latency_ms))
+            route = self.plane.tables[element].lookup(dst)
+            if route is None and originating:
+                vnet = self.plane.topology.vnets[name]
+                return _Decision(None, NextHop(f"fabric:{name}", "from:ergw", None, vnet.latency_ms))
+        else:
+            route = self._table_route(kind, name, element, dst)
+        return self._by_route(element, route, packet, originating)
+
+    def _table_route(self, kind: str, name: str, element: str, dst: IPv4Address) -> Route | None:
+        if kind == "router":
+            return self.plane.routers[name].table.lookup(dst)
+        table = self.plane.tables.get(element)
+        return table.lookup(dst) if table is not None else None
+
+    def _by_route(self, element: str, route: Route | None, packet: _Packet,
+                  originating: bool) -> _Decision:
+        dst = packet.flow.dst
+        router = element.startswith("router:")
+        if route is None:
+            unreachable = "net" if router and self._sends_unreachables(element) else None
+            return _Decision(None, None, Disposition.NO_ROUTE, f"{element} has no route to {dst}",
+                             unreachable)
+        if route.next_hop_type == "discard":
+            return _Decision(route, None, Disposition.NULL_ROUTED,
+                             f"{element} discards {route.prefix} (static route to null)")
+        hops = route.next_hops
+        if route.next_hop_type == "connected":
+            hops = tuple(h for h in hops if h.address == dst)
+            if not hops:
+                unreachable = "host" if self._sends_unreachables(element) else None
+                return _Decision(route, None, Disposition.NO_HOST,
+                                 f"no host {dst} on {route.prefix}", unreachable)
+        if not hops:
+            return _Decision(route, None, Disposition.NO_ROUTE, f"{element}: no next hop")
+        return _Decision(route, choose(self.plane.topology.flow_hash_seed, element,
+                                       packet.flow, sorted(hops)))
+
+    def _sends_unreachables(self, element: str) -> bool:
+        return self.plane.routers[element.split(":", 1)[1]].router.icmp_unreachables
+
+    def _from_host(self, name: str, packet: _Packet, originating: bool) -> _Decision:
+        endpoint = self._endpoints[name]
+        if not originating and not endpoint.forwarding:
+            return _Decision(None, None, Disposition.NOT_FORWARDED,
+                             f"{name} is not the destination and does not forward (IP forwarding off)")
+        if endpoint.network in self.plane.vnets:
+            vnet = self.plane.topology.vnets[endpoint.network]
+            subnet = vnet.subnet_of(endpoint.address)
+            route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None,
+                                                       packet.flow.dst)
+            return self._vnet_route(vnet.name, route, packet, came_from=None)
+        return self._to_default_gateway(endpoint)
+
+    def _to_default_gateway(self, endpoint: m.Endpoint) -> _Decision:
+        site = self.plane.topology.sites[endpoint.network]
+        for name, routes in self.plane.routers.items():
+            for iface, address in routes.interfaces.items():
+                if address.ip == endpoint.gateway and routes.up[iface]:
+                    return _Decision(None, NextHop(f"router:{name}", iface, address.ip,
+                                                   site.lan_latency_ms))
+        return _Decision(None, None, Disposition.NO_ROUTE,
+                         f"default gateway {endpoint.gateway} of {endpoint.name} is down")
+
+    def _vnet_route(self, vnet: str, route: Route | None, packet: _Packet,
+                    came_from: str | None) -> _Decision:
+        if route is None:
+            return _Decision(None, None, Disposition.NO_ROUTE, f"VNet '{vnet}' has no route")
+        kind = route.next_hop_type
+        if kind == m.NextHopType.NONE:
+            return _Decision(route, None, Disposition.NULL_ROUTED,
+                             f"VNet '{vnet}' routes {route.prefix} to None")
+        if kind == m.NextHopType.INTERNET:
+            return _Decision(route, None, Disposition.EXITS_TO_INTERNET,
+                             f"VNet '{vnet}' sends {packet.flow.dst} to the Internet")
+        if kind == m.NextHopType.APPLIANCE:
+            return self._to_appliance(vnet, route)
+        if kind == m.NextHopType.GATEWAY:
+            return self._to_gateway(vnet, route, packet, came_from)
+        return _Decision(route, choose(self.plane.topology.flow_hash_seed, f"vnet:{vnet}",
+                                       packet.flow, route.next_hops))
+
+    def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
+                    came_from: str | None) -> _Decision:
+        target = route.next_hops[0].element.split(":", 1)[0]
+        if came_from is not None:
+            arrived = came_from.removeprefix("from:")
+            b2b = self.plane.topology.vnets[vnet].branch_to_branch
+            if arrived == target or not b2b:
+                return _Decision(route, None, Disposition.NO_ROUTE,
+                                 f"the {_GATEWAY_NAMES[arrived]} gateway of '{vnet}' does not "
+                                 f"pass traffic to its {_GATEWAY_NAMES[target]} gateway "
+                                 f"(no transit without Route Server branch-to-branch)")
+        options = sorted(route.next_hops, key=lambda h: (h.element, h.address or 0))
+        hop = choose(self.plane.topology.flow_hash_seed, f"vnet:{vnet}", packet.flow, options)
+        gateway_vnet = hop.element.split(":", 1)[1]
+        if gateway_vnet != vnet:  # a spoke reaching its hub's gateway over the peering
+            peering = self.plane.peering_between(vnet, gateway_vnet)
+            extra = peering.latency_ms if peering else 0.0
+            hop = NextHop(hop.element, hop.port, hop.address, hop.latency_ms + extra, hop.up)
+        return _Decision(route, hop)
+
+    def _to_appliance(self, vnet: str, route: Route) -> _Decision:
+        address = route.next_hops[0].address
+        scopes = [vnet, *(p.other(vnet).network for p in self.plane.topology.peerings
+                          if p.up and vnet in (p.a.network, p.b.network))]
+        for scope in scopes:
+            owner = self.plane.owners.get(f"vnet:{scope}", {}).get(address)  # type: ignore[arg-type]
+            if owner is not None:
+                return _Decision(route, NextHop(owner.element, owner.port, owner.address,
+                                                route.next_hops[0].latency_ms))
+        return _Decision(route, None, Disposition.NO_HOST,
+                         f"virtual appliance {address} does not exist")
+
+
+_GATEWAY_NAMES = {"ergw": "ExpressRoute", "vpngw": "VPN"}

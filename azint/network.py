@@ -1,0 +1,43 @@
+"""The runner's one entry to the model: load a topology, take links down, compute, probe."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from azint.control.plane import ControlPlane
+from azint.data.probes import Prober
+from azint.errors import UsageError
+from azint.topology import loader
+from azint.topology.model import Topology
+
+
+@dataclass
+class Network:
+    """A loaded topology with its control plane computed (and links taken down as asked)."""
+
+    topology: Topology
+    plane: ControlPlane
+    prober: Prober = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.prober = Prober(self.plane)
+
+    @classmethod
+    def open(cls, path: Path | None = None, down: Iterable[str] = ()) -> Network:
+        topology = loader.load(path)
+        return cls.of(topology, down)
+
+    @classmethod
+    def of(cls, topology: Topology, down: Iterable[str] = ()) -> Network:
+        names = frozenset(down)
+        known = topology.downable_names()
+        for name in sorted(names):
+            if name not in known:
+                hint = difflib.get_close_matches(name, known, n=1)
+                extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
+                raise UsageError(f"--down: no link or connection named '{name}'{extra}")
+        changed = topology.with_down(names)
+        return cls(changed, ControlPlane.build(changed))
