@@ -6,7 +6,6 @@ target), 1 the target was not reached, 2 bad usage or input. Errors are one line
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,7 +40,38 @@ def model_options(function: F) -> F:
         help="Topology YAML file. [default: the bundled azure-interop reference setup]")(function)
 
 
-@click.group(context_settings={"max_content_width": 100})
+class AzintGroup(click.Group):
+    """The one place where errors become a one-line message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except AzintError as exc:
+            if debug:
+                raise
+            click.echo(error_line(exc), err=True)
+            ctx.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            ctx.exit(ExitCode.OK)
+        except Exception as exc:  # the promise: no traceback for any input
+            if debug:
+                raise
+            click.echo(f"azint: internal error: {type(exc).__name__}: {exc} (rerun with "
+                       f"--debug and report it)", err=True)
+            ctx.exit(70)
+
+
+def error_line(exc: AzintError) -> str:
+    """``FILE:LINE:COL: error: message`` for input problems, ``azint: error: message`` else."""
+    if exc.position is not None:
+        return f"{exc.position}: error: {exc.message}"
+    return f"azint: error: {exc.message}"
+
+
+@click.group(cls=AzintGroup, context_settings={"max_content_width": 100})
 @click.version_option(__version__, prog_name="azint")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.pass_context
@@ -128,32 +158,5 @@ def ping(source: str, target: str, count: int, size: int, timeout: int, ttl: int
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; the one place that turns errors into a message and an exit code."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    try:
-        cli.main(args=argv, prog_name="azint", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        raise SystemExit(130) from None
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(ExitCode.BAD_INPUT) from None
-    except AzintError as exc:
-        if debug:
-            raise
-        click.echo(f"azint: {_message(exc)}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    except (KeyboardInterrupt, BrokenPipeError):
-        raise SystemExit(130) from None
-    except Exception as exc:  # the promise: no traceback for any input
-        if debug:
-            raise
-        click.echo(f"azint: internal error: {type(exc).__name__}: {exc} (rerun with --debug "
-                   f"and report it)", err=True)
-        raise SystemExit(70) from None
-    raise SystemExit(ExitCode.OK)
-
-
-def _message(exc: AzintError) -> str:
-    text = str(exc)
-    return text if text.split(": ", 1)[0].count(":") or "error:" in text else f"error: {text}"
+    """Console entry point (``azint`` and ``python -m azint``)."""
+    cli.main(args=argv, prog_name="azint")

@@ -32,4 +32,4 @@ class InvalidTopology(TopologyError):
         first = next(p for p in self.problems if p.severity is Severity.ERROR)
         more = sum(p.severity is Severity.ERROR for p in self.problems) - 1
         suffix = f" (and {more} more error{'s' if more != 1 else ''}; run 'azint validate')" if more else ""
-        super().__init__(f"error: {first.message}{suffix}", first.position)
+        super().__init__(f"{first.message}{suffix}", first.position)
