@@ -171,8 +171,8 @@ def _igp(site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
                     best[prefix] = (distance, set(hops))
                 elif distance == known[0]:
                     known[1].update(hops)
-        for prefix, (distance, hops) in best.items():
-            routes.offer(Route(prefix, "ospf", "ospf", tuple(sorted(hops)),
+        for prefix, (distance, via) in best.items():
+            routes.offer(Route(prefix, "ospf", "ospf", tuple(sorted(via)),
                                origin=f"OSPF, {distance} hop{'s' if distance > 1 else ''}"))
 
 

@@ -86,10 +86,10 @@ def _wire_bgp(plane: ControlPlane) -> None:
             for prefix in ranges:
                 er.originate(prefix)
         if vnet.vpn_gateway is not None:
-            vpn = fabric.add(Speaker(f"vpngw:{name}", vnet.vpn_gateway.asn, Role.VPNGW,
-                                     own_ranges=vnet.address_space))
+            vpn_gw = fabric.add(Speaker(f"vpngw:{name}", vnet.vpn_gateway.asn, Role.VPNGW,
+                                        own_ranges=vnet.address_space))
             for prefix in ranges:
-                vpn.originate(prefix)
+                vpn_gw.originate(prefix)
         if vnet.branch_to_branch and vnet.expressroute_gateway and vnet.vpn_gateway:
             fabric.connect(f"route-server:{name}", f"ergw:{name}", f"vpngw:{name}",
                            Relation.BRANCH_TO_BRANCH, Relation.BRANCH_TO_BRANCH)

@@ -225,9 +225,9 @@ class TopologyBuilder:
                 circuits[connection.name] = connection
             elif isinstance(connection, m.VpnConnection):
                 vpns.append(connection)
-            else:
+            elif isinstance(connection, m.GlobalReach):
                 reach.append(connection)
-        names = self.optional(doc, "names", path, self._names, {})
+        names = self.optional(doc, "names", path, self._names, dict[IPv4Address, str]())
         return m.Topology(
             name=self.optional(doc, "name", path, self.text, "topology"),
             vnets=MappingProxyType(vnets),
@@ -284,7 +284,7 @@ class TopologyBuilder:
                                                lambda v, p: self._route_table(v, p, name))}
         subnets = self.each(doc.get("subnets"), (*path, "subnets"),
                             lambda v, p: self._subnet(v, p, name, tables))
-        gateways = self.optional(doc, "gateways", path, lambda v, p: self._gateways(v, p), {})
+        gateways = self.optional(doc, "gateways", path, self._gateways, dict[str, object]())
         endpoints = self.each(doc.get("endpoints"), (*path, "endpoints"),
                               lambda v, p: self._endpoint(v, p, name, onprem=False))
         return m.VNet(
@@ -293,8 +293,8 @@ class TopologyBuilder:
             address_space=tuple(space),
             subnets=tuple(subnets),
             endpoints=tuple(endpoints),
-            expressroute_gateway=gateways.get("expressroute"),  # type: ignore[arg-type]
-            vpn_gateway=gateways.get("vpn"),  # type: ignore[arg-type]
+            expressroute_gateway=_typed(gateways.get("expressroute"), m.ExpressRouteGateway),
+            vpn_gateway=_typed(gateways.get("vpn"), m.VpnGateway),
             route_tables=MappingProxyType(tables),
             branch_to_branch=self.optional(doc, "branch_to_branch", path, self.flag, False),
             latency_ms=self.optional(doc, "latency_ms", path,
@@ -405,7 +405,7 @@ class TopologyBuilder:
         self.unique("router", name, (*path, "name"))
         interfaces = self.each(doc.get("interfaces"), (*path, "interfaces"), self._interface)
         bgp = self.optional(doc, "bgp", path, lambda v, p: self.mapping(
-            v, p, ("advertise", "local_preference", "readvertise", "multipath")), {})
+            v, p, ("advertise", "local_preference", "readvertise", "multipath")), dict[str, Any]())
         bp = (*path, "bgp")
         return m.Router(
             name=name, site=site, interfaces=tuple(interfaces),
@@ -581,6 +581,10 @@ class TopologyBuilder:
         if len(circuits) != 2:
             raise self.fail((*path, "circuits"), "Global Reach joins exactly two circuits")
         return m.GlobalReach(name, (circuits[0], circuits[1]), self._state(doc, path))
+
+
+def _typed(value: object, kind: type[T]) -> T | None:
+    return value if isinstance(value, kind) else None
 
 
 def _asn(builder: TopologyBuilder) -> Callable[[Any, PathKey], int]:

@@ -1,0 +1,86 @@
+"""Small topologies for rule tests, built as plain data and loaded through the real loader."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from azint.network import Network
+from azint.topology import loader
+
+Doc = dict[str, Any]
+
+
+def vnet(name: str, space: str, *, region: str = "r1", er: bool = False, vpn: bool = False,
+         asn: int = 65515, **extra: Any) -> Doc:
+    """A VNet with one VM at .4 and, if asked, gateways in a GatewaySubnet at the top /27."""
+    net = IPv4Network(space)
+    gw_subnet = list(net.subnets(new_prefix=27))[-1]
+    doc: Doc = {"name": name, "kind": "vnet", "region": region, "address_space": [space],
+                "subnets": [{"name": "default", "prefix": str(next(net.subnets(new_prefix=27)))}],
+                "endpoints": [{"name": f"{name}-vm", "address": str(net.network_address + 4)}]}
+    if er or vpn:
+        doc["subnets"].append({"name": "GatewaySubnet", "prefix": str(gw_subnet)})
+        doc["gateways"] = {}
+    if er:
+        doc["gateways"]["expressroute"] = {"asn": asn, "instances": [str(gw_subnet[4]), str(gw_subnet[5])]}
+    if vpn:
+        doc["gateways"]["vpn"] = {"asn": asn, "instances": [str(gw_subnet[14])],
+                                  "bgp_peer_address": str(gw_subnet[30]),
+                                  "public_address": f"52.0.{net.network_address.packed[1]}.{net.network_address.packed[2]}"}
+    doc.update(extra)
+    return doc
+
+
+def site(name: str, asn: int, lan: str, *, advertise: list[str] | None = None,
+         routers: int = 1, tunnel: str | None = None, **bgp: Any) -> Doc:
+    """An on-premises site: a VM at .10 behind one CE (name-ce) on the LAN's first address."""
+    net = IPv4Network(lan)
+    ce: Doc = {"name": f"{name}-ce",
+               "interfaces": [{"name": "lan", "address": f"{net.network_address + 1}/{net.prefixlen}"}],
+               "static_routes": [{"prefix": "0.0.0.0/0", "discard": True}],
+               "bgp": {"advertise": advertise if advertise is not None else [lan], **bgp}}
+    if tunnel:
+        ce["interfaces"].append({"name": "tunnel", "address": f"{tunnel}/32"})
+    del routers
+    return {"name": name, "kind": "onprem", "asn": asn, "routers": [ce],
+            "endpoints": [{"name": f"{name}-vm", "address": str(net.network_address + 10),
+                           "gateway": str(net.network_address + 1)}]}
+
+
+def circuit(name: str, links: list[tuple[str, str, str, str | None]], vnets: list[tuple[str, str]],
+            **weights: int) -> Doc:
+    """links: (link name, role, /30, CE router); vnets: (connection name, VNet)."""
+    return {"name": name, "type": "expressroute",
+            "links": [{"name": n, "role": r, "subnet": s, "router": ce} for n, r, s, ce in links],
+            "vnets": [{"name": c, "network": v, "weight": weights.get(c, 0)} for c, v in vnets]}
+
+
+def peering(name: str, a: str, b: str, *, transit: bool = False) -> Doc:
+    return {"name": name, "type": "peering",
+            "a": {"network": a, "allow_gateway_transit": transit},
+            "b": {"network": b, "use_remote_gateways": transit}}
+
+
+def vpn(name: str, a: str, b: str | tuple[str, str], *, bgp: bool = True,
+        prefixes: list[str] | None = None) -> Doc:
+    end: Doc = {"network": b} if isinstance(b, str) else {"router": b[0], "interface": b[1]}
+    if prefixes:
+        end["prefixes"] = prefixes
+    return {"name": name, "type": "vpn", "a": {"network": a}, "b": end, "bgp": bgp}
+
+
+def build(tmp_path: Path, networks: list[Doc], connections: list[Doc], down: tuple[str, ...] = (),
+          **top: Any) -> Network:
+    path = tmp_path / "topology.yaml"
+    path.write_text(yaml.safe_dump({"azint": 1, "name": "test", "networks": networks,
+                                    "connections": connections, **top}, sort_keys=False))
+    return Network.of(loader.load(path), down)
+
+
+def reference_doc() -> Doc:
+    data: Doc = yaml.safe_load(loader.default_topology_path().read_text())
+    return data

@@ -1,0 +1,29 @@
+"""Longest-prefix match: the indexed table agrees with a brute-force search, in any insertion order."""
+
+from __future__ import annotations
+
+import random
+from ipaddress import IPv4Address, IPv4Network
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from azint.control.routes import Route, RouteTable
+
+prefixes = st.builds(lambda a, n: IPv4Network((a, n), strict=False),
+                     st.integers(0, 2**32 - 1), st.integers(0, 32))
+
+
+@given(st.lists(prefixes, max_size=40, unique=True), st.integers(0, 2**32 - 1), st.randoms())
+def test_lookup_matches_brute_force_in_any_order(nets: list[IPv4Network], value: int,
+                                                  rng: random.Random) -> None:
+    address = IPv4Address(value)
+    routes = [Route(n, "test", "x") for n in nets]
+    rng.shuffle(routes)
+    table = RouteTable.of(routes)
+    covering = [n for n in nets if address in n]
+    expected = max(covering, key=lambda n: n.prefixlen) if covering else None
+    found = table.lookup(address)
+    assert (found.prefix if found else None) == expected
+    assert len(table) == len(nets)
+    assert [r.prefix for r in table] == sorted(nets, key=lambda n: (n.prefixlen, n.network_address))
