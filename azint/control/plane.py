@@ -30,11 +30,17 @@ class ControlPlane:
     tables: dict[str, RouteTable] = field(default_factory=dict)  # element id -> its table
     owners: dict[str, dict[IPv4Address, NextHop]] = field(default_factory=dict)  # scope -> owners
     routers: dict[str, onprem.RouterRoutes] = field(default_factory=dict)
+    peerings_of: dict[str, list[m.Peering]] = field(default_factory=dict)  # up peerings by VNet
 
     @classmethod
     def build(cls, topology: m.Topology) -> ControlPlane:
         plane = cls(topology, BgpFabric())
-        plane.gateway_vnet = {name: gateway_vnet_of(topology, name) for name in topology.vnets}
+        for peering in topology.peerings:
+            if peering.up:
+                plane.peerings_of.setdefault(peering.a.network, []).append(peering)
+                plane.peerings_of.setdefault(peering.b.network, []).append(peering)
+        plane.gateway_vnet = {name: gateway_vnet_of(topology, name, plane.peerings_of.get(name, []))
+                              for name in topology.vnets}
         _wire_bgp(plane)
         plane.bgp.run()
         _vnet_tables(plane)
@@ -45,7 +51,8 @@ class ControlPlane:
         return plane
 
     def spokes_of(self, hub: str) -> list[str]:
-        return [v for v, g in self.gateway_vnet.items() if g == hub and v != hub]
+        return [p.other(hub).network for p in self.peerings_of.get(hub, [])
+                if self.gateway_vnet.get(p.other(hub).network) == hub]
 
     def local_ranges(self, hub: str) -> list[IPv4Network]:
         """What a gateway VNet's gateways advertise as their own: its ranges and its spokes'."""
@@ -53,20 +60,15 @@ class ControlPlane:
         return [r for n in names for r in self.topology.vnets[n].address_space]
 
     def peering_between(self, a: str, b: str) -> m.Peering | None:
-        for peering in self.topology.peerings:
-            if peering.up and {peering.a.network, peering.b.network} == {a, b}:
-                return peering
-        return None
+        return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
 
 
-def gateway_vnet_of(topology: m.Topology, name: str) -> str | None:
+def gateway_vnet_of(topology: m.Topology, name: str, peerings: list[m.Peering]) -> str | None:
     """The VNet whose gateways ``name`` uses: its own, or its hub's through gateway transit."""
     vnet = topology.vnets[name]
     if vnet.has_gateway:
         return name
-    for peering in topology.peerings:
-        if not peering.up or name not in (peering.a.network, peering.b.network):
-            continue
+    for peering in peerings:
         own, other = peering.side(name), peering.other(name)
         hub = topology.vnets.get(other.network)
         if own.use_remote_gateways and other.allow_gateway_transit and hub and hub.has_gateway:
@@ -200,11 +202,10 @@ def _vnet_tables(plane: ControlPlane) -> None:
     shared: dict[str, RouteTable] = {}
     for name, vnet in topology.vnets.items():
         peers: list[tuple[m.VNet, m.Peering]] = []
-        for peering in topology.peerings:
-            if peering.up and name in (peering.a.network, peering.b.network):
-                other = topology.vnets.get(peering.other(name).network)
-                if other is not None:
-                    peers.append((other, peering))
+        for peering in plane.peerings_of.get(name, []):
+            other = topology.vnets.get(peering.other(name).network)
+            if other is not None:
+                peers.append((other, peering))
         gateway = plane.gateway_vnet[name]
         if gateway is not None and gateway not in shared:
             shared[gateway] = _gateway_layer(plane, gateway)

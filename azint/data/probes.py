@@ -178,7 +178,7 @@ class Prober:
     def _initial_ttl(self, element: str) -> int:
         kind, _, name = element.partition(":")
         if kind == "vm":
-            return next(e for e in self.plane.topology.endpoints() if e.name == name).initial_ttl
+            return self.forwarder.endpoint(name).initial_ttl
         return NETWORK_DEVICE_TTL
 
     def source_knows(self, source: m.Endpoint, address: IPv4Address) -> bool:

@@ -98,10 +98,12 @@ class Forwarder:
     plane: ControlPlane
     _owned: dict[str, frozenset[IPv4Address]] = field(default_factory=dict)
     _endpoints: dict[str, m.Endpoint] = field(default_factory=dict)
+    _onprem_tunnel: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         topology = self.plane.topology
         self._endpoints = {e.name: e for e in topology.endpoints()}
+        self._onprem_tunnel = {v.name: v.b.is_onprem for v in topology.vpns}
         owned: dict[str, set[IPv4Address]] = {}
         for endpoint in self._endpoints.values():
             owned[f"vm:{endpoint.name}"] = {endpoint.address}
@@ -168,11 +170,13 @@ class Forwarder:
 
     # -- hop rules -------------------------------------------------------------------------
 
+    def endpoint(self, name: str) -> m.Endpoint:
+        return self._endpoints[name]
+
     def _note_tunnel(self, element: str, port: str | None, packet: _Packet) -> None:
-        if element.startswith("vpngw:") and port and port.startswith("conn:"):
-            vpn = next(v for v in self.plane.topology.vpns if v.name == port[5:])
-            if vpn.b.is_onprem:
-                packet.from_onprem_tunnel = True
+        if element.startswith("vpngw:") and port and port.startswith("conn:") \
+                and self._onprem_tunnel.get(port[5:], False):
+            packet.from_onprem_tunnel = True
 
     def _is_hop(self, element: str, port: str | None, packet: _Packet) -> bool:
         kind = element.split(":", 1)[0]
@@ -329,8 +333,7 @@ class Forwarder:
 
     def _to_appliance(self, vnet: str, route: Route) -> _Decision:
         address = route.next_hops[0].address
-        scopes = [vnet, *(p.other(vnet).network for p in self.plane.topology.peerings
-                          if p.up and vnet in (p.a.network, p.b.network))]
+        scopes = [vnet, *(p.other(vnet).network for p in self.plane.peerings_of.get(vnet, []))]
         for scope in scopes:
             owner = self.plane.owners.get(f"vnet:{scope}", {}).get(address)  # type: ignore[arg-type]
             if owner is not None:

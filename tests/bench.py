@@ -1,0 +1,76 @@
+"""Scale benchmark: load + compute + trace on generated landing zones (``make bench``).
+
+A hub with ExpressRoute and VPN gateways, N spokes using them through gateway transit, an
+on-premises site advertising P prefixes over a circuit, and a VPN branch. Prints, per size, the
+seconds to load the YAML, to compute every table, to trace spoke -> on-premises, and the total
+number of route-table entries, so growth with N and P can be read off (linear is the goal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from azint.data.endpoints import resolve_source
+from azint.network import Network
+from azint.topology import loader
+from tests.builders import circuit, peering, site, vnet, vpn
+
+
+def landing_zone(spokes: int, prefixes: int) -> dict[str, object]:
+    networks = [vnet("hub", "10.0.0.0/24", er=True, vpn=True), vnet("branch", "10.1.0.0/24", vpn=True, asn=65516)]
+    connections = [vpn("hub-branch", "hub", "branch")]
+    for i in range(spokes):
+        net = IPv4Network((0x0A400000 + i * 256, 24))  # 10.64.0.0/24 onwards
+        networks.append(vnet(f"spoke{i}", str(net)))
+        connections.append(peering(f"hub-spoke{i}", "hub", f"spoke{i}", transit=True))
+    onprem = [str(IPv4Network((0xAC100000 + i * 256, 24))) for i in range(prefixes)]  # 172.16.x
+    networks.append(site("dc", 65001, "192.168.100.0/24", advertise=["192.168.100.0/24", *onprem]))
+    connections.append(circuit("er", [("er-p", "primary", "192.168.0.16/30", "dc-ce")], [("hub-er", "hub")]))
+    return {"azint": 1, "name": f"bench-{spokes}-{prefixes}", "networks": networks, "connections": connections}
+
+
+def measure(spokes: int, prefixes: int, workdir: Path) -> tuple[float, float, float, int]:
+    path = workdir / f"bench-{spokes}-{prefixes}.yaml"
+    path.write_text(yaml.safe_dump(landing_zone(spokes, prefixes), sort_keys=False))
+    start = time.perf_counter()
+    topology = loader.load(path)
+    loaded = time.perf_counter()
+    network = Network.of(topology)
+    computed = time.perf_counter()
+    source = resolve_source(network.topology, f"spoke{spokes - 1}")
+    trace = network.prober.tracert(source, IPv4Address("192.168.100.10"))
+    traced = time.perf_counter()
+    assert trace.reached, "the generated landing zone must route spoke -> on-premises"
+    plane = network.plane
+    shared = {id(v.gateway): len(v.gateway) for v in plane.vnets.values() if v.gateway}  # once each
+    entries = (sum(len(t) for t in plane.tables.values())
+               + sum(len(r.table) for r in plane.routers.values())
+               + sum(len(v.system) + sum(len(u) for u in v.user.values()) for v in plane.vnets.values())
+               + sum(shared.values()))
+    return loaded - start, computed - loaded, traced - computed, entries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100x1000,200x2000,400x4000,800x8000",
+                        help="comma-separated SPOKESxPREFIXES")
+    args = parser.parse_args()
+    print(f"{'spokes':>7} {'prefixes':>9} {'load s':>8} {'compute s':>10} {'trace s':>8} {'entries':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes.split(","):
+            spokes, prefixes = (int(x) for x in size.split("x"))
+            load, compute, trace, entries = measure(spokes, prefixes, Path(tmp))
+            print(f"{spokes:7d} {prefixes:9d} {load:8.3f} {compute:10.3f} {trace:8.4f} {entries:9d}")
+
+
+if __name__ == "__main__":
+    main()
