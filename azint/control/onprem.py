@@ -43,8 +43,9 @@ def router_tables(topology: m.Topology, bgp: BgpFabric,
     found: dict[str, RouterRoutes] = {}
     for site in topology.sites.values():
         site_routers = {r.name: _interfaces(topology, r) for r in site.routers}
+        on_subnet = _subnets(site_routers)
         for routes in site_routers.values():
-            _connected(topology, site, site_routers, routes)
+            _connected(topology, site, site_routers, routes, on_subnet)
             _static(routes, far_ends)
             _bgp(topology, bgp, routes, far_ends)
         _igp(site, site_routers)
@@ -66,7 +67,7 @@ def _interfaces(topology: m.Topology, router: m.Router) -> RouterRoutes:
 
 
 def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, RouterRoutes],
-               routes: RouterRoutes) -> None:
+               routes: RouterRoutes, on_subnet: dict[IPv4Network, list[tuple[RouterRoutes, str]]]) -> None:
     circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
     for name, address in routes.interfaces.items():
         if not routes.up[name]:
@@ -76,23 +77,29 @@ def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, Rout
             circuit, link = circuit_links[name]
             hops.append(NextHop(f"msee:{circuit.name}:{link.role}", "ce", link.msee_address,
                                 link.latency_ms))
-        for other in routers.values():
-            if other is routes:
-                continue
-            for other_name, other_address in other.interfaces.items():
-                if other.up[other_name] and other_address.network == address.network:
-                    hops.append(NextHop(f"router:{other.router.name}", other_name,
-                                        other_address.ip, _link_latency(site, routes, other)))
+        for other, other_name in on_subnet.get(address.network, ()):
+            if other is not routes:
+                hops.append(NextHop(f"router:{other.router.name}", other_name,
+                                    other.interfaces[other_name].ip, _link_latency(site, routes, other)))
         hops.extend(NextHop(f"vm:{e.name}", "nic", e.address, site.lan_latency_ms)
                     for e in site.endpoints if e.address in address.network)
         routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
                            origin=f"interface {name}"))
 
 
+def _subnets(routers: dict[str, RouterRoutes]) -> dict[IPv4Network, list[tuple[RouterRoutes, str]]]:
+    """Which router interfaces (up) sit on each subnet of a site."""
+    found: dict[IPv4Network, list[tuple[RouterRoutes, str]]] = {}
+    for routes in routers.values():
+        for name, address in routes.interfaces.items():
+            if routes.up[name]:
+                found.setdefault(address.network, []).append((routes, name))
+    return found
+
+
 def _link_latency(site: m.OnPremSite, a: RouterRoutes, b: RouterRoutes) -> float:
-    names = {a.router.name, b.router.name}
-    for link in site.links:
-        if {link.a_router, link.b_router} == names:
+    for link in site.links:  # a router has few links, so this stays short in practice
+        if {link.a_router, link.b_router} == {a.router.name, b.router.name}:
             return link.latency_ms
     return site.lan_latency_ms
 

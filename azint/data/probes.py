@@ -1,9 +1,10 @@
 """tracert and ping as the data plane sees them: which probes come back, from whom, how fast.
 
-A reply reaches the source only if (1) the source network has a real route for the reply's
-address — not the default route nor a drop — which is why routers answering from addresses not
-advertised into the source network show ``Request timed out.``, and (2) the reply, walked back
-from the replier, is delivered to the source.
+A reply reaches the source only if (1) for a source in a VNet, the VNet has a real route for the
+reply's address — not the Internet default nor a drop — which is why routers answering from
+addresses not advertised into the VNet show ``Request timed out.``, and (2) the reply, walked
+back from the replier, is delivered to the source. On-premises networks route by their own
+tables (often a default route), so for them the walk back alone decides.
 
 Round-trip times add the latency of every link on the way (the topology's round-trip figures)
 plus a small deterministic jitter per probe.
@@ -126,7 +127,7 @@ class Prober:
 
     def _time(self, flow: Flow, ttl: int, base: float, index: int, timeout_ms: int) -> float | None:
         """One probe's round trip: the path's latency and a deterministic jitter, or a timeout."""
-        spread = self.plane.topology.jitter_ms + 0.01 * base
+        spread = self.plane.topology.jitter_ms * (1 + base / 100)  # longer paths vary more
         rtt = max(0.0, base + unit(self.seed, flow.src, flow.dst, ttl, index) * spread)
         return rtt if rtt <= timeout_ms else None
 
@@ -182,16 +183,11 @@ class Prober:
         return NETWORK_DEVICE_TTL
 
     def source_knows(self, source: m.Endpoint, address: IPv4Address) -> bool:
-        """Whether ``address`` is advertised into the source's network (a real route for it)."""
-        if source.network in self.plane.vnets:
-            vnet = self.plane.topology.vnets[source.network]
-            subnet = vnet.subnet_of(source.address)
-            route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None, address)
-            dead = (m.NextHopType.NONE, m.NextHopType.INTERNET)
-            return route is not None and route.prefix.prefixlen > 0 and route.next_hop_type not in dead
-        for routes in self.plane.routers.values():
-            if any(a.ip == source.gateway for a in routes.interfaces.values()):
-                route = routes.table.lookup(address)
-                return (route is not None and route.prefix.prefixlen > 0
-                        and route.next_hop_type != "discard")
-        return False
+        """Whether ``address`` is advertised into a VNet source's network (a real route for it)."""
+        if source.network not in self.plane.vnets:
+            return True
+        vnet = self.plane.topology.vnets[source.network]
+        subnet = vnet.subnet_of(source.address)
+        route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None, address)
+        dead = (m.NextHopType.NONE, m.NextHopType.INTERNET)
+        return route is not None and route.prefix.prefixlen > 0 and route.next_hop_type not in dead

@@ -1,0 +1,168 @@
+"""Properties over random valid topologies (hypothesis).
+
+* no command crashes, and every trace ends within its hop limit;
+* routes and traces do not depend on the order of networks or connections in the file;
+* renumbering every address consistently renumbers every output and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from ipaddress import IPv4Address
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from azint.data.walk import Disposition
+from azint.network import Network
+from azint.render import windows
+from tests.builders import Doc, circuit, peering, site, vnet, vpn
+from tests.conftest import run_cli
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@st.composite
+def topologies(draw: st.DrawFn, ecmp: bool = True) -> Doc:
+    """Hubs with gateways, spokes peered to them, sites on circuits or VPNs: always valid."""
+    hubs = draw(st.integers(1, 3))
+    networks: list[Doc] = []
+    connections: list[Doc] = []
+    er_hubs, vpn_hubs = [], []
+    for i in range(hubs):
+        er, use_vpn = draw(st.sampled_from([(True, False), (False, True), (True, True)]))
+        doc = vnet(f"hub{i}", f"10.{i + 1}.0.0/24", er=er, vpn=use_vpn, asn=64600 + i)
+        if er:
+            doc["gateways"]["expressroute"]["asn"] = 65515
+            if not ecmp:
+                del doc["gateways"]["expressroute"]["instances"][1:]
+            er_hubs.append(f"hub{i}")
+        if use_vpn:
+            vpn_hubs.append(f"hub{i}")
+        networks.append(doc)
+    for j in range(draw(st.integers(0, 3))):
+        networks.append(vnet(f"spoke{j}", f"10.{20 + j}.0.0/24"))
+        hub = draw(st.integers(0, hubs - 1))
+        connections.append(peering(f"p{j}", f"hub{hub}", f"spoke{j}", transit=draw(st.booleans())))
+    for a, b in draw(st.sets(st.tuples(st.sampled_from(vpn_hubs), st.sampled_from(vpn_hubs)), max_size=3)
+                     if len(vpn_hubs) > 1 else st.just(set())):
+        if a < b:
+            connections.append(vpn(f"v-{a}-{b}", a, b, bgp=draw(st.booleans())))
+    for k in range(draw(st.integers(1, 3))):
+        name = f"dc{k}"
+        networks.append(site(name, 65001 + k, f"10.{40 + k}.0.0/24", tunnel=f"10.{40 + k}.0.250"))
+        if er_hubs and draw(st.booleans()):
+            hubs_on = draw(st.sets(st.sampled_from(er_hubs), min_size=1))
+            both = ecmp and draw(st.booleans())
+            links = [(f"c{k}-p", "primary", f"192.168.{k}.16/30", f"{name}-ce")]
+            links.append((f"c{k}-s", "secondary", f"192.168.{k}.20/30", f"{name}-ce" if both else None))
+            connections.append(circuit(f"c{k}", links, [(f"c{k}-{h}", h) for h in sorted(hubs_on)]))
+        elif vpn_hubs:
+            connections.append(vpn(f"s2s{k}", draw(st.sampled_from(vpn_hubs)), (f"{name}-ce", "tunnel")))
+    return {"azint": 1, "name": "random", "jitter_ms": draw(st.sampled_from([0.0, 0.3])),
+            "flow_hash_seed": draw(st.integers(0, 1000)), "networks": networks, "connections": connections}
+
+
+def _write(tmp_path: Path, doc: Doc, name: str = "t.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def _all_outputs(network: Network, max_hops: int = 12) -> dict[tuple[str, str], str]:
+    """tracert and ping text from every network's first endpoint to every endpoint."""
+    outputs = {}
+    endpoints = network.topology.endpoints()
+    sources = {e.network: e for e in reversed(endpoints)}
+    for source in sources.values():
+        for target in endpoints:
+            trace = network.prober.tracert(source, target.address, max_hops=max_hops)
+            ping = network.prober.ping(source, target.address, count=2)
+            outputs[(source.name, target.name)] = (windows.tracert_text(trace, {})
+                                                   + windows.ping_text(ping))
+    return outputs
+
+
+@FAST
+@given(doc=topologies())
+def test_random_topologies_never_crash_and_traces_end(tmp_path: Path, doc: Doc) -> None:
+    network = Network.open(_write(tmp_path, doc))
+    endpoints = network.topology.endpoints()
+    for source in endpoints:
+        for target in endpoints:
+            trace = network.prober.tracert(source, target.address, max_hops=10)
+            assert 1 <= len(trace.hops) <= 10
+            assert trace.walk.disposition in Disposition
+            assert trace.reached == (trace.walk.delivered and trace.hops[-1].kind == "echo-reply")
+    first, last = endpoints[0], endpoints[-1]
+    result = run_cli("tracert", "--json", "--topology", str(tmp_path / "t.yaml"), first.name, str(last.address))
+    assert result.exit_code in (0, 1) and json.loads(result.output)["command"] == "tracert"
+
+
+@FAST
+@given(doc=topologies(), order=st.randoms())
+def test_file_order_does_not_matter(tmp_path: Path, doc: Doc, order: random.Random) -> None:
+    before = _all_outputs(Network.open(_write(tmp_path, doc)))
+    shuffled = dict(doc, networks=list(doc["networks"]), connections=list(doc["connections"]))
+    order.shuffle(shuffled["networks"])
+    order.shuffle(shuffled["connections"])
+    after_net = Network.open(_write(tmp_path, shuffled, "shuffled.yaml"))
+    # the first endpoint of each network is the same, so the sources are the same
+    assert _all_outputs(after_net) == before
+    for name, routes in Network.open(_write(tmp_path, doc)).plane.vnets.items():
+        assert [r.route for r in routes.effective("default")] == \
+               [r.route for r in after_net.plane.vnets[name].effective("default")]
+
+
+def _renumber(text: str) -> str:
+    """10.A.x.x -> 10.(A+100).x.x everywhere: a consistent renumbering of the private plan."""
+    return re.sub(r"\b10\.(\d{1,2})\.", lambda m: f"10.{int(m.group(1)) + 100}.", text)
+
+
+@FAST
+@given(doc=topologies(ecmp=False))
+def test_renumbering_renumbers_outputs_and_nothing_else(tmp_path: Path, doc: Doc) -> None:
+    doc = dict(doc, jitter_ms=0.0)  # jitter and ECMP hash the addresses, so they are held still
+    original = _write(tmp_path, doc)
+    renumbered = tmp_path / "renumbered.yaml"
+    renumbered.write_text(_renumber(original.read_text()))
+    before = _all_outputs(Network.open(original))
+    after = _all_outputs(Network.open(renumbered))
+    assert after == {key: _renumber(text) for key, text in before.items()}
+
+
+def test_hostile_topologies_end_quickly(tmp_path: Path) -> None:
+    """A thousand-router chain (static routes both ways) and a loop at its end: bounded work."""
+    count, base = 1000, IPv4Address("172.16.0.0")
+
+    def link(i: int, side: int) -> IPv4Address:  # the /31 between r{i} (side 0) and r{i+1} (side 1)
+        return base + 2 * i + side
+
+    routers: list[dict[str, Any]] = []
+    for i in range(count):
+        interfaces = [{"name": "up", "address": f"{link(i - 1, 1)}/31"} if i else
+                      {"name": "lan", "address": "10.9.0.1/24"}]
+        statics = [{"prefix": "0.0.0.0/0", "next_hop": str(link(i, 1) if i + 1 < count else link(i - 2, 0))}]
+        if i + 1 < count:
+            interfaces.append({"name": "down", "address": f"{link(i, 0)}/31"})
+        if i:
+            statics.append({"prefix": "10.9.0.0/24", "next_hop": str(link(i - 1, 0))})
+        routers.append({"name": f"r{i}", "interfaces": interfaces, "static_routes": statics})
+    # the last router sends everything back up the chain: a loop between r998 and r999
+    routers[-1]["static_routes"][0]["next_hop"] = str(link(count - 2, 0))
+    doc = {"azint": 1, "networks": [{"name": "chain", "kind": "onprem", "asn": 65001, "routers": routers,
+                                     "endpoints": [{"name": "pc", "address": "10.9.0.10", "gateway": "10.9.0.1"}]}]}
+    network = Network.open(_write(tmp_path, doc))
+    pc = network.topology.endpoints()[0]
+    trace = network.prober.tracert(pc, IPv4Address("8.8.8.8"), max_hops=30)
+    assert len(trace.hops) == 30 and not trace.reached
+    assert trace.hops[29].address == link(28, 1)  # r29 answers from its "up" interface
+    ping = network.prober.ping(pc, IPv4Address("8.8.8.8"), ttl=255)
+    assert ping.walk.disposition is Disposition.TTL_EXCEEDED  # 255 routers on, the TTL runs out
+    assert [r.kind for r in ping.replies] == ["ttl-expired"] * 4
+    assert [r.address for r in ping.replies] == [link(253, 1)] * 4
