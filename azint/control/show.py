@@ -134,6 +134,8 @@ def _router_view(plane: ControlPlane, site: str, name: str) -> RouterView:
 
 def _router_row(route: Route) -> RouterRow:
     hops = tuple(str(h.address) for h in route.next_hops if h.address is not None)
+    if route.source == "connected":
+        hops = ()  # directly connected: its next hops are the neighbours on the interface
     if route.next_hop_type == "discard":
         hops = ("Null0",)
     return RouterRow(route.source, route.prefix, hops, route.local_preference, route.as_path,

@@ -18,7 +18,8 @@ from azint.render.tables import Block, Heading, Paragraph, table
 from azint.render.tables import Cell as Shown
 
 CORNER = "from \\ to"
-LEGEND = ("peering = VNet peering; vpn = VPN connection; er1, er2, ... = ExpressRoute circuit; "
+LEGEND = ("peering = VNet peering; vpn = VPN connection; a circuit's name (er1) = that "
+          "ExpressRoute circuit; "
           "NET-er-gw / NET-vpn-gw = gateway of VNet NET when NET is neither end (gateway or "
           "VPN transit); + = crossed in this order; no = no echo reply")
 
