@@ -6,17 +6,25 @@ target), 1 the target was not reached, 2 bad usage or input. Errors are one line
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from azint import __version__
+from azint.control import show
 from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
-from azint.errors import AzintError, ExitCode
+from azint.data.explain import explain as explain_trace
+from azint.data.matrix import reachability
+from azint.errors import AzintError, ExitCode, UsageError
 from azint.network import Network
-from azint.render import jsonout, windows
+from azint.render import explain as explained
+from azint.render import jsonout, matrix, routing, windows
+from azint.render.tables import Block, Display, render
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,11 +104,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Maximum number of hops.")
 @click.option("-w", "timeout", type=click.IntRange(1, 600_000), default=4000, show_default=True,
               help="Wait timeout in milliseconds for each reply.")
+@click.option("--explain", "with_reasons", is_flag=True,
+              help="After the trace, the route behind each step and why hops time out.")
 @model_options
 @click.argument("source")
 @click.argument("target")
 def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: int,
-            topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
+            with_reasons: bool, topology: Path | None, down: tuple[str, ...],
+            as_json: bool) -> None:
     """Trace the route from SOURCE to TARGET as Windows tracert shows it.
 
     SOURCE is a network (its first endpoint), an endpoint name or an endpoint address; TARGET an
@@ -115,10 +126,16 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
         raise SystemExit(ExitCode.BAD_INPUT) from None
     result = network.prober.tracert(sender, goal.address, max_hops, timeout)
     names = {} if no_names else network.topology.names
+    reasons = explain_trace(network.prober, sender, goal.address, result) if with_reasons else None
     if as_json:
-        click.echo(jsonout.tracert_json(result, network.topology.name, goal.name), nl=False)
+        document = jsonout.tracert_document(result, network.topology.name, goal.name)
+        if reasons is not None:
+            document["explain"] = explained.explanation_document(reasons)
+        click.echo(jsonout.dumps(document), nl=False)
     else:
         click.echo(windows.tracert_text(result, names, None if no_names else goal.name), nl=False)
+        if reasons is not None:
+            click.echo("\n" + explained.explain_text(reasons), nl=False)
     raise SystemExit(ExitCode.OK if result.reached else ExitCode.UNREACHED)
 
 
@@ -155,6 +172,108 @@ def ping(source: str, target: str, count: int, size: int, timeout: int, ttl: int
     else:
         click.echo(windows.ping_text(result, goal.name), nl=False)
     raise SystemExit(ExitCode.OK if result.echo_replies else ExitCode.UNREACHED)
+
+
+# -- the control plane ---------------------------------------------------------------------
+
+
+def _display() -> Display:
+    """The real stdout: rich tables on a terminal (colour unless NO_COLOR), plain text otherwise."""
+    return Display(terminal=sys.stdout.isatty(), width=shutil.get_terminal_size((100, 24)).columns,
+                   color="NO_COLOR" not in os.environ)
+
+
+def _emit(as_json: bool, json_text: Callable[[], str],
+          document: Callable[[], Sequence[Block]]) -> None:
+    click.echo(json_text() if as_json else render(document(), _display()), nl=False)
+
+
+@cli.command()
+@click.option("--subnet", metavar="NAME", help="VNet: the subnet whose routes to show. "
+              "[default: the subnet of the network's first endpoint]")
+@click.option("--router", metavar="NAME", help="On-premises: only this router.")
+@model_options
+@click.argument("name", metavar="NETWORK")
+def routes(name: str, subnet: str | None, router: str | None, topology: Path | None,
+           down: tuple[str, ...], as_json: bool) -> None:
+    """Show NETWORK's routes: a VNet's effective route table as Azure shows it, or each
+    on-premises router's BGP best paths and routing table."""
+    network = Network.open(topology, down)
+    plane, title = network.plane, network.topology.name
+    if show.network_kind(network.topology, name) == "vnet":
+        if router is not None:
+            raise UsageError(f"--router applies to on-premises sites; '{name}' is a VNet")
+        chosen = subnet or show.default_subnet(network.topology, name)
+        rows = show.effective_routes(plane, name, chosen)
+        _emit(as_json, lambda: routing.vnet_routes_json(title, name, chosen, rows),
+              lambda: routing.vnet_routes_document(name, chosen, rows))
+        return
+    if subnet is not None:
+        raise UsageError(f"--subnet applies to VNets; '{name}' is an on-premises site")
+    views = show.router_views(plane, name, router)
+    _emit(as_json, lambda: routing.router_json(title, name, views),
+          lambda: routing.router_document(views))
+
+
+@cli.command()
+@click.option("--path", "role", type=click.Choice(["primary", "secondary"]), default="primary",
+              show_default=True, help="Circuit: which link's edge router (MSEE) to show.")
+@model_options
+@click.argument("name")
+def bgp(name: str, role: str, topology: Path | None, down: tuple[str, ...],
+        as_json: bool) -> None:
+    """Show BGP routes: an ExpressRoute circuit's route table, or a gateway's learned and
+    advertised routes.
+
+    NAME is a circuit, a VNet (its VPN gateway), vpngw:VNET or ergw:VNET.
+    """
+    network = Network.open(topology, down)
+    plane, title = network.plane, network.topology.name
+    if name in network.topology.circuits:
+        rows = show.circuit_table(plane, name, role)
+        _emit(as_json, lambda: routing.circuit_json(title, name, role, rows),
+              lambda: routing.circuit_document(name, role, rows))
+        return
+    speaker = show.gateway_speaker(plane, name)
+    learned = show.learned_routes(plane, speaker)
+    advertised = show.advertised_routes(plane, speaker)
+    _emit(as_json,
+          lambda: routing.gateway_json(title, speaker.id, speaker.asn, learned, advertised),
+          lambda: routing.gateway_document(speaker.id, speaker.asn, learned, advertised))
+
+
+@cli.command("matrix")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@model_options
+def matrix_command(as_csv: bool, topology: Path | None, down: tuple[str, ...],
+                   as_json: bool) -> None:
+    """Show who reaches whom: every network's first endpoint pinged from every other's, and
+    what the packets cross (peering, vpn, circuits, transit gateways)."""
+    network = Network.open(topology, down)
+    found = reachability(network.prober)
+    if as_csv and not as_json:
+        click.echo(matrix.matrix_csv(found), nl=False)
+        return
+    _emit(as_json, lambda: matrix.matrix_json(network.topology.name, found, down),
+          lambda: matrix.matrix_document(found, down))
+
+
+@cli.command()
+@model_options
+@click.argument("source")
+@click.argument("target")
+def explain(source: str, target: str, topology: Path | None, down: tuple[str, ...],
+            as_json: bool) -> None:
+    """Explain the path from SOURCE to TARGET: the route behind each step, why hops time out,
+    and why a packet is dropped (where the route stopped propagating, and by which rule)."""
+    network = Network.open(topology, down)
+    sender = resolve_source(network.topology, source)
+    goal = resolve_target(network.topology, target)
+    reasons = explain_trace(network.prober, sender, goal.address)
+    if as_json:
+        click.echo(explained.explanation_json(network.topology.name, reasons), nl=False)
+    else:
+        click.echo(explained.explain_text(reasons), nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,19 +1,56 @@
-"""Shared fixtures: the reference network, a CLI runner, and small topologies written inline."""
+"""Shared test helpers: run the CLI in-process, compare with golden files, find test topologies.
+
+Golden files under ``tests/golden/`` are written by the code only when ``AZINT_UPDATE_GOLDEN=1``
+is set; review the diff before committing them.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from azint.cli import cli
+from azint.cli import cli, main
 from azint.network import Network
 
 TESTS = Path(__file__).parent
+GOLDEN = TESTS / "golden"
+TOPOLOGIES = TESTS / "topologies"
 UPDATE_GOLDEN = os.environ.get("AZINT_UPDATE_GOLDEN") == "1"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def azint(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run ``azint ARGS`` in-process through the console entry point (stdout is not a terminal)."""
+
+    def run(*args: str) -> Run:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        captured = capsys.readouterr()
+        return Run(int(exit_info.value.code or 0), captured.out, captured.err)
+
+    return run
+
+
+def run_cli(*args: str) -> Result:
+    """Run ``azint`` with click's runner (stdout and stderr mixed in ``output``)."""
+    return CliRunner().invoke(cli, list(args), prog_name="azint", standalone_mode=True)
 
 
 @pytest.fixture(scope="session")
@@ -21,31 +58,18 @@ def reference() -> Network:
     return Network.open()
 
 
-def run_cli(*args: str) -> Result:
-    """Run ``azint`` in-process as a user would, through the one error handler."""
-    return CliRunner().invoke(cli, list(args), prog_name="azint", standalone_mode=True)
-
-
-@pytest.fixture
-def azint() -> Callable[..., Result]:
-    return run_cli
-
-
-@pytest.fixture
-def write_topology(tmp_path: Path) -> Callable[[str], Path]:
-    def write(text: str, name: str = "topology.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(text)
-        return path
-
-    return write
+def topology(name: str) -> str:
+    return str(TOPOLOGIES / f"{name}.yaml")
 
 
 def check_golden(path: Path, actual: str) -> None:
-    """Compare with a golden file the model wrote; rewrite it only when asked to."""
-    if UPDATE_GOLDEN or not path.exists():
+    """``actual`` equals the golden file at ``path`` (rewritten under AZINT_UPDATE_GOLDEN=1)."""
+    if UPDATE_GOLDEN:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual)
-        if not UPDATE_GOLDEN:
-            pytest.fail(f"golden file {path.name} was missing and has been written; review it")
-    assert actual == path.read_text()
+    assert path.exists(), f"missing golden file {path}: run with AZINT_UPDATE_GOLDEN=1 and review"
+    assert actual == path.read_text(), f"output differs from {path}"
+
+
+def golden(name: str, text: str) -> None:
+    check_golden(GOLDEN / name, text)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from click.testing import Result
 
 from tests.builders import reference_doc
+from tests.conftest import run_cli as azint
 
-Azint = Callable[..., Result]
 
-
-def test_json_tracert_shape(azint: Azint) -> None:
+def test_json_tracert_shape() -> None:
     result = azint("tracert", "hub", "10.2.30.10", "--json")
     document = json.loads(result.output)
     assert document["schema"] == 1 and document["command"] == "tracert"
@@ -26,7 +23,7 @@ def test_json_tracert_shape(azint: Azint) -> None:
     assert result.exit_code == 0
 
 
-def test_json_ping_unreachable(azint: Azint) -> None:
+def test_json_ping_unreachable() -> None:
     result = azint("ping", "branch", "10.17.30.4", "--json")
     document = json.loads(result.output)
     assert (document["sent"], document["received"], document["success"]) == (4, 0, False)
@@ -35,19 +32,19 @@ def test_json_ping_unreachable(azint: Azint) -> None:
     assert result.exit_code == 1
 
 
-def test_ping_reply_ttl_counts_routers_on_the_way_back(azint: Azint) -> None:
+def test_ping_reply_ttl_counts_routers_on_the_way_back() -> None:
     # location1 VM -> switch -> CE -> MSEE -> hub ER gateway -> hub VM: four routers decrement
     assert "TTL=124" in azint("ping", "hub", "10.2.30.10").output
     assert "TTL=128" in azint("ping", "hub", "10.11.30.4").output  # peering: no router
 
 
-def test_ping_with_small_ttl_expires_in_transit(azint: Azint) -> None:
+def test_ping_with_small_ttl_expires_in_transit() -> None:
     result = azint("ping", "-n", "2", "-i", "1", "location1", "10.10.30.4")
     assert result.output.count("Reply from 10.2.30.3: TTL expired in transit.") == 2
     assert result.exit_code == 1
 
 
-def test_endpoint_names_and_addresses_as_source_and_target(azint: Azint) -> None:
+def test_endpoint_names_and_addresses_as_source_and_target() -> None:
     by_name = azint("tracert", "loc1-vm", "hub-vm")
     assert by_name.output.startswith("\nTracing route to hub-vm [10.10.30.4]\nover a maximum of 30 hops:\n")
     by_address = azint("tracert", "-d", "10.2.30.10", "hub-vm")
@@ -55,7 +52,7 @@ def test_endpoint_names_and_addresses_as_source_and_target(azint: Azint) -> None
     assert by_address.exit_code == by_name.exit_code == 0
 
 
-def test_bad_input_is_one_line_and_exit_2(azint: Azint, tmp_path: Path) -> None:
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("networks:\n  - name: a\n    kind: vnet\n    address_space: [10.0.0.300/24]\n")
     cases = {
@@ -71,14 +68,14 @@ def test_bad_input_is_one_line_and_exit_2(azint: Azint, tmp_path: Path) -> None:
         assert result.output.count("\n") == 1 and "Traceback" not in result.output
 
 
-def test_unknown_target_name_prints_the_windows_message(azint: Azint) -> None:
+def test_unknown_target_name_prints_the_windows_message() -> None:
     assert azint("tracert", "hub", "db01").output == "Unable to resolve target system name db01.\n"
     ping = azint("ping", "hub", "db01")
     assert ping.output == "Ping request could not find host db01. Please check the name and try again.\n"
     assert ping.exit_code == 2
 
 
-def test_spoke_without_use_remote_gateways_reaches_only_the_hub(azint: Azint, tmp_path: Path) -> None:
+def test_spoke_without_use_remote_gateways_reaches_only_the_hub(tmp_path: Path) -> None:
     doc = reference_doc()
     hub_spoke = next(c for c in doc["connections"] if c["name"] == "hub-spoke")
     hub_spoke["b"]["use_remote_gateways"] = False
@@ -91,7 +88,7 @@ def test_spoke_without_use_remote_gateways_reaches_only_the_hub(azint: Azint, tm
     assert azint("ping", "spoke", "10.2.30.10").exit_code == 0  # the shipped setup, for contrast
 
 
-def test_help_teaches_exit_codes(azint: Azint) -> None:
+def test_help_teaches_exit_codes() -> None:
     for command in ("tracert", "ping"):
         text = azint(command, "--help").output
         assert "Exit codes:" in text and "--down NAME" in text and "--topology FILE" in text

@@ -180,6 +180,25 @@ class BgpFabric:
         self.speakers: dict[str, Speaker] = {}
         self._reverse: dict[str, list[tuple[Session, Session]]] = {}
 
+    def sessions_of(self, speaker_id: str) -> list[tuple[Session, Session]]:
+        """The speaker's sessions as (its own view, the receiver's view) pairs."""
+        return list(self._reverse.get(speaker_id, ()))
+
+    def advertisements(self, speaker_id: str) -> list[tuple[Session, list[Path]]]:
+        """What a speaker sends on each session: its best paths its export policy lets out.
+
+        Paths are as the receiver gets them (AS path prepended); the receiver may still refuse
+        some (loop prevention, a VPN gateway's own ranges).
+        """
+        speaker = self.speakers[speaker_id]
+        found: list[tuple[Session, list[Path]]] = []
+        for own_view, theirs in self.sessions_of(speaker_id):
+            sent = [advertised(speaker, theirs, best[0])
+                    for _, best in sorted(speaker.best.items())
+                    if exportable(speaker, own_view, best[0])]
+            found.append((theirs, [p for p in sent if p is not None]))
+        return found
+
     def add(self, speaker: Speaker) -> Speaker:
         self.speakers[speaker.id] = speaker
         return speaker

@@ -59,6 +59,10 @@ class ControlPlane:
         names = [hub, *self.spokes_of(hub)]
         return [r for n in names for r in self.topology.vnets[n].address_space]
 
+    def vpn_far_end(self, connection: str, element: str) -> NextHop | None:
+        """How ``element`` (one end of VPN ``connection``) reaches the other end."""
+        return _vpn_far_ends(self.topology).get((connection, element))
+
     def peering_between(self, a: str, b: str) -> m.Peering | None:
         return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
 

@@ -29,6 +29,10 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def tracert_json(result: TraceResult, topology: str, target_name: str | None) -> str:
+    return dumps(tracert_document(result, topology, target_name))
+
+
+def tracert_document(result: TraceResult, topology: str, target_name: str | None) -> dict[str, Any]:
     hops = [{
         "hop": hop.ttl,
         "kind": hop.kind,
@@ -36,11 +40,11 @@ def tracert_json(result: TraceResult, topology: str, target_name: str | None) ->
         "probes_ms": [_ms(p) for p in hop.probes],
         "element": hop.step.element if hop.step and hop.kind != "timeout" else None,
     } for hop in result.hops]
-    return dumps({
+    return {
         "command": "tracert", "topology": topology, "source": _endpoint(result.source),
         "target": {"address": str(result.target), "name": target_name},
         "max_hops": result.max_hops, "reached": result.reached, **_outcome(result.walk),
-        "hops": hops})
+        "hops": hops}
 
 
 def ping_json(result: PingResult, topology: str, target_name: str | None) -> str:

@@ -1,0 +1,140 @@
+"""Why a trace goes where it goes: the route behind every step, and the reason behind every loss.
+
+For each step of the forward walk: the route that decided it (prefix, source, next hop type, where
+it was learned). For each tracert hop that times out: why its reply does not come back (no address
+on that side, an address not advertised into the source network, or a reply that is dropped). For
+a packet that is dropped: which network lacks the destination's prefix, and — from
+``control.why`` — where BGP propagation of that prefix stopped and by which rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from azint.control.routes import Route
+from azint.control.why import (
+    Barrier,
+    barriers,
+    covering_prefix,
+    element_label,
+    feeding_speakers,
+    network_of,
+)
+from azint.data.flowhash import Flow
+from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult
+from azint.data.walk import Disposition, Step, Walk
+from azint.topology import model as m
+
+_DROPS = (Disposition.NO_ROUTE, Disposition.NULL_ROUTED, Disposition.EXITS_TO_INTERNET)
+
+
+@dataclass(frozen=True)
+class StepExplanation:
+    step: Step
+    hop: int | None  # the tracert line this step is, when it is a hop
+    decision: str  # the route (or rule) that sent the packet on
+    verdict: str  # for a hop: whether and why its reply comes back
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A network (or router) without a route for the destination's prefix, and why."""
+
+    where: str  # the element that dropped it
+    network: str  # the VNet or site it belongs to
+    address: IPv4Address
+    matched: Route | None  # the less specific route the address fell to, if any
+    prefix: str  # the destination's prefix as BGP knows it, or "" if nobody advertises it
+    barriers: tuple[Barrier, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    trace: TraceResult
+    steps: tuple[StepExplanation, ...]
+    outcome: str
+    missing: Missing | None  # why the packet (or its reply) had no route
+
+
+def explain(prober: Prober, source: m.Endpoint, target: IPv4Address,
+            trace: TraceResult | None = None) -> Explanation:
+    """Explain ``tracert`` from ``source`` to ``target`` (reusing ``trace`` when given)."""
+    trace = trace or prober.tracert(source, target)
+    lines = {line.ttl: line for line in trace.hops}
+    hop_numbers = {id(step): index for index, step in enumerate(trace.walk.hops, start=1)}
+    steps = tuple(_step(prober, source, step, hop_numbers.get(id(step)), lines)
+                  for step in trace.walk.steps)
+    outcome, missing = _outcome(prober, source, trace)
+    return Explanation(trace, steps, outcome, missing)
+
+
+def _step(prober: Prober, source: m.Endpoint, step: Step, hop: int | None,
+          lines: dict[int, TraceHop]) -> StepExplanation:
+    verdict = ""
+    if hop is not None:
+        line = lines.get(hop)
+        if line is not None and line.kind == "time-exceeded":
+            verdict = f"hop {hop} answers from {line.address}"
+        elif line is not None:
+            verdict = f"hop {hop} times out: {timeout_reason(prober, source, step)}"
+    return StepExplanation(step, hop, decision(step), verdict)
+
+
+def decision(step: Step) -> str:
+    """The route (or fixed behaviour) that moved the packet on from this step."""
+    route = step.route
+    if route is not None:
+        origin = f", {route.origin}" if route.origin else ""
+        path = f", AS path {' '.join(map(str, route.as_path))}" if route.as_path else ""
+        return f"{route.prefix} [{route.source}] -> {route.next_hop_type}{origin}{path}"
+    if step.note == "delivered":
+        return "the destination: it owns the address"
+    kind = step.element.partition(":")[0]
+    fixed = {"vnet": "delivered inside the VNet to the owner of the address",
+             "ergw": "from the circuit into its VNet",
+             "vm": "to its default gateway"}
+    return fixed.get(kind, "")
+
+
+def timeout_reason(prober: Prober, source: m.Endpoint, step: Step) -> str:
+    """Why a hop's ICMP reply never reaches the source."""
+    address = step.reply_address
+    label = element_label(step.element)
+    if address is None:
+        return (f"{label} has no address the source can route on the side the probe arrived "
+                f"({step.port or 'origin'}), so its reply cannot come back")
+    if not prober.source_knows(source, address):
+        return (f"{label} answers from {address}, which is not advertised into "
+                f"{source.network}, so the reply is not routed back")
+    back = prober.forwarder.walk(step.element, Flow(address, source.address), NETWORK_DEVICE_TTL)
+    return f"{label} answers from {address}, but the reply is lost: {back.reason}"
+
+
+def _outcome(prober: Prober, source: m.Endpoint, trace: TraceResult) -> tuple[str, Missing | None]:
+    walk = trace.walk
+    if trace.reached:
+        return f"delivered to {element_label(walk.last.element)}; the echo reply comes back", None
+    if walk.delivered:
+        back = prober.forwarder.walk(walk.last.element, Flow(trace.target, source.address),
+                                     NETWORK_DEVICE_TTL)
+        return (f"delivered, but the echo reply is lost: {back.reason}",
+                _missing(prober, back, source.address))
+    return _dropped(walk), _missing(prober, walk, trace.target)
+
+
+def _dropped(walk: Walk) -> str:
+    return f"{walk.disposition.value.lower().replace('_', ' ')}: {walk.reason}"
+
+
+def _missing(prober: Prober, walk: Walk, address: IPv4Address) -> Missing | None:
+    if walk.disposition not in _DROPS:
+        return None
+    plane = prober.plane
+    where = walk.last.element
+    prefix = covering_prefix(plane, address)
+    network = network_of(plane, where)
+    if prefix is None:
+        return Missing(where, network, address, walk.last.route, "", ())
+    found = barriers(plane, prefix, feeding_speakers(plane, where))
+    return Missing(where, network, address, walk.last.route, str(prefix), tuple(found))

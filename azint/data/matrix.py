@@ -1,0 +1,116 @@
+"""Who reaches whom: every network's first endpoint pinged from every other's, and over what.
+
+A cell is reachable when an echo reply comes back. Its mechanisms are read off the forward walk,
+in order, never from stored strings:
+
+* ``peering``     the packet crosses a VNet peering straight from a VNet (not via a gateway);
+* ``vpn``         it crosses a VPN connection (VNet-to-VNet or site-to-site);
+* a circuit name  it crosses that ExpressRoute circuit's edge routers;
+* ``NET-er-gw`` / ``NET-vpn-gw``  it crosses a gateway of VNet NET that is neither end: a spoke
+  using its hub's gateways (gateway transit), or transit between two VPN connections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from azint.data.probes import Prober
+from azint.data.walk import Step, Walk
+from azint.topology import model as m
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    kind: str  # "peering", "vpn", "circuit", "gateway"
+    name: str  # the peering, connection or circuit name, or the gateway element id
+    token: str  # the compact form a matrix cell shows
+
+
+@dataclass(frozen=True)
+class Cell:
+    source: str
+    target: str
+    reachable: bool
+    delivered: bool  # the forward walk reached the target (the reply may still be lost)
+    mechanisms: tuple[Mechanism, ...]
+    reason: str
+
+    @property
+    def text(self) -> str:
+        if not self.reachable:
+            return "no"
+        return "+".join(m.token for m in self.mechanisms) or "local"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    networks: tuple[str, ...]
+    cells: dict[tuple[str, str], Cell]
+
+    def cell(self, source: str, target: str) -> Cell:
+        return self.cells[(source, target)]
+
+
+def first_endpoints(topology: m.Topology) -> dict[str, m.Endpoint]:
+    """Each network's first endpoint; networks without one take no part."""
+    found: dict[str, m.Endpoint] = {}
+    for endpoint in topology.endpoints():
+        found.setdefault(endpoint.network, endpoint)
+    return {name: found[name] for name in topology.network_names if name in found}
+
+
+def reachability(prober: Prober) -> Matrix:
+    """Ping every network's first endpoint from every other network's."""
+    ends = first_endpoints(prober.plane.topology)
+    cells: dict[tuple[str, str], Cell] = {}
+    for source, sender in ends.items():
+        for target, receiver in ends.items():
+            if source != target:
+                cells[(source, target)] = _cell(prober, sender, receiver)
+    return Matrix(tuple(ends), cells)
+
+
+def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint) -> Cell:
+    result = prober.ping(sender, receiver.address, count=1)
+    walk = result.walk
+    reason = walk.reason if not walk.delivered else (
+        "" if result.echo_replies else "the echo reply does not come back")
+    return Cell(sender.network, receiver.network, bool(result.echo_replies), walk.delivered,
+                mechanisms(prober, walk, sender.network, receiver.network), reason)
+
+
+def mechanisms(prober: Prober, walk: Walk, source: str, target: str) -> tuple[Mechanism, ...]:
+    """What the walk crossed, in order, each once."""
+    found: list[Mechanism] = []
+    for before, step in zip(walk.steps, walk.steps[1:], strict=False):
+        for crossed in _crossed(prober.plane.topology, before, step, (source, target)):
+            if crossed not in found:
+                found.append(crossed)
+    return tuple(found)
+
+
+def _crossed(topology: m.Topology, before: Step, step: Step,
+             ends: tuple[str, str]) -> list[Mechanism]:
+    kind, _, name = step.element.partition(":")
+    port = step.port or ""
+    if kind == "msee":
+        circuit = name.split(":")[0]
+        return [Mechanism("circuit", circuit, circuit)]
+    if kind == "vnet" and port.startswith("peering:") and not before.element.startswith("fabric:"):
+        return [Mechanism("peering", port.removeprefix("peering:"), "peering")]
+    found: list[Mechanism] = []
+    if kind in ("ergw", "vpngw") and port.startswith("conn:"):
+        found.append(Mechanism("vpn", port.removeprefix("conn:"), "vpn"))
+    if kind == "router" and before.element.startswith("vpngw:"):
+        vpn = _tunnel(topology, name, port)
+        if vpn is not None:
+            found.append(Mechanism("vpn", vpn, "vpn"))
+    if kind in ("ergw", "vpngw") and name not in ends:
+        found.append(Mechanism("gateway", step.element,
+                               f"{name}-{'er' if kind == 'ergw' else 'vpn'}-gw"))
+    return found
+
+
+def _tunnel(topology: m.Topology, router: str, interface: str) -> str | None:
+    return next((v.name for v in topology.vpns
+                 if v.b.router == router and v.b.interface == interface), None)

@@ -1,0 +1,117 @@
+"""Tables for the control-plane commands: rich with colour on a terminal, plain text when piped.
+
+A ``Document`` is a sequence of headings, paragraphs and tables; ``render`` turns it into a
+string for the given ``Display``. The caller decides what the display is (a terminal or not, how
+wide, whether colour is wanted): nothing here looks at the real stdout.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
+
+
+@dataclass(frozen=True)
+class Display:
+    """Where output goes: a terminal gets rich tables (colour if wanted), else plain text."""
+
+    terminal: bool = False
+    width: int = 100
+    color: bool = True
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    style: str | None = None  # a rich style, used on terminals only
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    style: str | None = None
+
+
+Block = Table | Heading | Paragraph
+Document = Sequence[Block]
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[str | Cell]],
+          title: str | None = None) -> Table:
+    """A table from strings (or cells already styled)."""
+    return Table(tuple(columns),
+                 tuple(tuple(c if isinstance(c, Cell) else Cell(c) for c in row) for row in rows),
+                 title)
+
+
+def render(document: Document, display: Display) -> str:
+    if display.terminal:
+        return _rich(document, display)
+    return "\n\n".join(_plain_block(block) for block in document) + "\n"
+
+
+# -- plain text ------------------------------------------------------------------------------
+
+
+def _plain_block(block: Block) -> str:
+    if isinstance(block, Heading):
+        return block.text
+    if isinstance(block, Paragraph):
+        return block.text
+    return plain_table(block)
+
+
+def plain_table(found: Table) -> str:
+    """Columns padded to their widest cell, dashes under the header (like ``az -o table``)."""
+    widths = [max([len(h), *(len(row[i].text) for row in found.rows)])
+              for i, h in enumerate(found.columns)]
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+    lines = [found.title] if found.title else []
+    lines += [line(found.columns), line(["-" * w for w in widths])]
+    lines += [line([c.text for c in row]) for row in found.rows]
+    return "\n".join(lines)
+
+
+# -- rich ------------------------------------------------------------------------------------
+
+
+def _rich(document: Document, display: Display) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=display.width, force_terminal=True,
+                      color_system="standard" if display.color else None,
+                      no_color=not display.color, highlight=False, emoji=False, markup=False)
+    for block in document:
+        if isinstance(block, Heading):
+            console.print(Text(block.text, style="bold"))
+        elif isinstance(block, Paragraph):
+            console.print(Text(block.text, style=block.style or ""))
+        else:
+            console.print(_rich_table(block))
+    return buffer.getvalue()
+
+
+def _rich_table(found: Table) -> RichTable:
+    shown = RichTable(title=found.title, header_style="bold", title_justify="left")
+    for column in found.columns:
+        shown.add_column(column, overflow="fold")
+    for row in found.rows:
+        shown.add_row(*(Text(c.text, style=c.style or "") for c in row))
+    return shown
