@@ -17,7 +17,7 @@ import click
 
 from azint import __version__
 from azint.control import show
-from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
+from azint.data.endpoints import Target, UnresolvedTarget, resolve_source, resolve_target
 from azint.data.explain import explain as explain_trace
 from azint.data.matrix import reachability
 from azint.errors import AzintError, ExitCode, UsageError
@@ -25,6 +25,7 @@ from azint.network import Network
 from azint.render import explain as explained
 from azint.render import jsonout, matrix, routing, windows
 from azint.render.tables import Block, Display, render
+from azint.topology.model import Endpoint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +80,19 @@ def error_line(exc: AzintError) -> str:
     return f"azint: error: {exc.message}"
 
 
+def _probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target: str,
+                unresolved: Callable[[str], str]) -> tuple[Network, Endpoint, Target]:
+    """Open the network and name both ends; an unknown target name prints Windows' message."""
+    network = Network.open(topology, down)
+    sender = resolve_source(network.topology, source)
+    try:
+        goal = resolve_target(network.topology, target)
+    except UnresolvedTarget as missing:
+        click.echo(unresolved(missing.name), nl=False)
+        raise SystemExit(ExitCode.BAD_INPUT) from None
+    return network, sender, goal
+
+
 @click.group(cls=AzintGroup, context_settings={"max_content_width": 100})
 @click.version_option(__version__, prog_name="azint")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
@@ -117,13 +131,7 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
     SOURCE is a network (its first endpoint), an endpoint name or an endpoint address; TARGET an
     address or an endpoint name.
     """
-    network = Network.open(topology, down)
-    sender = resolve_source(network.topology, source)
-    try:
-        goal = resolve_target(network.topology, target)
-    except UnresolvedTarget as missing:
-        click.echo(windows.unresolved_tracert(missing.name), nl=False)
-        raise SystemExit(ExitCode.BAD_INPUT) from None
+    network, sender, goal = _probe_ends(topology, down, source, target, windows.unresolved_tracert)
     result = network.prober.tracert(sender, goal.address, max_hops, timeout)
     names = {} if no_names else network.topology.names
     reasons = explain_trace(network.prober, sender, goal.address, result) if with_reasons else None
@@ -159,13 +167,7 @@ def ping(source: str, target: str, count: int, size: int, timeout: int, ttl: int
     Unlike Windows, the exit code is 0 only when an echo reply came back from the target: a
     "Destination host unreachable" reply is a failure.
     """
-    network = Network.open(topology, down)
-    sender = resolve_source(network.topology, source)
-    try:
-        goal = resolve_target(network.topology, target)
-    except UnresolvedTarget as missing:
-        click.echo(windows.unresolved_ping(missing.name), nl=False)
-        raise SystemExit(ExitCode.BAD_INPUT) from None
+    network, sender, goal = _probe_ends(topology, down, source, target, windows.unresolved_ping)
     result = network.prober.ping(sender, goal.address, count, size, timeout, ttl)
     if as_json:
         click.echo(jsonout.ping_json(result, network.topology.name, goal.name), nl=False)
