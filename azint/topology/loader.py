@@ -181,7 +181,8 @@ class TopologyBuilder:
     def unique(self, kind: str, name: str, path: PathKey) -> None:
         if (kind, name) in self.paths:
             raise self.fail(path, f"duplicate {kind} name '{name}'")
-        self.paths[(kind, name)] = path
+        # ``path`` points at the name; checks locate parts of the named thing, which is its parent.
+        self.paths[(kind, name)] = path[:-1]
 
     # -- the document ----------------------------------------------------------------------
 
@@ -480,7 +481,7 @@ class TopologyBuilder:
         kind = raw.get("type")
         if not isinstance(doc, dict):
             raise self.fail(path, f"expected a mapping, got {_kind(doc)}")
-        if kind not in builders:
+        if not isinstance(kind, str) or kind not in builders:  # a list or mapping is unhashable
             where = (*path, "type") if "type" in doc else path
             raise self.fail(where, f"connection type must be one of {', '.join(builders)}, "
                                    f"got {kind!r}")
