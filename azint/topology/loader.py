@@ -279,6 +279,8 @@ class TopologyBuilder:
         name = self.text(doc["name"], (*path, "name"))
         self.unique("network", name, (*path, "name"))
         space = self.each(doc["address_space"], (*path, "address_space"), self.prefix)
+        if not space and doc["address_space"]:  # its ranges were all bad, each one reported
+            raise _Skip()
         if not space:
             raise self.fail((*path, "address_space"), "a VNet needs at least one address range")
         tables = {t.name: t for t in self.each(doc.get("route_tables"), (*path, "route_tables"),
@@ -359,6 +361,8 @@ class TopologyBuilder:
 
     def _instances(self, value: Any, path: PathKey) -> list[IPv4Address]:
         found = self.each(value, path, self.address)
+        if not found and value:  # every address was bad, each one reported
+            raise _Skip()
         if not found:
             raise self.fail(path, "a gateway needs at least one instance address")
         return found
