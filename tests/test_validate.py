@@ -1,4 +1,4 @@
-"""``validate()``: the bad-topology corpus against its golden report lines, and the report itself."""
+"""``validate()``: the bad-topology corpus against its golden lines, and the report itself."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from azint.errors import ExitCode
 from azint.topology.loader import load
-from azint.topology.problems import InvalidTopology, Severity
+from azint.topology.problems import InvalidTopology
 from azint.topology.validate import validate
 
 BAD = Path(__file__).parent / "bad"
