@@ -342,7 +342,7 @@ def _router_offers(topology: m.Topology, name: str, at: Locate) -> list[_Offer]:
 
 
 def _exchanges(topology: m.Topology, at: Locate) -> Iterator[tuple[str, list[_Offer]]]:
-    """Each peering, circuit and VPN with the prefixes its sides advertise to one another."""
+    """Each peering, circuit, VPN and Global Reach with the prefixes its sides exchange."""
     for peering in topology.peerings:
         yield peering.name, [offer for side in (peering.a, peering.b)
                              for offer in _vnet_offers(topology, side.network, at, transit=False)]
@@ -354,6 +354,11 @@ def _exchanges(topology: m.Topology, at: Locate) -> Iterator[tuple[str, list[_Of
         yield circuit.name, offers
     for vpn in topology.vpns:
         yield vpn.name, _vpn_offers(topology, vpn, at)
+    for reach in topology.global_reach:  # joins the on-premises sides of two circuits
+        circuits = [topology.circuits[c] for c in reach.circuits if c in topology.circuits]
+        yield reach.name, [o for circuit in circuits for link in circuit.links
+                           if link.router is not None
+                           for o in _router_offers(topology, link.router, at)]
 
 
 def _vpn_offers(topology: m.Topology, vpn: m.VpnConnection, at: Locate) -> list[_Offer]:

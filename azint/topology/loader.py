@@ -226,9 +226,9 @@ class TopologyBuilder:
                 circuits[connection.name] = connection
             elif isinstance(connection, m.VpnConnection):
                 vpns.append(connection)
-            else:
+            elif isinstance(connection, m.GlobalReach):
                 reach.append(connection)
-        names = self.optional(doc, "names", path, self._names, {})
+        names = self.optional(doc, "names", path, self._names, dict[IPv4Address, str]())
         return m.Topology(
             name=self.optional(doc, "name", path, self.text, "topology"),
             vnets=MappingProxyType(vnets),
@@ -287,7 +287,7 @@ class TopologyBuilder:
                                                lambda v, p: self._route_table(v, p, name))}
         subnets = self.each(doc.get("subnets"), (*path, "subnets"),
                             lambda v, p: self._subnet(v, p, name, tables))
-        gateways = self.optional(doc, "gateways", path, lambda v, p: self._gateways(v, p), {})
+        gateways = self.optional(doc, "gateways", path, self._gateways, dict[str, Any]())
         endpoints = self.each(doc.get("endpoints"), (*path, "endpoints"),
                               lambda v, p: self._endpoint(v, p, name, onprem=False))
         return m.VNet(
@@ -296,8 +296,8 @@ class TopologyBuilder:
             address_space=tuple(space),
             subnets=tuple(subnets),
             endpoints=tuple(endpoints),
-            expressroute_gateway=gateways.get("expressroute"),  # type: ignore[arg-type]
-            vpn_gateway=gateways.get("vpn"),  # type: ignore[arg-type]
+            expressroute_gateway=gateways.get("expressroute"),
+            vpn_gateway=gateways.get("vpn"),
             route_tables=MappingProxyType(tables),
             branch_to_branch=self.optional(doc, "branch_to_branch", path, self.flag, False),
             latency_ms=self.optional(doc, "latency_ms", path,
@@ -339,9 +339,9 @@ class TopologyBuilder:
         return m.UserRoute(self.optional(doc, "name", path, self.text, str(prefix)), prefix,
                            kind, hop_ip)
 
-    def _gateways(self, doc: Any, path: PathKey) -> dict[str, object]:
+    def _gateways(self, doc: Any, path: PathKey) -> dict[str, Any]:
         doc = self.mapping(doc, path, ("expressroute", "vpn"))
-        found: dict[str, object] = {}
+        found: dict[str, Any] = {}
         if doc.get("expressroute") is not None:
             gp = (*path, "expressroute")
             er = self.mapping(doc["expressroute"], gp, ("asn", "instances"), ("instances",))
@@ -392,7 +392,8 @@ class TopologyBuilder:
         self.unique("network", name, (*path, "name"))
         routers = self.each(doc.get("routers"), (*path, "routers"),
                             lambda v, p: self._router(v, p, name))
-        links = self.each(doc.get("links"), (*path, "links"), lambda v, p: self._link(v, p, routers))
+        links = self.each(doc.get("links"), (*path, "links"),
+                          lambda v, p: self._link(v, p, routers))
         return m.OnPremSite(
             name=name,
             asn=self.integer(doc["asn"], (*path, "asn"), 1, 4_294_967_295),
@@ -410,7 +411,7 @@ class TopologyBuilder:
         self.unique("router", name, (*path, "name"))
         interfaces = self.each(doc.get("interfaces"), (*path, "interfaces"), self._interface)
         bgp = self.optional(doc, "bgp", path, lambda v, p: self.mapping(
-            v, p, ("advertise", "local_preference", "readvertise", "multipath")), {})
+            v, p, ("advertise", "local_preference", "readvertise", "multipath")), dict[str, Any]())
         bp = (*path, "bgp")
         return m.Router(
             name=name, site=site, interfaces=tuple(interfaces),
