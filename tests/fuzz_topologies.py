@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import copy
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -70,7 +71,7 @@ def _edit_lines(rng: random.Random, lines: list[str]) -> None:
         return
     i = rng.randrange(len(lines))
     line = lines[i]
-    action = rng.randrange(6)
+    action = rng.randrange(7)
     if action == 0:
         del lines[i]
     elif action == 1:
@@ -83,8 +84,12 @@ def _edit_lines(rng: random.Random, lines: list[str]) -> None:
         lines[i] = line[:pos] + rng.choice(YAML_PUNCTUATION) + line[pos + 1:]
     elif action == 4:
         lines[i] = " " * rng.randint(0, 3) + line.lstrip(" ") if rng.random() < 0.5 else line[1:]
-    else:
+    elif action == 5:
         lines[i] = _swap_token(rng, line)
+    else:  # an explicit tag on a value that does not fit it
+        tag = rng.choice(["!!int", "!!float", "!!bool", "!!timestamp", "!!binary", "!!null",
+                          "!!map", "!!seq", "!!set", "!!python/name:os.system", "!custom"])
+        lines[i] = line.replace(": ", f": {tag} ", 1)
 
 
 def _swap_token(rng: random.Random, line: str) -> str:
@@ -349,7 +354,8 @@ def _summary(count: int, seed: int, seconds: float, made: Counter[str],
         print("findings: none")
         return
     print(f"findings: {len(findings)} (inputs saved in {keep})")
-    for kind, n in Counter(f.problem.split(":")[0] for f in findings).most_common():
+    kinds = Counter(re.sub(r"[\d.]+", "N", f.problem.split(":")[0]) for f in findings)
+    for kind, n in kinds.most_common():
         print(f"  {n:5} x {kind}")
     for finding in findings[:20]:
         print(f"  #{finding.index} {finding.generator}: {finding.problem}")
