@@ -35,12 +35,12 @@ def walk(net: Network, source: str, address: str) -> Disposition:
 
 # A hub with both gateways, one on-premises site over ExpressRoute and the same site over VPN.
 def _hub_er_site(tmp_path: Path, site_doc: Doc | None = None, extra: list[Doc] | None = None,
-                 **hub: object) -> Network:
+                 validated: bool = True, **hub: object) -> Network:
     return build(tmp_path,
                  [vnet("hub", "10.10.0.0/24", er=True, vpn=True, **hub),
                   site_doc or site("dc", 65001, "10.2.0.0/24")],
                  [circuit("er", [("er-p", "primary", "192.168.0.16/30", "dc-ce")],
-                          [("hub-er", "hub")]), *(extra or [])])
+                          [("hub-er", "hub")]), *(extra or [])], validated=validated)
 
 
 # §1.1 longest prefix match; §1.7 user routes to an appliance and to None
@@ -76,8 +76,9 @@ def test_equal_prefix_user_beats_gateway_beats_system(tmp_path: Path) -> None:
 
 # §1.3 the VNet's own range beats a more specific BGP route
 def test_own_range_beats_more_specific_bgp_route(tmp_path: Path) -> None:
+    # validate rejects this overlap; Azure still has to route it
     net = _hub_er_site(tmp_path, site("dc", 65001, "10.2.0.0/24",
-                                      advertise=["10.2.0.0/24", "10.10.0.0/28"]))
+                                      advertise=["10.2.0.0/24", "10.10.0.0/28"]), validated=False)
     assert route_in(net, "hub", "10.10.0.4").next_hop_type == NextHopType.VNET_LOCAL
     assert walk(net, "hub", "10.2.0.10") is Disposition.DELIVERED
     # ...but the circuit's edge now sends the hub's own /28 to the customer: replies are lost.
@@ -222,7 +223,7 @@ def test_vpn_transit_default_route_and_static(tmp_path: Path) -> None:
 def test_same_asn_bgp_session_learns_nothing(tmp_path: Path) -> None:
     net = build(tmp_path, [vnet("hub", "10.10.0.0/24", vpn=True), vnet("branch", "10.11.0.0/24", vpn=True),
                            vnet("edge", "10.12.0.0/24", vpn=True, asn=65516)],
-                [vpn("hub-branch", "hub", "branch"), vpn("hub-edge", "hub", "edge")])
+                [vpn("hub-branch", "hub", "branch"), vpn("hub-edge", "hub", "edge")], validated=False)
     assert not reaches(net, "hub", "10.11.0.4")
     assert reaches(net, "hub", "10.12.0.4")
 

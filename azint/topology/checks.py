@@ -5,8 +5,11 @@ Each check is a function from the topology to problems; ``check_topology`` runs 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Protocol
+import difflib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+from typing import Protocol, TypeVar
 
 from azint.errors import Position
 from azint.topology import model as m
@@ -18,6 +21,14 @@ class Locate(Protocol):
 
 
 Check = Callable[[m.Topology, Locate], Iterator[Problem]]
+T = TypeVar("T")
+
+# Azure's public and private BGP ASNs that on-premises devices may not use (VPN Gateway BGP FAQ).
+RESERVED_ASNS = (8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520)
+ONPREM_PREFIX_LIMIT = 4_000  # private peering drops the session above this
+PREMIUM_PREFIX_LIMIT = 10_000
+AZURE_PREFIX_LIMIT = 1_000  # prefixes Azure advertises per connection
+DEFAULT_LOCAL_PREFERENCE = 100
 
 
 def _error(where: Position, message: str) -> Problem:
@@ -130,10 +141,427 @@ def check_gateway_transit(topology: m.Topology, at: Locate) -> Iterator[Problem]
                          f"({', '.join(names)})")
 
 
-CHECKS: tuple[Check, ...] = (check_references, check_endpoints, check_gateway_transit)
+
+
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def check_router_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Interface names are unique per router; static routes and preferences name real things."""
+    known = topology.downable_names()
+    for router in topology.routers():
+        seen: set[str] = set()
+        for index, interface in enumerate(router.interfaces):
+            if interface.name in seen:
+                yield _error(at("router", router.name, "interfaces", index, "name"),
+                             f"router '{router.name}' has two interfaces named '{interface.name}'")
+            seen.add(interface.name)
+        for index, route in enumerate(router.static_routes):
+            if route.interface is not None and route.interface not in seen:
+                yield _error(at("router", router.name, "static_routes", index, "interface"),
+                             f"router '{router.name}' has no interface '{route.interface}'")
+        for key in router.local_preference:
+            if key not in known:
+                yield _error(at("router", router.name, "bgp", "local_preference", key),
+                             _unknown_name(key, known))
+
+
+def _unknown_name(name: str, known: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+    return f"local_preference names unknown connection or circuit link '{name}'{suggestion}"
+
+
+def check_appliance_next_hops(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A VirtualAppliance route leads to an endpoint, which must forward what is not its own."""
+    hosts = {e.address: e for e in topology.endpoints()}
+    for vnet in topology.vnets.values():
+        for table in vnet.route_tables.values():
+            for index, route in enumerate(table.routes):
+                if route.next_hop_ip is None:
+                    continue
+                where = at("route table", f"{vnet.name}/{table.name}", "routes", index,
+                           "next_hop_ip")
+                host = hosts.get(route.next_hop_ip)
+                if host is None:
+                    yield _error(where, f"next hop {route.next_hop_ip} of route '{route.name}' "
+                                        f"is not the address of any endpoint")
+                elif not host.forwarding:
+                    yield _warning(where, f"next hop {route.next_hop_ip} is '{host.name}', which "
+                                          f"drops packets not addressed to it (forwarding: false)")
+
+
+# -- addresses -------------------------------------------------------------------------------
+
+
+def _nested(items: Iterable[tuple[IPv4Network, T]],
+            clash: Callable[[T, T], bool] = lambda a, b: True) -> Iterator[tuple[T, T]]:
+    """Pair each item with the innermost earlier one whose prefix holds it and that it clashes with.
+
+    Two prefixes either nest or are disjoint, so one sorted pass with a stack of the prefixes
+    enclosing the current one finds every overlap in O(n log n); hostile files with thousands of
+    prefixes stay fast.
+    """
+    stack: list[tuple[IPv4Network, T]] = []
+    ordered = sorted(items, key=lambda pair: (pair[0].network_address, pair[0].prefixlen))
+    for prefix, item in ordered:
+        while stack and not prefix.subnet_of(stack[-1][0]):
+            stack.pop()
+        outer = next((o for _, o in reversed(stack) if clash(item, o)), None)
+        if outer is not None:
+            yield item, outer
+        stack.append((prefix, item))
+
+
+def check_subnets(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Subnets lie inside the address space; ranges and subnets of one VNet do not overlap."""
+    for vnet in topology.vnets.values():
+        spaces = ", ".join(map(str, vnet.address_space))
+        for subnet in vnet.subnets:
+            if not any(subnet.prefix.subnet_of(space) for space in vnet.address_space):
+                yield _error(at("subnet", f"{vnet.name}/{subnet.name}", "prefix"),
+                             f"subnet '{subnet.name}' {subnet.prefix} is outside VNet "
+                             f"'{vnet.name}' ({spaces})")
+        for inner, outer in _nested((s.prefix, s) for s in vnet.subnets):
+            yield _error(at("subnet", f"{vnet.name}/{inner.name}", "prefix"),
+                         f"subnet '{inner.name}' {inner.prefix} overlaps subnet '{outer.name}' "
+                         f"{outer.prefix}")
+        ranges = ((prefix, (i, prefix)) for i, prefix in enumerate(vnet.address_space))
+        for (index, prefix), (_, other) in _nested(ranges):
+            yield _error(at("network", vnet.name, "address_space", index),
+                         f"address range {prefix} of '{vnet.name}' overlaps its range {other}")
+
+
+def _gateway_subnet(vnet: m.VNet) -> m.Subnet | None:
+    return next((s for s in vnet.subnets if s.name == "GatewaySubnet"), None)
+
+
+def _gateway_addresses(vnet: m.VNet) -> Iterator[tuple[tuple[str | int, ...], IPv4Address]]:
+    """Every address a gateway of ``vnet`` holds, with its path under ``gateways``."""
+    if vnet.expressroute_gateway is not None:
+        for index, address in enumerate(vnet.expressroute_gateway.instances):
+            yield ("expressroute", "instances", index), address
+    if vnet.vpn_gateway is not None:
+        for index, address in enumerate(vnet.vpn_gateway.instances):
+            yield ("vpn", "instances", index), address
+        if vnet.vpn_gateway.bgp_peer_address is not None:
+            yield ("vpn", "bgp_peer_address"), vnet.vpn_gateway.bgp_peer_address
+
+
+def check_gateway_addresses(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Gateway instances and BGP peer addresses live in GatewaySubnet, or at least in the VNet."""
+    for vnet in topology.vnets.values():
+        home = _gateway_subnet(vnet)
+        for inner, address in _gateway_addresses(vnet):
+            where = at("network", vnet.name, "gateways", *inner)
+            if home is not None and address not in home.prefix:
+                yield _error(where, f"gateway address {address} is outside GatewaySubnet "
+                                    f"{home.prefix} of '{vnet.name}'")
+            elif home is None and not vnet.contains(address):
+                yield _error(where, f"gateway address {address} is outside VNet '{vnet.name}' "
+                                    f"({', '.join(map(str, vnet.address_space))})")
+
+
+def check_gateway_subnet(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Gateways need a GatewaySubnet, and /27 or larger when ExpressRoute and VPN coexist."""
+    for vnet in topology.vnets.values():
+        if not vnet.has_gateway:
+            continue
+        home = _gateway_subnet(vnet)
+        if home is None:
+            yield _warning(at("network", vnet.name, "gateways"),
+                           f"VNet '{vnet.name}' has a gateway but no subnet named GatewaySubnet, "
+                           f"where Azure deploys gateways")
+        elif (vnet.expressroute_gateway is not None and vnet.vpn_gateway is not None
+              and home.prefix.prefixlen > 27):
+            yield _error(at("subnet", f"{vnet.name}/GatewaySubnet", "prefix"),
+                         f"GatewaySubnet {home.prefix} of '{vnet.name}' is smaller than /27, "
+                         f"which ExpressRoute and VPN gateways side by side need")
+
+
+def check_endpoint_addresses(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """No two endpoints share an address: a trace to it would be ambiguous."""
+    seen: dict[IPv4Address, m.Endpoint] = {}
+    for endpoint in topology.endpoints():
+        first = seen.setdefault(endpoint.address, endpoint)
+        if first is not endpoint:
+            yield _error(at("endpoint", endpoint.name, "address"),
+                         f"endpoint '{endpoint.name}' has address {endpoint.address}, which "
+                         f"'{first.name}' already has")
+
+
+def check_circuit_links(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """The /30s of all circuit links are distinct: each is its own point-to-point BGP session."""
+    links = [(link.subnet, link) for c in topology.circuits.values() for link in c.links]
+    for inner, outer in _nested(links):
+        yield _error(at("link", inner.name, "subnet"),
+                     f"link '{inner.name}' subnet {inner.subnet} overlaps link '{outer.name}' "
+                     f"{outer.subnet}")
+
+
+# -- route exchange: who learns whose prefixes -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Offer:
+    """One prefix a network puts into a route exchange, and where the file declares it."""
+
+    network: str
+    prefix: IPv4Network
+    position: Position
+
+
+def _transit_spokes(topology: m.Topology, hub: str) -> list[str]:
+    """VNets that use ``hub``'s gateways, whose ranges the hub's gateways advertise as their own."""
+    return [p.other(hub).network for p in topology.peerings
+            if hub in (p.a.network, p.b.network) and p.a.network != p.b.network
+            and p.side(hub).allow_gateway_transit and p.other(hub).use_remote_gateways]
+
+
+def _vnet_ranges(topology: m.Topology, name: str, *,
+                 transit: bool) -> list[tuple[str, int, IPv4Network]]:
+    """(VNet, index, range) of a VNet and, with ``transit``, of the spokes using its gateways."""
+    names = [name, *(_transit_spokes(topology, name) if transit else ())]
+    return [(n, index, prefix) for n in names if n in topology.vnets
+            for index, prefix in enumerate(topology.vnets[n].address_space)]
+
+
+def _vnet_offers(topology: m.Topology, name: str, at: Locate, *, transit: bool) -> list[_Offer]:
+    return [_Offer(n, prefix, at("network", n, "address_space", index))
+            for n, index, prefix in _vnet_ranges(topology, name, transit=transit)]
+
+
+def _router_offers(topology: m.Topology, name: str, at: Locate) -> list[_Offer]:
+    router = next((r for r in topology.routers() if r.name == name), None)
+    if router is None:
+        return []
+    return [_Offer(router.site, prefix, at("router", name, "bgp", "advertise", index))
+            for index, prefix in enumerate(router.advertise)]
+
+
+def _exchanges(topology: m.Topology, at: Locate) -> Iterator[tuple[str, list[_Offer]]]:
+    """Each peering, circuit, VPN and Global Reach with the prefixes its sides exchange."""
+    for peering in topology.peerings:
+        yield peering.name, [offer for side in (peering.a, peering.b)
+                             for offer in _vnet_offers(topology, side.network, at, transit=False)]
+    for circuit in topology.circuits.values():
+        offers = [o for c in circuit.connections
+                  for o in _vnet_offers(topology, c.network, at, transit=True)]
+        offers += [o for link in circuit.links if link.router is not None
+                   for o in _router_offers(topology, link.router, at)]
+        yield circuit.name, offers
+    for vpn in topology.vpns:
+        yield vpn.name, _vpn_offers(topology, vpn, at)
+    for reach in topology.global_reach:  # joins the on-premises sides of two circuits
+        circuits = [topology.circuits[c] for c in reach.circuits if c in topology.circuits]
+        yield reach.name, [o for circuit in circuits for link in circuit.links
+                           if link.router is not None
+                           for o in _router_offers(topology, link.router, at)]
+
+
+def _vpn_offers(topology: m.Topology, vpn: m.VpnConnection, at: Locate) -> list[_Offer]:
+    offers: list[_Offer] = []
+    for end in (vpn.a, vpn.b):
+        if end.network is not None:
+            offers += _vnet_offers(topology, end.network, at, transit=True)
+        elif end.router is not None:
+            site = next((r.site for r in topology.routers() if r.name == end.router), end.router)
+            offers += [_Offer(site, p, at("vpn", vpn.name)) for p in end.prefixes]
+            if vpn.bgp:
+                offers += _router_offers(topology, end.router, at)
+    return offers
+
+
+def _site_uses(site: m.OnPremSite, prefix: IPv4Network) -> bool:
+    """Whether any router interface or host of ``site`` has an address inside ``prefix``."""
+    addresses = [i.address.ip for r in site.routers for i in r.interfaces]
+    addresses += [e.address for e in site.endpoints]
+    return any(address in prefix for address in addresses)
+
+
+def check_exchange_overlaps(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Networks that learn each other's prefixes cannot hold overlapping ones.
+
+    An on-premises summary that strictly contains another network's range, with none of the
+    site's own addresses inside that range, is a design rather than a clash (the more specific
+    route wins; a VNet's own range even beats any BGP route): a warning. A default route (forced
+    tunnelling) is no problem at all.
+    """
+    reported: set[tuple[str, IPv4Network, str, IPv4Network]] = set()
+    for via, offers in _exchanges(topology, at):
+        pairs = _nested(((o.prefix, o) for o in offers), lambda a, b: a.network != b.network)
+        for inner, outer in pairs:
+            key = (inner.network, inner.prefix, outer.network, outer.prefix)
+            if key in reported or outer.prefix.prefixlen == 0:
+                continue
+            reported.add(key)
+            summary = (outer.network in topology.sites and outer.prefix != inner.prefix
+                       and not _site_uses(topology.sites[outer.network], inner.prefix))
+            if summary:
+                yield _warning(inner.position,
+                               f"{inner.prefix} of '{inner.network}' lies inside {outer.prefix} "
+                               f"that '{outer.network}' advertises over '{via}': the more specific "
+                               f"route wins, so {outer.network} must not use those addresses")
+            else:
+                yield _error(inner.position,
+                             f"{inner.prefix} of '{inner.network}' overlaps {outer.prefix} of "
+                             f"'{outer.network}', and they exchange routes over '{via}'")
+
+
+# -- BGP -------------------------------------------------------------------------------------
+
+
+def check_reserved_asns(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """On-premises networks may not use the ASNs Azure keeps for itself."""
+    for site in topology.sites.values():
+        if site.asn in RESERVED_ASNS:
+            yield _error(at("network", site.name, "asn"),
+                         f"'{site.name}' uses ASN {site.asn}, which Azure reserves "
+                         f"(8074, 8075, 12076, 65515, 65517-65520)")
+
+
+def _bgp_speaker(topology: m.Topology, end: m.VpnEnd) -> tuple[str, int] | None:
+    """The network and ASN behind one end of a VPN connection."""
+    if end.network is not None:
+        vnet = topology.vnets.get(end.network)
+        if vnet is None or vnet.vpn_gateway is None:
+            return None
+        return vnet.name, vnet.vpn_gateway.asn
+    site = next((topology.sites[r.site] for r in topology.routers() if r.name == end.router),
+                None)
+    return None if site is None else (site.name, site.asn)
+
+
+def check_bgp_asns(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """eBGP needs different ASNs at the two ends of every session."""
+    for vpn in topology.vpns:
+        a, b = _bgp_speaker(topology, vpn.a), _bgp_speaker(topology, vpn.b)
+        if vpn.bgp and a is not None and b is not None and a[1] == b[1]:
+            yield _error(at("vpn", vpn.name, "bgp"),
+                         f"BGP over VPN '{vpn.name}' joins '{a[0]}' and '{b[0]}', which both use "
+                         f"ASN {a[1]}; give one of them another ASN")
+    sites = {r.name: topology.sites[r.site] for r in topology.routers()}
+    for circuit in topology.circuits.values():
+        for link in circuit.links:
+            site = sites.get(link.router or "")
+            if site is not None and site.asn == m.MSEE_ASN:
+                yield _error(at("link", link.name, "router"),
+                             f"'{site.name}' uses ASN {m.MSEE_ASN}, the ASN of the Microsoft "
+                             f"edge it peers with over '{link.name}'")
+
+
+def _advertised_by_azure(topology: m.Topology, network: str) -> int:
+    """How many prefixes a VNet's gateway advertises: its ranges and its transit spokes'."""
+    return len({prefix for _, _, prefix in _vnet_ranges(topology, network, transit=True)})
+
+
+def check_prefix_limits(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Private peering accepts 4,000 prefixes (10,000 premium); Azure sends at most 1,000."""
+    routers = {r.name: r for r in topology.routers()}
+    for circuit in topology.circuits.values():
+        limit = PREMIUM_PREFIX_LIMIT if circuit.premium else ONPREM_PREFIX_LIMIT
+        for link in circuit.links:
+            router = routers.get(link.router or "")
+            count = len(set(router.advertise)) if router is not None else 0
+            if count > limit:
+                extra = "" if circuit.premium else f" ({PREMIUM_PREFIX_LIMIT:,} with premium: true)"
+                yield _error(at("link", link.name),
+                             f"'{link.router}' advertises {count:,} prefixes into circuit "
+                             f"'{circuit.name}' over '{link.name}'; private peering accepts at "
+                             f"most {limit:,}{extra}")
+        for conn in circuit.connections:
+            yield from _azure_limit(topology, conn.network, conn.name, at("vnet link", conn.name))
+    for vpn in topology.vpns:
+        for end in (vpn.a, vpn.b):
+            if end.network is not None:
+                yield from _azure_limit(topology, end.network, vpn.name, at("vpn", vpn.name))
+
+
+def _azure_limit(topology: m.Topology, network: str, connection: str,
+                 where: Position) -> Iterator[Problem]:
+    count = _advertised_by_azure(topology, network)
+    if count > AZURE_PREFIX_LIMIT:
+        yield _error(where, f"'{network}' advertises {count:,} prefixes over '{connection}'; "
+                            f"Azure advertises at most {AZURE_PREFIX_LIMIT:,} per connection")
+
+
+# -- warnings: legal but probably not meant --------------------------------------------------
+
+
+def check_redundancy(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A circuit with a link down or unconnected runs without its redundant path."""
+    for circuit in topology.circuits.values():
+        for link in circuit.links:
+            if not link.up:
+                yield _warning(at("link", link.name, "state"),
+                               f"link '{link.name}' of circuit '{circuit.name}' is down: the "
+                               f"circuit has no redundancy")
+            elif link.router is None:
+                yield _warning(at("link", link.name),
+                               f"link '{link.name}' of circuit '{circuit.name}' has no router: "
+                               f"the circuit has no redundancy")
+
+
+def _preference(router: m.Router, *names: str) -> int:
+    """The local preference a router gives a session: by its own name, else its circuit's."""
+    for name in names:
+        if name in router.local_preference:
+            return router.local_preference[name]
+    return DEFAULT_LOCAL_PREFERENCE
+
+
+def check_preference_symmetry(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A CE with both ExpressRoute and BGP VPN must prefer ExpressRoute, as Azure does."""
+    for router in topology.routers():
+        circuit_prefs = [_preference(router, link.name, circuit.name)
+                         for circuit in topology.circuits.values() for link in circuit.links
+                         if link.router == router.name]
+        vpn_prefs = [_preference(router, vpn.name) for vpn in topology.vpns
+                     if vpn.bgp and vpn.b.router == router.name]
+        if circuit_prefs and vpn_prefs and min(circuit_prefs) <= max(vpn_prefs):
+            yield _warning(at("router", router.name, "bgp"),
+                           f"'{router.name}' gives ExpressRoute local preference "
+                           f"{min(circuit_prefs)} and VPN {max(vpn_prefs)}: Azure prefers "
+                           f"ExpressRoute, so traffic would return on another path "
+                           f"(give the circuit links a higher local_preference)")
+
+
+def _touched(topology: m.Topology) -> set[str]:
+    """Networks that some peering, circuit or VPN attaches to."""
+    site_of = {r.name: r.site for r in topology.routers()}
+    touched = {side.network for p in topology.peerings for side in (p.a, p.b)}
+    for circuit in topology.circuits.values():
+        touched.update(c.network for c in circuit.connections)
+        touched.update(site_of.get(link.router or "", "") for link in circuit.links)
+    for vpn in topology.vpns:
+        for end in (vpn.a, vpn.b):
+            touched.add(end.network or site_of.get(end.router or "", ""))
+    return touched
+
+
+def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A network nothing attaches to can only talk to itself."""
+    touched = _touched(topology)
+    for name in topology.network_names:
+        if name not in touched:
+            yield _warning(at("network", name),
+                           f"network '{name}' has no peering, circuit or VPN: no other network "
+                           f"can reach it")
+
+
+CHECKS: tuple[Check, ...] = (
+    check_references, check_router_names, check_appliance_next_hops,
+    check_endpoints, check_endpoint_addresses, check_subnets, check_gateway_addresses,
+    check_gateway_subnet, check_circuit_links, check_exchange_overlaps,
+    check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
+    check_redundancy, check_preference_symmetry, check_isolated_networks,
+)
 
 
 def check_topology(topology: m.Topology, at: Locate) -> list[Problem]:
+    """Every problem every check finds, in check order."""
     problems: list[Problem] = []
     for check in CHECKS:
         problems.extend(check(topology, at))

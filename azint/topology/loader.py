@@ -181,7 +181,8 @@ class TopologyBuilder:
     def unique(self, kind: str, name: str, path: PathKey) -> None:
         if (kind, name) in self.paths:
             raise self.fail(path, f"duplicate {kind} name '{name}'")
-        self.paths[(kind, name)] = path
+        # ``path`` points at the name; checks locate parts of the named thing, which is its parent.
+        self.paths[(kind, name)] = path[:-1]
 
     # -- the document ----------------------------------------------------------------------
 
@@ -278,6 +279,8 @@ class TopologyBuilder:
         name = self.text(doc["name"], (*path, "name"))
         self.unique("network", name, (*path, "name"))
         space = self.each(doc["address_space"], (*path, "address_space"), self.prefix)
+        if not space and doc["address_space"]:  # its ranges were all bad, each one reported
+            raise _Skip()
         if not space:
             raise self.fail((*path, "address_space"), "a VNet needs at least one address range")
         tables = {t.name: t for t in self.each(doc.get("route_tables"), (*path, "route_tables"),
@@ -336,9 +339,9 @@ class TopologyBuilder:
         return m.UserRoute(self.optional(doc, "name", path, self.text, str(prefix)), prefix,
                            kind, hop_ip)
 
-    def _gateways(self, doc: Any, path: PathKey) -> dict[str, object]:
+    def _gateways(self, doc: Any, path: PathKey) -> dict[str, Any]:
         doc = self.mapping(doc, path, ("expressroute", "vpn"))
-        found: dict[str, object] = {}
+        found: dict[str, Any] = {}
         if doc.get("expressroute") is not None:
             gp = (*path, "expressroute")
             er = self.mapping(doc["expressroute"], gp, ("asn", "instances"), ("instances",))
@@ -358,6 +361,8 @@ class TopologyBuilder:
 
     def _instances(self, value: Any, path: PathKey) -> list[IPv4Address]:
         found = self.each(value, path, self.address)
+        if not found and value:  # every address was bad, each one reported
+            raise _Skip()
         if not found:
             raise self.fail(path, "a gateway needs at least one instance address")
         return found
@@ -387,7 +392,8 @@ class TopologyBuilder:
         self.unique("network", name, (*path, "name"))
         routers = self.each(doc.get("routers"), (*path, "routers"),
                             lambda v, p: self._router(v, p, name))
-        links = self.each(doc.get("links"), (*path, "links"), lambda v, p: self._link(v, p, routers))
+        links = self.each(doc.get("links"), (*path, "links"),
+                          lambda v, p: self._link(v, p, routers))
         return m.OnPremSite(
             name=name,
             asn=self.integer(doc["asn"], (*path, "asn"), 1, 4_294_967_295),
@@ -480,7 +486,7 @@ class TopologyBuilder:
         kind = raw.get("type")
         if not isinstance(doc, dict):
             raise self.fail(path, f"expected a mapping, got {_kind(doc)}")
-        if kind not in builders:
+        if not isinstance(kind, str) or kind not in builders:  # a list or mapping is unhashable
             where = (*path, "type") if "type" in doc else path
             raise self.fail(where, f"connection type must be one of {', '.join(builders)}, "
                                    f"got {kind!r}")

@@ -22,7 +22,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_BYTES = 16 * 1024 * 1024
-MAX_NODES = 2_000_000
+# A real topology has a few thousand values (10,000 premium prefixes fit many times over); the cap
+# keeps the largest accepted document (an alias bomb just under it) near half a second to build.
+MAX_NODES = 200_000
+MAX_INT_BITS = 128  # wider ints only arrive from hostile input and cannot be printed in messages
 MAX_DEPTH = 64
 
 PathKey = tuple[str | int, ...]
@@ -95,13 +98,32 @@ def _compose(text: str, name: str) -> yaml.Node | None:
         problem = exc.problem or exc.context or "malformed YAML"
         position = Position(name, mark.line + 1, mark.column + 1) if mark else Position(name)
         raise TopologyError(f"YAML syntax: {problem}", position) from exc
+    except yaml.reader.ReaderError as exc:
+        code = f" (U+{exc.character:04X})" if isinstance(exc.character, int) else ""
+        raise TopologyError(f"YAML syntax: {exc.reason}{code}",
+                            _offset_position(text, exc.position, name)) from exc
     except yaml.YAMLError as exc:
-        raise TopologyError(f"YAML syntax: {exc}", Position(name)) from exc
+        raise TopologyError(f"YAML syntax: {_first_line(exc)}", Position(name)) from exc
     except RecursionError as exc:
         raise TopologyError("YAML is nested too deeply", Position(name)) from exc
     finally:
         loader.dispose()
     return node
+
+
+def _offset_position(text: str, offset: int, name: str) -> Position:
+    """libyaml reports reader errors as a byte offset into the UTF-8 text."""
+    raw = text.encode("utf-8")[:offset]
+    line_start = raw.rfind(b"\n") + 1
+    column = len(raw[line_start:].decode("utf-8", errors="replace")) + 1
+    return Position(name, raw.count(b"\n") + 1, column)
+
+
+def _first_line(exc: Exception) -> str:
+    """Marked YAML errors append their marks on extra lines; a report holds only the problem."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        return exc.problem
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 class _Builder:
@@ -114,6 +136,8 @@ class _Builder:
         self.constructor = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
+        if not path:
+            self._measure(node, 0, {})
         self.count += 1
         if self.count > MAX_NODES:
             raise TopologyError(
@@ -121,13 +145,38 @@ class _Builder:
                 self._position(node),
             )
         if len(path) > MAX_DEPTH:
-            raise TopologyError(f"values nested deeper than {MAX_DEPTH} levels", self._position(node))
+            raise TopologyError(f"values nested deeper than {MAX_DEPTH} levels",
+                                self._position(node))
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         return self._scalar(node)
+
+    def _measure(self, node: yaml.Node, depth: int, sizes: dict[int, int]) -> int:
+        """Count the values an aliased graph expands to before building it.
+
+        A bomb is then refused at once, not after building the values; a node that several aliases
+        share is sized once."""
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:  # also stops recursive anchors, which compose into cycles
+            raise TopologyError(f"values nested deeper than {MAX_DEPTH} levels",
+                                self._position(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [value for _, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1 + sum(self._measure(child, depth + 1, sizes) for child in children)
+        if total > MAX_NODES:
+            raise TopologyError(
+                f"the document expands to over {MAX_NODES:,} values (alias bomb?)",
+                self._position(node))
+        sizes[id(node)] = total
+        return total
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -145,9 +194,20 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node) -> Any:
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            raise TopologyError(f"bad value: {exc}", self._position(node)) from exc
+            raise TopologyError(f"bad value: {_first_line(exc)}", self._position(node)) from exc
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            # PyYAML's constructors raise plain exceptions for explicit tags on unfit text
+            # (!!int foo, !!timestamp foo, !!bool foo) and for integers too long to convert.
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            text = str(node.value)
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise TopologyError(f"bad value: {shown!r} is not a valid {tag}",
+                                self._position(node)) from exc
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            raise TopologyError("bad value: number is too large", self._position(node))
+        return value
 
     def _position(self, node: yaml.Node) -> Position:
         return Position(self.name, node.start_mark.line + 1, node.start_mark.column + 1)

@@ -1,0 +1,92 @@
+"""``validate()``: the bad-topology corpus against its golden lines, and the report itself."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from azint.errors import ExitCode
+from azint.topology.loader import load
+from azint.topology.problems import InvalidTopology
+from azint.topology.validate import validate
+
+BAD = Path(__file__).parent / "bad"
+CASES = sorted(p.stem for p in BAD.glob("*.yaml"))
+REGENERATE = os.environ.get("AZINT_REGEN_GOLDEN") == "1"
+LINE = re.compile(r"^[^:]+\.yaml:\d+:\d+: (error|warning): \S.*$")
+
+
+@pytest.fixture
+def in_bad(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Report lines name the file as given; from inside ``bad/`` that is just its name."""
+    monkeypatch.chdir(BAD)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_topology_reports_exactly_its_expected_lines(case: str, in_bad: None) -> None:
+    report = validate(Path(f"{case}.yaml"))
+    golden = BAD / f"{case}.expected"
+    if REGENERATE:
+        golden.write_text("".join(f"{line}\n" for line in report.lines))
+    assert list(report.lines) == golden.read_text().splitlines()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_exit_code_and_load_agree_with_the_severities(case: str, in_bad: None) -> None:
+    report = validate(Path(f"{case}.yaml"))
+    assert report.problems, "every corpus file shows at least one problem"
+    if report.errors:
+        assert report.exit_code is ExitCode.BAD_INPUT
+        with pytest.raises(InvalidTopology):
+            load(Path(f"{case}.yaml"))
+    else:
+        assert report.exit_code is ExitCode.OK
+        assert load(Path(f"{case}.yaml")).vnets  # warnings never stop loading
+
+
+def test_every_corpus_file_has_a_golden_file() -> None:
+    assert {p.stem for p in BAD.glob("*.expected")} == set(CASES)
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_report_lines_have_the_compiler_format(case: str, in_bad: None) -> None:
+    for line in validate(Path(f"{case}.yaml")).lines:
+        assert LINE.match(line), line
+
+
+def test_reference_topology_is_valid_with_its_one_deliberate_warning() -> None:
+    report = validate()
+    assert report.exit_code is ExitCode.OK
+    assert report.errors == ()
+    assert [p.message for p in report.warnings] == [
+        "link 'er1-secondary' of circuit 'er1' is down: the circuit has no redundancy"]
+    assert report.lines[0].startswith("topologies/azure-interop.yaml:")
+
+
+@pytest.mark.parametrize("case", ["msee-asn", "gateway-outside-vnet", "onprem-prefix-limit"])
+def test_problems_are_sorted_by_position(case: str, in_bad: None) -> None:
+    report = validate(Path(f"{case}.yaml"))
+    keys = [(p.position.line or 0, p.position.column or 0) for p in report.problems]
+    assert len(keys) > 1
+    assert keys == sorted(keys)
+
+
+def test_unreadable_input_becomes_one_error_line(tmp_path: Path) -> None:
+    missing = validate(tmp_path / "nope.yaml")
+    assert missing.lines == (f"{tmp_path / 'nope.yaml'}: error: cannot read: "
+                             f"No such file or directory",)
+    assert missing.exit_code is ExitCode.BAD_INPUT
+    directory = validate(tmp_path)
+    assert len(directory.lines) == 1 and directory.lines[0].startswith(f"{tmp_path}: error: ")
+
+
+def test_a_syntax_error_is_one_line_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("networks:\n  - {name: a\n")
+    report = validate(tmp_path / "s.yaml")
+    assert len(report.lines) == 1
+    assert re.match(rf"^{re.escape(str(tmp_path))}/s\.yaml:3:1: error: YAML syntax: ",
+                    report.lines[0])
