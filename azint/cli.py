@@ -26,6 +26,7 @@ from azint.render import explain as explained
 from azint.render import jsonout, matrix, routing, windows
 from azint.render.tables import Block, Display, render
 from azint.topology.model import Endpoint
+from azint.topology.validate import validate as check_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,6 +175,25 @@ def ping(source: str, target: str, count: int, size: int, timeout: int, ttl: int
     else:
         click.echo(windows.ping_text(result, goal.name), nl=False)
     raise SystemExit(ExitCode.OK if result.echo_replies else ExitCode.UNREACHED)
+
+
+@cli.command(epilog="""\b
+Exit codes:
+  0  no errors (warnings may be printed)
+  2  the topology has errors""")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def validate(file: Path | None) -> None:
+    """Check a topology FILE and report every problem at once.
+
+    Each problem is one line, FILE:LINE:COL: error|warning: message. Without FILE, checks the
+    bundled reference topology. The file is only read, never changed.
+    """
+    report = check_file(file)
+    for line in report.lines:
+        click.echo(line)
+    if not report.lines:
+        click.echo(f"{report.file}: ok", err=True)
+    raise SystemExit(report.exit_code)
 
 
 # -- the control plane ---------------------------------------------------------------------

@@ -99,3 +99,21 @@ def test_the_bundled_topology_ships_inside_the_package() -> None:
 
     repo_copy = Path(__file__).parents[1] / "topologies" / "azure-interop.yaml"
     assert default_topology_path().read_bytes() == repo_copy.read_bytes()
+
+
+def test_validate_command_reports_every_problem_and_exits_by_severity(tmp_path: Path) -> None:
+    clean = azint("validate", "topologies/azure-interop.yaml")
+    assert clean.exit_code == 0
+    assert clean.output.startswith("topologies/azure-interop.yaml:") and ": warning: link 'er1-secondary'" in clean.output
+    broken = tmp_path / "two.yaml"
+    broken.write_text("networks:\n  - {name: a, kind: vnet, adress_space: [10.0.0.0/8]}\n"
+                      "  - {name: b, kind: vnet, address_space: [10.1.0.0/33]}\n")
+    before = broken.read_bytes()
+    result = azint("validate", str(broken))
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"{broken}:2:5: error: missing required key 'address_space'",
+        f"{broken}:2:41: error: unknown key 'adress_space'; did you mean 'address_space'?",
+        f"{broken}:3:43: error: '10.1.0.0/33' is not an IPv4 prefix",
+    ]
+    assert broken.read_bytes() == before
