@@ -23,7 +23,7 @@ fuzz: $(STAMP)  ## feed 10,000 generated and mutated topologies to the loader an
 	$(BIN)/python tests/fuzz_topologies.py --count 10000
 
 golden: $(STAMP)  ## rewrite golden files from the model (review the diff before committing)
-	AZINT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests -k golden
+	AZINT_UPDATE_GOLDEN=1 $(BIN)/python -m pytest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

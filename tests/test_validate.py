@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,10 +11,10 @@ from azint.errors import ExitCode
 from azint.topology.loader import load
 from azint.topology.problems import InvalidTopology
 from azint.topology.validate import validate
+from tests.conftest import check_golden
 
 BAD = Path(__file__).parent / "bad"
 CASES = sorted(p.stem for p in BAD.glob("*.yaml"))
-REGENERATE = os.environ.get("AZINT_REGEN_GOLDEN") == "1"
 LINE = re.compile(r"^[^:]+\.yaml:\d+:\d+: (error|warning): \S.*$")
 
 
@@ -28,10 +27,7 @@ def in_bad(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_bad_topology_reports_exactly_its_expected_lines(case: str, in_bad: None) -> None:
     report = validate(Path(f"{case}.yaml"))
-    golden = BAD / f"{case}.expected"
-    if REGENERATE:
-        golden.write_text("".join(f"{line}\n" for line in report.lines))
-    assert list(report.lines) == golden.read_text().splitlines()
+    check_golden(BAD / f"{case}.expected", "".join(f"{line}\n" for line in report.lines))
 
 
 @pytest.mark.parametrize("case", CASES)
