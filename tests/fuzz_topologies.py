@@ -5,11 +5,14 @@ Not a pytest test (it takes a minute or two). Run from the repository root:
     PYTHONPATH=. python tests/fuzz_topologies.py                 # 10,000 inputs, seed 0
     PYTHONPATH=. python tests/fuzz_topologies.py --count 50000 --seed 7 --keep /tmp/findings
 
-Every input goes through ``validate(path)`` and ``load(path)``. A finding is: any exception other
-than ``AzintError`` from ``load``, any exception at all from ``validate``, a report line that is
-not one line, ``validate`` and ``load`` disagreeing on whether there are errors, the file changing,
-or an input taking more than ``--budget`` seconds. Findings are saved to ``--keep`` so they can be
-replayed; the script prints a summary and exits 1 if there was any finding.
+Every input goes through ``validate(path)`` and ``load(path)``; every input that loads is then
+computed and traced (tracert and ping from each network's first endpoint to every endpoint, and
+the reachability matrix). A finding is: any exception other than ``AzintError`` from ``load`` or
+from the computation and probes, a trace longer than its hop limit, any exception at all from
+``validate``, a report line that is not one line, ``validate`` and ``load`` disagreeing on
+whether there are errors, the file changing, or an input taking more than ``--budget`` seconds.
+Findings are saved to ``--keep`` so they can be replayed; the script prints a summary and exits 1
+if there was any finding.
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ from typing import Any
 
 import yaml
 
+from azint.data.matrix import reachability
 from azint.errors import AzintError, ExitCode
+from azint.network import Network
 from azint.topology.loader import default_topology_path, load
+from azint.topology.model import Topology
 from azint.topology.validate import validate
 
 REFERENCE_TEXT = default_topology_path().read_text()
@@ -267,8 +273,9 @@ def examine(path: Path, content: bytes, outcomes: Counter[str]) -> list[str]:
     if any("\n" in line for line in report.lines):
         problems.append("a report line spans several lines")
     try:
-        load(path)
+        topology = load(path)
         loaded = True
+        problems.extend(_probe_everything(topology))
     except AzintError as exc:
         loaded = False
         if "\n" in str(exc):
@@ -279,6 +286,21 @@ def examine(path: Path, content: bytes, outcomes: Counter[str]) -> list[str]:
     if path.read_bytes() != content:
         problems.append("the input file changed")
     return problems
+
+
+def _probe_everything(topology: Topology) -> list[str]:
+    """Compute and trace an accepted topology as the commands would; report what went wrong."""
+    network = Network.of(topology)
+    endpoints = topology.endpoints()
+    firsts = {e.network: e for e in reversed(endpoints)}
+    for source in firsts.values():
+        for target in endpoints:
+            trace = network.prober.tracert(source, target.address, max_hops=12)
+            network.prober.ping(source, target.address, count=1)
+            if not 1 <= len(trace.hops) <= 12:
+                return [f"a trace of {len(trace.hops)} hops from {source.name} to {target.name}"]
+    reachability(network.prober)
+    return []
 
 
 def _outcome(lines: tuple[str, ...]) -> str:
