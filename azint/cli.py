@@ -96,9 +96,9 @@ def _probe_ends(topology: Path | None, down: tuple[str, ...], source: str, targe
 
 @click.group(cls=AzintGroup, context_settings={"max_content_width": 100})
 @click.version_option(__version__, prog_name="azint")
-@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+@click.option("--debug", is_flag=True, hidden=True,
+              help="Show tracebacks (read by AzintGroup.invoke).")
+def cli(debug: bool) -> None:
     """Emulate Azure hybrid networks: VNet peering, ExpressRoute and site-to-site VPN.
 
     azint computes every network's routes from a YAML topology by Azure's rules and shows what
@@ -110,7 +110,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       azint ping branch 10.1.31.10
       azint tracert location1 10.10.30.4 --down er1-primary
     """
-    ctx.obj = {"debug": debug}
+    del debug  # consumed by the group's error handler
 
 
 @cli.command(epilog=EXIT_CODES)

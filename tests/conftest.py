@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from azint.cli import cli, main
-from azint.network import Network
 
 TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
@@ -51,11 +50,6 @@ def azint(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 def run_cli(*args: str) -> Result:
     """Run ``azint`` with click's runner (stdout and stderr mixed in ``output``)."""
     return CliRunner().invoke(cli, list(args), prog_name="azint", standalone_mode=True)
-
-
-@pytest.fixture(scope="session")
-def reference() -> Network:
-    return Network.open()
 
 
 def topology(name: str) -> str:

@@ -47,10 +47,6 @@ class Route:
     weight: int | None = None
     origin: str = ""
 
-    @property
-    def drops(self) -> bool:
-        return not self.next_hops
-
 
 _MASKS = tuple((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33))
 

@@ -28,10 +28,6 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps({"schema": SCHEMA_VERSION, **document}, indent=2, sort_keys=False) + "\n"
 
 
-def tracert_json(result: TraceResult, topology: str, target_name: str | None) -> str:
-    return dumps(tracert_document(result, topology, target_name))
-
-
 def tracert_document(result: TraceResult, topology: str, target_name: str | None) -> dict[str, Any]:
     hops = [{
         "hop": hop.ttl,
