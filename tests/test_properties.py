@@ -100,8 +100,16 @@ def test_random_topologies_never_crash_and_traces_end(tmp_path: Path, doc: Doc) 
             assert trace.walk.disposition in Disposition
             assert trace.reached == (trace.walk.delivered and trace.hops[-1].kind == "echo-reply")
     first, last = endpoints[0], endpoints[-1]
-    result = run_cli("tracert", "--json", "--topology", str(tmp_path / "t.yaml"), first.name, str(last.address))
+    file = str(tmp_path / "t.yaml")
+    result = run_cli("tracert", "--json", "--topology", file, first.name, str(last.address))
     assert result.exit_code in (0, 1) and json.loads(result.output)["command"] == "tracert"
+    commands = [["matrix"], ["matrix", "--json"], ["explain", first.name, str(last.address)],
+                *(["routes", name] for name in network.topology.network_names),
+                *(["bgp", name] for name in network.topology.circuits),
+                *(["bgp", v.name] for v in network.topology.vnets.values() if v.vpn_gateway)]
+    for command in commands:
+        outcome = run_cli(*command, "--topology", file)
+        assert outcome.exit_code == 0, (command, outcome.output)
 
 
 @FAST
