@@ -1,7 +1,9 @@
 """Scale benchmark: load + compute + trace on generated landing zones (``make bench``).
 
 A hub with ExpressRoute and VPN gateways, N spokes using them through gateway transit, an
-on-premises site advertising P prefixes over a circuit, and a VPN branch. Prints, per size, the
+on-premises site advertising P prefixes over a Premium circuit, and a VPN branch. Sizes stay
+within Azure's limits (validate enforces them): at most 1,000 prefixes advertised per connection
+(the hub and its spokes) and 10,000 on-premises prefixes into a Premium circuit. Prints, per size, the
 seconds to load the YAML, to compute every table, to trace spoke -> on-premises, and the total
 number of route-table entries, so growth with N and P can be read off (linear is the goal).
 """
@@ -34,7 +36,8 @@ def landing_zone(spokes: int, prefixes: int) -> dict[str, object]:
         connections.append(peering(f"hub-spoke{i}", "hub", f"spoke{i}", transit=True))
     onprem = [str(IPv4Network((0xAC100000 + i * 256, 24))) for i in range(prefixes)]  # 172.16.x
     networks.append(site("dc", 65001, "192.168.100.0/24", advertise=["192.168.100.0/24", *onprem]))
-    connections.append(circuit("er", [("er-p", "primary", "192.168.0.16/30", "dc-ce")], [("hub-er", "hub")]))
+    er = circuit("er", [("er-p", "primary", "192.168.0.16/30", "dc-ce")], [("hub-er", "hub")])
+    connections.append({**er, "premium": True})  # Premium: up to 10,000 on-premises prefixes
     return {"azint": 1, "name": f"bench-{spokes}-{prefixes}", "networks": networks, "connections": connections}
 
 
