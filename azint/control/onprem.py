@@ -46,7 +46,7 @@ def router_tables(topology: m.Topology, bgp: BgpFabric,
         on_subnet = _subnets(site_routers)
         for routes in site_routers.values():
             _connected(topology, site, site_routers, routes, on_subnet)
-            _static(routes, far_ends)
+            _static(topology, routes, far_ends)
             _bgp(topology, bgp, routes, far_ends)
         _igp(site, site_routers)
         for routes in site_routers.values():
@@ -104,23 +104,24 @@ def _link_latency(site: m.OnPremSite, a: RouterRoutes, b: RouterRoutes) -> float
     return site.lan_latency_ms
 
 
-def _static(routes: RouterRoutes, far_ends: dict[tuple[str, str], NextHop]) -> None:
+def _static(topology: m.Topology, routes: RouterRoutes,
+            far_ends: dict[tuple[str, str], NextHop]) -> None:
     for static in routes.router.static_routes:
         if static.discard:
             routes.offer(Route(static.prefix, "static", "discard", origin="static to null"))
             continue
-        hops = _static_hops(routes, static, far_ends)
+        hops = _static_hops(topology, routes, static, far_ends)
         if hops:
             routes.offer(Route(static.prefix, "static", "static", hops, origin="static route"))
 
 
-def _static_hops(routes: RouterRoutes, static: m.StaticRoute,
+def _static_hops(topology: m.Topology, routes: RouterRoutes, static: m.StaticRoute,
                  far_ends: dict[tuple[str, str], NextHop]) -> tuple[NextHop, ...]:
-    me = f"router:{routes.router.name}"
+    me = routes.router.name
     if static.interface is not None:
-        for (vpn, end), hop in far_ends.items():
-            if end == me and _tunnel_interface(hop, routes, vpn, far_ends) == static.interface:
-                return (hop,)
+        for vpn in topology.vpns:  # a tunnel interface: the VPN's far end
+            if vpn.b.router == me and vpn.b.interface == static.interface:
+                return (far_ends[(vpn.name, f"router:{me}")],)
         connected = routes.candidates.get(routes.interfaces[static.interface].network, []) \
             if static.interface in routes.interfaces and routes.up[static.interface] else []
         return connected[0].next_hops if connected else ()
@@ -128,13 +129,6 @@ def _static_hops(routes: RouterRoutes, static: m.StaticRoute,
         if static.next_hop in route.prefix:
             return tuple(h for h in route.next_hops if h.address == static.next_hop)
     return ()
-
-
-def _tunnel_interface(hop: NextHop, routes: RouterRoutes, vpn: str,
-                      far_ends: dict[tuple[str, str], NextHop]) -> str | None:
-    """The local interface a VPN connection leaves this router by."""
-    back = far_ends.get((vpn, hop.element))
-    return back.port if back is not None and back.element == f"router:{routes.router.name}" else None
 
 
 def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,

@@ -31,10 +31,11 @@ class ControlPlane:
     owners: dict[str, dict[IPv4Address, NextHop]] = field(default_factory=dict)  # scope -> owners
     routers: dict[str, onprem.RouterRoutes] = field(default_factory=dict)
     peerings_of: dict[str, list[m.Peering]] = field(default_factory=dict)  # up peerings by VNet
+    far_ends: dict[tuple[str, str], NextHop] = field(default_factory=dict)  # (vpn, end) -> other end
 
     @classmethod
     def build(cls, topology: m.Topology) -> ControlPlane:
-        plane = cls(topology, BgpFabric())
+        plane = cls(topology, BgpFabric(), far_ends=_vpn_far_ends(topology))
         for peering in topology.peerings:
             if peering.up:
                 plane.peerings_of.setdefault(peering.a.network, []).append(peering)
@@ -46,7 +47,7 @@ class ControlPlane:
         _vnet_tables(plane)
         _gateway_tables(plane)
         _msee_tables(plane)
-        plane.routers = onprem.router_tables(topology, plane.bgp, _vpn_far_ends(topology))
+        plane.routers = onprem.router_tables(topology, plane.bgp, plane.far_ends)
         _owners(plane)
         return plane
 
@@ -61,7 +62,13 @@ class ControlPlane:
 
     def vpn_far_end(self, connection: str, element: str) -> NextHop | None:
         """How ``element`` (one end of VPN ``connection``) reaches the other end."""
-        return _vpn_far_ends(self.topology).get((connection, element))
+        return self.far_ends.get((connection, element))
+
+    def msee_address(self, msee: str) -> IPv4Address | None:
+        """An edge router's address on its customer link (``msee:CIRCUIT:ROLE``)."""
+        _, circuit, role = msee.split(":")
+        return next((k.msee_address for k in self.topology.circuits[circuit].links
+                     if k.role == role), None)
 
     def peering_between(self, a: str, b: str) -> m.Peering | None:
         return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
@@ -260,52 +267,52 @@ def _circuits(plane: ControlPlane, paths: tuple[Path, ...]) -> list[str]:
 
 def _gateway_tables(plane: ControlPlane) -> None:
     topology = plane.topology
-    far_ends = _vpn_far_ends(topology)
+    latency = {c.name: c.latency_ms for circuit in topology.circuits.values()
+               for c in circuit.connections}
+    static = _static_hops(plane)
     for name, vnet in topology.vnets.items():
-        into_vnet = NextHop(f"fabric:{name}", "from:vpngw", None, vnet.latency_ms)
         if vnet.expressroute_gateway is not None:
-            plane.tables[f"ergw:{name}"] = _er_egress(plane, name)
+            plane.tables[f"ergw:{name}"] = _er_egress(plane, name, latency)
         if vnet.vpn_gateway is not None:
+            into_vnet = NextHop(f"fabric:{name}", "from:vpngw", None, vnet.latency_ms)
             table = RouteTable()
-            speaker = plane.bgp.speakers[f"vpngw:{name}"]
-            for prefix, paths in speaker.best.items():
-                hops = _vpn_hops(topology, name, paths, far_ends, into_vnet)
+            for prefix, paths in plane.bgp.speakers[f"vpngw:{name}"].best.items():
+                hops = _vpn_hops(plane, name, paths, static.get(name, {}), into_vnet)
                 table.add(Route(prefix, "bgp" if paths[0].session else "local",
                                 paths[0].relation.value, hops, paths[0].as_path,
                                 origin=", ".join(_names(paths))))
             plane.tables[f"vpngw:{name}"] = table
 
 
-def _vpn_hops(topology: m.Topology, name: str, paths: tuple[Path, ...],
-              far_ends: dict[tuple[str, str], NextHop], into_vnet: NextHop) -> tuple[NextHop, ...]:
+def _static_hops(plane: ControlPlane) -> dict[str, dict[IPv4Network, list[NextHop]]]:
+    """Per gateway VNet: each static VPN prefix and the tunnels that carry it."""
+    found: dict[str, dict[IPv4Network, list[NextHop]]] = {}
+    for vpn in plane.topology.vpns:
+        if vpn.up and not vpn.bgp:
+            for network, prefixes in _static_prefixes(plane.topology, vpn):
+                tunnel = plane.far_ends[(vpn.name, f"vpngw:{network}")]
+                for prefix in prefixes:
+                    found.setdefault(network, {}).setdefault(prefix, []).append(tunnel)
+    return found
+
+
+def _vpn_hops(plane: ControlPlane, name: str, paths: tuple[Path, ...],
+              static: dict[IPv4Network, list[NextHop]], into_vnet: NextHop) -> tuple[NextHop, ...]:
     if paths[0].relation in (Relation.LOCAL, Relation.BRANCH_TO_BRANCH):
         return (into_vnet,)
     if paths[0].relation is Relation.STATIC:
-        return tuple(far_ends[(v.name, f"vpngw:{name}")] for v in topology.vpns
-                     if v.up and not v.bgp and name in (v.a.network, v.b.network)
-                     and any(paths[0].prefix == p for n, ps in _static_prefixes(topology, v)
-                             if n == name for p in ps))
-    return tuple(sorted(far_ends[(_peer(p.session)[0], f"vpngw:{name}")] for p in paths))
+        return tuple(sorted(static.get(paths[0].prefix, ())))
+    return tuple(sorted(plane.far_ends[(_peer(p.session)[0], f"vpngw:{name}")] for p in paths))
 
 
-def _er_egress(plane: ControlPlane, name: str) -> RouteTable:
+def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> RouteTable:
     table = RouteTable()
-    latency = {c.name: c.latency_ms for circuit in plane.topology.circuits.values()
-               for c in circuit.connections}
     for prefix, paths in _learned(plane.bgp.speakers[f"ergw:{name}"]).items():
-        hops = tuple(sorted(NextHop(peer, f"gw:{name}", _msee_address(plane, peer),
-                                    latency[conn]) for conn, peer in map(_peer, (p.session for p in paths))))
-        table.add(Route(prefix, "bgp", "bgp", hops, paths[0].as_path,
-                        weight=paths[0].weight, origin="expressroute " + ", ".join(_circuits(plane, paths))))
+        hops = tuple(sorted(NextHop(peer, f"gw:{name}", plane.msee_address(peer), latency[conn])
+                            for conn, peer in (_peer(p.session) for p in paths)))
+        table.add(Route(prefix, "bgp", "bgp", hops, paths[0].as_path, weight=paths[0].weight,
+                        origin="expressroute " + ", ".join(_circuits(plane, paths))))
     return table
-
-
-def _msee_address(plane: ControlPlane, msee: str) -> IPv4Address | None:
-    _, circuit, role = msee.split(":")
-    for link in plane.topology.circuits[circuit].links:
-        if link.role == role:
-            return link.msee_address
-    return None
 
 
 def _msee_tables(plane: ControlPlane) -> None:

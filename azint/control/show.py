@@ -148,11 +148,9 @@ def _router_row(route: Route) -> RouterRow:
 def peer_address(plane: ControlPlane, speaker: str, session_key: str) -> IPv4Address | None:
     """The address ``speaker`` sees its peer on the session at: the BGP next hop."""
     connection, _, peer = session_key.partition("|")
-    kind, _, rest = peer.partition(":")
+    kind = peer.partition(":")[0]
     if kind == "msee":
-        circuit, _, role = rest.partition(":")
-        links = plane.topology.circuits[circuit].links
-        return next((k.msee_address for k in links if k.role == role), None)
+        return plane.msee_address(peer)
     if kind == "router" and speaker.startswith("msee:"):
         links = plane.topology.circuits[speaker.split(":")[1]].links
         return next((k.ce_address for k in links if k.name == connection), None)
