@@ -153,8 +153,8 @@ def _overlaps(prefix: IPv4Network, ranges: Iterable[IPv4Network]) -> bool:
     return any(prefix.overlaps(r) for r in ranges)
 
 
-def advertised(exporter: Speaker, session: Session, path: Path) -> Path | None:
-    """``path`` as the receiver of ``session`` gets it from ``exporter``, or None if refused."""
+def advertised(exporter: Speaker, session: Session, path: Path) -> Path:
+    """``path`` as the receiver of ``session`` gets it from ``exporter`` (before it accepts it)."""
     as_path = path.as_path
     if session.external:
         if exporter.role is Role.MSEE:
@@ -193,10 +193,9 @@ class BgpFabric:
         speaker = self.speakers[speaker_id]
         found: list[tuple[Session, list[Path]]] = []
         for own_view, theirs in self.sessions_of(speaker_id):
-            sent = [advertised(speaker, theirs, best[0])
-                    for _, best in sorted(speaker.best.items())
-                    if exportable(speaker, own_view, best[0])]
-            found.append((theirs, [p for p in sent if p is not None]))
+            found.append((theirs, [advertised(speaker, theirs, best[0])
+                                   for _, best in sorted(speaker.best.items())
+                                   if exportable(speaker, own_view, best[0])]))
         return found
 
     def add(self, speaker: Speaker) -> Speaker:
@@ -251,7 +250,7 @@ class BgpFabric:
         offered = None
         if best and exportable(speaker, own_view, best[0]):
             offered = advertised(speaker, theirs, best[0])
-            if offered is not None and not accepts(receiver, theirs, offered):
+            if not accepts(receiver, theirs, offered):
                 offered = None
         table = receiver.adj_in.setdefault(theirs.key, {})
         if table.get(prefix) == offered:

@@ -160,7 +160,7 @@ def _refusal(plane: ControlPlane, holder: str, receiver: str, path: Path) -> str
     if not exportable(exporter, own, path):
         return _export_rule(exporter.role, own, path, exporter.readvertise)
     offered = advertised(exporter, theirs, path)
-    if offered is not None and not accepts(plane.bgp.speakers[receiver], theirs, offered):
+    if not accepts(plane.bgp.speakers[receiver], theirs, offered):
         return _acceptance_rule(plane, receiver, offered)
     return "it is advertised, but the receiver prefers another path"
 

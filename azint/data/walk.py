@@ -227,11 +227,11 @@ class Forwarder:
             route = self.plane.vnets[name].lookup(subnet, dst)
             return self._vnet_route(name, route, packet, came_from=port)
         if kind == "ergw":
-            if port is not None and port.startswith("circuit:"):
-                vnet = self.plane.topology.vnets[name]
-                return _Decision(None, NextHop(f"fabric:{name}", "from:ergw", None, vnet.latency_ms))
-            route = self.plane.tables[element].lookup(dst)
-            if route is None and originating:
+            # from the circuit, into the VNet; from the VNet, out by the learned routes (a reply
+            # the gateway itself sends to its own VNet also goes in)
+            from_circuit = port is not None and port.startswith("circuit:")
+            route = None if from_circuit else self.plane.tables[element].lookup(dst)
+            if route is None and (from_circuit or originating):
                 vnet = self.plane.topology.vnets[name]
                 return _Decision(None, NextHop(f"fabric:{name}", "from:ergw", None, vnet.latency_ms))
         else:
