@@ -1,0 +1,87 @@
+"""Probe commands: ``tracert`` and ``ping`` between two endpoints of the network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from azint.cli.options import model_options, probe_ends
+from azint.errors import ExitCode
+from azint.render import windows
+
+EXIT_CODES = """\b
+Exit codes:
+  0  the target answered
+  1  the target did not answer
+  2  bad usage or input (unknown network, bad address, invalid topology)"""
+
+
+@click.command(epilog=EXIT_CODES)
+@click.option("-d", "no_names", is_flag=True, help="Do not resolve addresses to names.")
+@click.option("-h", "max_hops", type=click.IntRange(1, 255), default=30, show_default=True,
+              help="Maximum number of hops.")
+@click.option("-w", "timeout", type=click.IntRange(1, 600_000), default=4000, show_default=True,
+              help="Wait timeout in milliseconds for each reply.")
+@click.option("--explain", "with_reasons", is_flag=True,
+              help="After the trace, the route behind each step and why hops time out.")
+@model_options
+@click.argument("source")
+@click.argument("target")
+def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: int,
+            with_reasons: bool, topology: Path | None, down: tuple[str, ...],
+            as_json: bool) -> None:
+    """Trace the route from SOURCE to TARGET as Windows tracert shows it.
+
+    SOURCE is a network (its first endpoint), an endpoint name or an endpoint address; TARGET an
+    address or an endpoint name.
+    """
+    from azint.data.explain import explain as explain_trace
+    from azint.render import explain as explained
+    from azint.render import jsonout
+
+    network, sender, goal = probe_ends(topology, down, source, target, windows.unresolved_tracert)
+    result = network.prober.tracert(sender, goal.address, max_hops, timeout)
+    names = {} if no_names else network.topology.names
+    reasons = explain_trace(network.prober, sender, goal.address, result) if with_reasons else None
+    if as_json:
+        document = jsonout.tracert_document(result, network.topology.name, goal.name)
+        if reasons is not None:
+            document["explain"] = explained.explanation_document(reasons)
+        click.echo(jsonout.dumps(document), nl=False)
+    else:
+        click.echo(windows.tracert_text(result, names, None if no_names else goal.name), nl=False)
+        if reasons is not None:
+            click.echo("\n" + explained.explain_text(reasons), nl=False)
+    raise SystemExit(ExitCode.OK if result.reached else ExitCode.UNREACHED)
+
+
+@click.command(epilog=EXIT_CODES.replace("the target answered",
+                                         "at least one echo reply came from the target"))
+@click.option("-n", "count", type=click.IntRange(1, 10_000), default=4, show_default=True,
+              help="Number of echo requests to send.")
+@click.option("-l", "size", type=click.IntRange(0, 65_500), default=32, show_default=True,
+              help="Send buffer size in bytes.")
+@click.option("-w", "timeout", type=click.IntRange(1, 600_000), default=4000, show_default=True,
+              help="Timeout in milliseconds to wait for each reply.")
+@click.option("-i", "ttl", type=click.IntRange(1, 255), default=None,
+              help="Time To Live. [default: the source's OS: Windows 128, Linux 64]")
+@model_options
+@click.argument("source")
+@click.argument("target")
+def ping(source: str, target: str, count: int, size: int, timeout: int, ttl: int | None,
+         topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
+    """Ping TARGET from SOURCE as Windows ping shows it.
+
+    Unlike Windows, the exit code is 0 only when an echo reply came back from the target: a
+    "Destination host unreachable" reply is a failure.
+    """
+    from azint.render import jsonout
+
+    network, sender, goal = probe_ends(topology, down, source, target, windows.unresolved_ping)
+    result = network.prober.ping(sender, goal.address, count, size, timeout, ttl)
+    if as_json:
+        click.echo(jsonout.ping_json(result, network.topology.name, goal.name), nl=False)
+    else:
+        click.echo(windows.ping_text(result, goal.name), nl=False)
+    raise SystemExit(ExitCode.OK if result.echo_replies else ExitCode.UNREACHED)
