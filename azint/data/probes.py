@@ -93,7 +93,8 @@ class Prober:
     def tracert(self, source: m.Endpoint, target: IPv4Address, max_hops: int = 30,
                 timeout_ms: int = 4000, probes: int = 3) -> TraceResult:
         flow = Flow(source.address, target)
-        walk = self.forwarder.walk(f"vm:{source.name}", flow, max_hops + 1)
+        # the last probe leaves with TTL max_hops: the walk of that probe is the trace's verdict
+        walk = self.forwarder.walk(f"vm:{source.name}", flow, max_hops)
         hops = walk.hops
         lines: list[TraceHop] = []
         for ttl in range(1, max_hops + 1):
