@@ -135,3 +135,29 @@ def test_piped_output_is_plain_and_a_terminal_gets_colour(matrix, azint) -> None
     assert "hub-er-gw+er1" in coloured
     monochrome = render(document, Display(terminal=True, width=140, color=False))
     assert "\x1b[31" not in monochrome and "\x1b[1;31" not in monochrome
+
+
+def test_a_virtual_appliance_on_the_way_is_named(azint) -> None:
+    """A user route to a VirtualAppliance sends spoke-to-spoke traffic through the hub's NVA
+    ("Hub-spoke network topology in Azure", https://learn.microsoft.com/azure/architecture/
+    networking/architecture/hub-spoke; "Virtual network traffic routing", user-defined routes,
+    https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview): the cell
+    names the appliance, and the peering on each side of it, in crossing order."""
+    found = azint("matrix", "--topology", topology("nva-hub"), "--json").json()
+    cells = {(c["source"], c["target"]): c for c in found["cells"]}
+    assert cells[("spoke1", "spoke2")]["text"] == "peering+nva:fw+peering"
+    names = [(m["kind"], m["name"]) for m in cells[("spoke1", "spoke2")]["mechanisms"]]
+    assert names == [("peering", "hub-spoke1"), ("appliance", "fw"), ("peering", "hub-spoke2")]
+    assert cells[("spoke2", "hub")]["text"] == "peering"  # the hub's own range: no appliance
+
+
+def test_networks_without_endpoints_are_listed(azint) -> None:
+    found = azint("matrix", "--topology", topology("nva-hub"), "--json").json()
+    assert found["networks"] == ["hub", "spoke1", "spoke2"]
+    assert found["no_endpoint"] == ["shared"]
+    csv_rows = azint("matrix", "--topology", topology("nva-hub"), "--csv").out.splitlines()
+    assert csv_rows[0] == "from \\ to,hub,shared,spoke1,spoke2"
+    assert csv_rows[2] == "shared,no endpoint,-,no endpoint,no endpoint"
+    assert csv_rows[3].split(",")[2] == "no endpoint"
+    text = azint("matrix", "--topology", topology("nva-hub")).out
+    assert re.search(r"^shared +no endpoint +- +no endpoint +no endpoint$", text, re.M), text

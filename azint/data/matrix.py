@@ -7,7 +7,11 @@ in order, never from stored strings:
 * ``vpn``         it crosses a VPN connection (VNet-to-VNet or site-to-site);
 * a circuit name  it crosses that ExpressRoute circuit's edge routers;
 * ``NET-er-gw`` / ``NET-vpn-gw``  it crosses a gateway of VNet NET that is neither end: a spoke
-  using its hub's gateways (gateway transit), or transit between two VPN connections.
+  using its hub's gateways (gateway transit), or transit between two VPN connections;
+* ``nva:NAME``    it is forwarded by virtual appliance NAME (a VM with IP forwarding that a user
+  route sends it to) — and ``peering`` first when the appliance lives in a peered VNet.
+
+A network without endpoints has nobody to ping from or to: it is listed as such, not left out.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from azint.topology import model as m
 
 @dataclass(frozen=True)
 class Mechanism:
-    kind: str  # "peering", "vpn", "circuit", "gateway"
-    name: str  # the peering, connection or circuit name, or the gateway element id
+    kind: str  # "peering", "vpn", "circuit", "gateway", "appliance"
+    name: str  # the peering, connection, circuit or appliance name, or the gateway element id
     token: str  # the compact form a matrix cell shows
 
 
@@ -44,11 +48,17 @@ class Cell:
 
 @dataclass(frozen=True)
 class Matrix:
-    networks: tuple[str, ...]
+    networks: tuple[str, ...]  # those with an endpoint: the cells' rows and columns
     cells: dict[tuple[str, str], Cell]
+    listed: tuple[str, ...]  # every network, in topology order
 
     def cell(self, source: str, target: str) -> Cell:
         return self.cells[(source, target)]
+
+    @property
+    def no_endpoint(self) -> tuple[str, ...]:
+        """Networks with nothing to ping from or to."""
+        return tuple(n for n in self.listed if n not in self.networks)
 
 
 def first_endpoints(topology: m.Topology) -> dict[str, m.Endpoint]:
@@ -67,7 +77,7 @@ def reachability(prober: Prober) -> Matrix:
         for target, receiver in ends.items():
             if source != target:
                 cells[(source, target)] = _cell(prober, sender, receiver)
-    return Matrix(tuple(ends), cells)
+    return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
 
 
 def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint) -> Cell:
@@ -96,6 +106,9 @@ def _crossed(topology: m.Topology, before: Step, step: Step,
     if kind == "msee":
         circuit = name.split(":")[0]
         return [Mechanism("circuit", circuit, circuit)]
+    if kind == "vm" and step.is_hop:
+        return [*_peering_to_appliance(topology, before, name),
+                Mechanism("appliance", name, f"nva:{name}")]
     if kind == "vnet" and port.startswith("peering:") and not before.element.startswith("fabric:"):
         return [Mechanism("peering", port.removeprefix("peering:"), "peering")]
     found: list[Mechanism] = []
@@ -114,3 +127,15 @@ def _crossed(topology: m.Topology, before: Step, step: Step,
 def _tunnel(topology: m.Topology, router: str, interface: str) -> str | None:
     return next((v.name for v in topology.vpns
                  if v.b.router == router and v.b.interface == interface), None)
+
+
+def _peering_to_appliance(topology: m.Topology, before: Step, appliance: str) -> list[Mechanism]:
+    """The peering a user route crosses to reach an appliance in a peered VNet."""
+    home = next(e.network for e in topology.endpoints() if e.name == appliance)
+    kind, _, name = before.element.partition(":")
+    here = next(e.network for e in topology.endpoints() if e.name == name) if kind == "vm" else name
+    if here == home:
+        return []
+    peering = next((p for p in topology.peerings if p.up and {p.a.network, p.b.network} == {here, home}),
+                   None)
+    return [Mechanism("peering", peering.name, "peering")] if peering is not None else []

@@ -21,35 +21,42 @@ CORNER = "from \\ to"
 LEGEND = ("peering = VNet peering; vpn = VPN connection; a circuit's name (er1) = that "
           "ExpressRoute circuit; "
           "NET-er-gw / NET-vpn-gw = gateway of VNet NET when NET is neither end (gateway or "
-          "VPN transit); + = crossed in this order; no = no echo reply")
+          "VPN transit); nva:NAME = virtual appliance NAME; + = crossed in this order; "
+          "no = no echo reply; no endpoint = the network has no endpoint to ping from or to")
+NO_ENDPOINT = "no endpoint"
 
 
 def _text(matrix: Matrix, source: str, target: str) -> str:
-    return "-" if source == target else matrix.cell(source, target).text
+    if source == target:
+        return "-"
+    if (source, target) not in matrix.cells:
+        return NO_ENDPOINT
+    return matrix.cell(source, target).text
 
 
 def _shown(matrix: Matrix, source: str, target: str) -> Shown:
-    if source == target:
-        return Shown("-", "dim")
-    cell = matrix.cell(source, target)
-    return Shown(cell.text, "green" if cell.reachable else "bold red")
+    text = _text(matrix, source, target)
+    if text in ("-", NO_ENDPOINT):
+        return Shown(text, "dim")
+    return Shown(text, "green" if matrix.cell(source, target).reachable else "bold red")
 
 
 def matrix_document(matrix: Matrix, down: tuple[str, ...]) -> list[Block]:
     title = "Reachability: ping from each row's first endpoint to each column's"
     if down:
         title += f" (down: {', '.join(down)})"
-    rows = [(Shown(s, "bold"), *(_shown(matrix, s, t) for t in matrix.networks))
-            for s in matrix.networks]
-    return [Heading(title), table((CORNER, *matrix.networks), rows), Paragraph(LEGEND, "dim")]
+    names = matrix.listed
+    rows = [(Shown(s, "bold"), *(_shown(matrix, s, t) for t in names)) for s in names]
+    return [Heading(title), table((CORNER, *names), rows), Paragraph(LEGEND, "dim")]
 
 
 def matrix_csv(matrix: Matrix) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow((CORNER, *matrix.networks))
-    for source in matrix.networks:
-        writer.writerow((source, *(_text(matrix, source, t) for t in matrix.networks)))
+    names = matrix.listed
+    writer.writerow((CORNER, *names))
+    for source in names:
+        writer.writerow((source, *(_text(matrix, source, t) for t in names)))
     return buffer.getvalue()
 
 
@@ -63,5 +70,5 @@ def _cell_json(cell: Cell) -> dict[str, Any]:
 
 def matrix_json(topology: str, matrix: Matrix, down: tuple[str, ...]) -> str:
     return dumps({"command": "matrix", "topology": topology, "down": list(down),
-                  "networks": list(matrix.networks),
+                  "networks": list(matrix.networks), "no_endpoint": list(matrix.no_endpoint),
                   "cells": [_cell_json(c) for c in matrix.cells.values()]})
