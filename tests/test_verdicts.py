@@ -34,3 +34,49 @@ def test_hop_limit_one_names_the_first_hop_as_where_ttl_expired(azint: Azint) ->
     assert document["hops"][0]["element"] is not None
     assert "dc-ce" in document["hops"][0]["element"] and "dc-ce" in document["reason"]
     assert "msee" not in document["reason"]
+
+
+def _target_probes(azint: Azint, *ends: str) -> list[float]:
+    document = azint("tracert", "--topology", ER_VPN, *ends, "--json").json()
+    assert document["reached"], "the scenario needs a target that answers without -w"
+    return [float(p) for p in document["hops"][-1]["probes_ms"]]
+
+
+def test_wait_shorter_than_every_reply_times_the_target_out(azint: Azint) -> None:
+    """A hop whose three probes all outlast ``-w`` is ``Request timed out.``, never ``* * * ADDR``;
+    when that is the target, tracert keeps sending until ``-h`` and the trace fails."""
+    probes = _target_probes(azint, "dc-vm", "hub-vm")
+    wait = int(min(probes))
+    assert 1 <= wait < min(probes)
+    run = azint("tracert", "--topology", ER_VPN, "-h", "6", "-w", str(wait), "dc-vm", "hub-vm")
+    lines = run.out.splitlines()
+    assert lines[-6:] == [f"{ttl:3d}     *        *        *     Request timed out."
+                          for ttl in (3, 4, 5, 6)] + ["", "Trace complete."]
+    assert not any(line.endswith("10.70.0.4") for line in lines)
+    assert run.code == 1
+    document = azint("tracert", "--topology", ER_VPN, "-h", "6", "-w", str(wait), "dc-vm",
+                     "hub-vm", "--json").json()
+    assert document["reached"] is False and document["disposition"] == "DELIVERED"
+    assert f"no echo reply within {wait} ms" in document["reason"]
+    assert {(h["kind"], h["address"]) for h in document["hops"][2:]} == {("timeout", None)}
+
+
+def test_wait_between_replies_stars_only_the_late_probes(azint: Azint) -> None:
+    probes = _target_probes(azint, "dc-vm", "hub-vm")
+    wait = int(max(probes))
+    assert min(probes) <= wait < max(probes), "the probes must straddle a whole millisecond"
+    run = azint("tracert", "--topology", ER_VPN, "-w", str(wait), "dc-vm", "hub-vm", "--json")
+    last = run.json()["hops"][-1]
+    assert (last["kind"], last["address"]) == ("echo-reply", "10.70.0.4") and run.code == 0
+    assert [p is None for p in last["probes_ms"]] == [p > wait for p in probes]
+    text = azint("tracert", "--topology", ER_VPN, "-w", str(wait), "dc-vm", "hub-vm").out
+    assert text.splitlines()[-3].count("*") == sum(p > wait for p in probes)
+    assert text.splitlines()[-3].endswith("*     10.70.0.4")
+
+
+def test_explain_blames_the_wait_for_late_replies(azint: Azint) -> None:
+    wait = int(min(_target_probes(azint, "dc-vm", "hub-vm")))
+    text = azint("tracert", "--topology", ER_VPN, "-h", "4", "-w", str(wait), "--explain",
+                 "dc-vm", "hub-vm").out
+    assert f"the echo replies come back, but later than the wait of {wait} ms" in text
+    assert "lost: delivered" not in text

@@ -108,6 +108,8 @@ def timeout_reason(prober: Prober, source: m.Endpoint, step: Step) -> str:
         return (f"{label} answers from {address}, which is not advertised into "
                 f"{source.network}, so the reply is not routed back")
     back = prober.forwarder.walk(step.element, Flow(address, source.address), NETWORK_DEVICE_TTL)
+    if back.delivered:
+        return f"{label} answers from {address}, but later than the wait (-w)"
     return f"{label} answers from {address}, but the reply is lost: {back.reason}"
 
 
@@ -115,6 +117,9 @@ def _outcome(prober: Prober, source: m.Endpoint, trace: TraceResult) -> tuple[st
     walk = trace.walk
     if trace.reached:
         return f"delivered to {element_label(walk.last.element)}; the echo reply comes back", None
+    if walk.delivered and trace.late_replies:
+        return (f"delivered to {element_label(walk.last.element)}; the echo replies come back, "
+                f"but later than the wait of {trace.timeout_ms} ms"), None
     if walk.delivered:
         back = prober.forwarder.walk(walk.last.element, Flow(trace.target, source.address),
                                      NETWORK_DEVICE_TTL)

@@ -43,10 +43,21 @@ class TraceResult:
     max_hops: int
     hops: tuple[TraceHop, ...]
     walk: Walk
+    timeout_ms: int = 4000
+    late_replies: bool = False  # the target's echo replies come back, but after the wait
 
     @property
     def reached(self) -> bool:
         return bool(self.hops) and self.hops[-1].kind == "echo-reply"
+
+    @property
+    def reason(self) -> str:
+        """The walk's reason, and for a delivered probe nobody saw answered, why not."""
+        if not self.walk.delivered or self.reached:
+            return self.walk.reason
+        if self.late_replies:
+            return f"{self.walk.reason}, but no echo reply within {self.timeout_ms} ms"
+        return f"{self.walk.reason}, but the echo reply does not come back"
 
 
 @dataclass(frozen=True)
@@ -102,24 +113,32 @@ class Prober:
             lines.append(line)
             if line.kind in ("echo-reply", "unreachable"):
                 break
-        return TraceResult(source, target, max_hops, tuple(lines), walk)
+        late = walk.delivered and self._echo_returns(source, walk.last, flow) is not None
+        return TraceResult(source, target, max_hops, tuple(lines), walk, timeout_ms, late)
 
     def _trace_line(self, source: m.Endpoint, walk: Walk, hops: list[Step], ttl: int,
                     timeout_ms: int, probes: int) -> TraceHop:
+        """One line; a probe slower than the wait is a ``*``, a line of only ``*`` times out.
+
+        Once the target is within reach every later probe reaches it too, so a target whose
+        replies all came too late can still answer on a later line (as tracert keeps sending).
+        """
         flow = walk.flow
         if ttl <= len(hops):
             step = hops[ttl - 1]
             if self.reply_returns(source, step):
-                return TraceHop(ttl, self._times(flow, ttl, step.latency_ms, probes, timeout_ms),
-                                step.reply_address, "time-exceeded", step=step)
-        elif ttl == len(hops) + 1:
+                times = self._times(flow, ttl, step.latency_ms, probes, timeout_ms)
+                if any(t is not None for t in times):
+                    return TraceHop(ttl, times, step.reply_address, "time-exceeded", step=step)
+        elif walk.delivered:
             ended = walk.last
-            if walk.delivered and self._echo_returns(source, ended, flow) is not None:
-                return TraceHop(ttl, self._times(flow, ttl, ended.latency_ms, probes, timeout_ms),
-                                flow.dst, "echo-reply", step=ended)
-            if walk.unreachable and self.reply_returns(source, ended):
-                return TraceHop(ttl, (), ended.reply_address, "unreachable", walk.unreachable,
-                                step=ended)
+            if self._echo_returns(source, ended, flow) is not None:
+                times = self._times(flow, ttl, ended.latency_ms, probes, timeout_ms)
+                if any(t is not None for t in times):
+                    return TraceHop(ttl, times, flow.dst, "echo-reply", step=ended)
+        elif ttl == len(hops) + 1 and walk.unreachable and self.reply_returns(source, walk.last):
+            return TraceHop(ttl, (), walk.last.reply_address, "unreachable", walk.unreachable,
+                            step=walk.last)
         return TraceHop(ttl, (None,) * probes, None, "timeout")
 
     def _times(self, flow: Flow, ttl: int, base: float, probes: int,

@@ -39,7 +39,8 @@ def tracert_document(result: TraceResult, topology: str, target_name: str | None
     return {
         "command": "tracert", "topology": topology, "source": _endpoint(result.source),
         "target": {"address": str(result.target), "name": target_name},
-        "max_hops": result.max_hops, "reached": result.reached, **_outcome(result.walk),
+        "max_hops": result.max_hops, "reached": result.reached,
+        "disposition": result.walk.disposition.value, "reason": result.reason,
         "hops": hops}
 
 
