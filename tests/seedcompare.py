@@ -1,4 +1,4 @@
-"""Compare a computed tracert/ping with a transcript of the seed article.
+"""Compare a computed tracert/ping with a transcript of Microsoft's data-plane article.
 
 Same header, same hops in the same order (addresses and ``Request timed out.`` rows), same footer,
 and round-trip times within 2 ms or 10% of the article's — its occasional slow first probe aside.

@@ -31,6 +31,11 @@ def _routes(azint, *args: str) -> dict[str, list[dict[str, object]]]:
 
 
 def test_er1_primary_has_vnet_prefixes_from_65515_and_location1_from_65021(azint) -> None:
+    """Rule 3.4: VNet prefixes via the gateway instances with path 65515, on-premises
+    prefixes via the CE's link address with the customer's ASN.
+
+    ExpressRoute routing requirements, https://learn.microsoft.com/azure/expressroute/expressroute-routing
+    """
     model = loader.load()
     routes = _routes(azint, "er1")
     for vnet, prefix in (("hub", "10.10.30.0/24"), ("spoke", "10.11.30.0/26"),

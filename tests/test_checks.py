@@ -143,6 +143,10 @@ def _premium(topology: m.Topology) -> m.Topology:
     (4_000, False, False), (4_001, False, True), (4_001, True, False),
     (10_000, True, False), (10_001, True, True)])
 def test_onprem_prefix_limit(count: int, premium: bool, over: bool) -> None:
+    """Rule 3.5: at most 4,000 on-premises prefixes into private peering, 10,000 with Premium.
+
+    ExpressRoute routing requirements, https://learn.microsoft.com/azure/expressroute/expressroute-routing
+    """
     topology = _advertising(count)
     topology = _premium(topology) if premium else topology
     found = list(checks.check_prefix_limits(topology, _where))
@@ -165,6 +169,10 @@ def _ranges(topology: m.Topology, vnet: str, count: int, first_octet: int) -> m.
 
 
 def test_azure_limit_counts_transit_spokes_with_the_hub() -> None:
+    """Rule 3.5: Azure advertises at most 1,000 prefixes per connection, spokes included.
+
+    ExpressRoute FAQ, https://learn.microsoft.com/azure/expressroute/expressroute-faqs
+    """
     topology = _ranges(_ranges(REFERENCE, "hub", 600, 20), "spoke", 401, 21)
     positions = [str(p.position) for p in checks.check_prefix_limits(topology, _where)]
     # hub's gateways advertise 1,001 prefixes on each of its connections; remote's stay small

@@ -1,4 +1,4 @@
-"""``azint matrix`` against the reachability table of interop-setup.md §3, and its rules."""
+"""``azint matrix`` against the reachability table of docs/reference-network.md, and its rules."""
 
 from __future__ import annotations
 
@@ -13,20 +13,10 @@ from azint.render.matrix import matrix_document
 from azint.render.tables import Display, render
 from tests.conftest import golden, topology
 
-# interop-setup.md §3, verbatim (its en dashes written as \u2013): the reference the computed
-# matrix is checked against.
-SECTION_3 = """\
-| from \\ to | hub | spoke | branch | location1 | location2 | remote |
-| hub | \u2013 | peering | VPN | ER1 | ER2 | ER1 |
-| spoke | peering | \u2013 | hub VPN gw | hub ER gw, ER1 | hub ER gw, ER2 | hub ER gw, ER1 |
-| branch | VPN | VPN | \u2013 | VPN, transit through hub VPN gw | **no** | **no** |
-| location1 | ER1 (VPN when ER1 is down) | ER1 | VPN | \u2013 | **no** | ER1 |
-| location2 | ER2 | ER2 | **no** | **no** | \u2013 | **no** |
-| remote | ER1 | ER1 | **no** | ER1 | **no** | \u2013 |
-"""
+REFERENCE_NETWORK = Path(__file__).parent.parent / "docs" / "reference-network.md"
 
-# §3's words as the matrix's tokens. Reaching the branch through the hub VPN gateway implies
-# the VPN connection behind it; "(VPN when ER1 is down)" is checked by the --down tests.
+# The table's words as the matrix's tokens. Reaching the branch through the hub VPN gateway
+# implies the VPN connection behind it; "(VPN when ER1 is down)" is checked by the --down tests.
 PHRASES = {
     "peering": {"peering"}, "VPN": {"vpn"}, "ER1": {"er1"}, "ER2": {"er2"},
     "hub VPN gw": {"hub-vpn-gw", "vpn"}, "hub ER gw": {"hub-er-gw"},
@@ -35,9 +25,18 @@ PHRASES = {
 TRANSPORTS = {"peering", "vpn", "er1", "er2"}
 
 
-def section_3() -> dict[tuple[str, str], set[str] | None]:
-    """(from, to) -> the tokens §3 names, or None for **no**."""
-    lines = [[c.strip() for c in line.strip("|").split("|")] for line in SECTION_3.splitlines()]
+def documented_table() -> list[str]:
+    """The reachability table's rows, read from the docs (the reference the matrix must match)."""
+    text = REFERENCE_NETWORK.read_text()
+    start = text.index("<!-- reachability table")
+    end = text.index("<!-- end of reachability table")
+    rows = [line for line in text[start:end].splitlines()[1:] if line.startswith("|")]
+    return [row for row in rows if not set(row) <= set("|- ")]  # drop the |---| rule
+
+
+def documented_cells() -> dict[tuple[str, str], set[str] | None]:
+    """(from, to) -> the tokens the documented table names, or None for **no**."""
+    lines = [[c.strip() for c in line.strip("|").split("|")] for line in documented_table()]
     header, rows = lines[0][1:], lines[1:]
     cells: dict[tuple[str, str], set[str] | None] = {}
     for row in rows:
@@ -50,14 +49,18 @@ def section_3() -> dict[tuple[str, str], set[str] | None]:
     return cells
 
 
+def test_documented_table_has_every_pair() -> None:
+    assert len(documented_cells()) == 6 * 5
+
+
 @pytest.fixture(scope="module")
 def matrix():  # type: ignore[no-untyped-def]
     return reachability(Network.open().prober)
 
 
-@pytest.mark.parametrize("cell", sorted(section_3()), ids=lambda c: f"{c[0]}->{c[1]}")
-def test_every_cell_matches_section_3(matrix, cell: tuple[str, str]) -> None:
-    expected = section_3()[cell]
+@pytest.mark.parametrize("cell", sorted(documented_cells()), ids=lambda c: f"{c[0]}->{c[1]}")
+def test_every_cell_matches_the_documented_table(matrix, cell: tuple[str, str]) -> None:
+    expected = documented_cells()[cell]
     found = matrix.cell(*cell)
     assert found.reachable is (expected is not None), found
     if expected is None:
@@ -65,7 +68,7 @@ def test_every_cell_matches_section_3(matrix, cell: tuple[str, str]) -> None:
         return
     tokens = {m.token for m in found.mechanisms}
     assert tokens & TRANSPORTS == expected & TRANSPORTS
-    assert expected <= tokens  # every gateway §3 names is crossed
+    assert expected <= tokens  # every gateway the table names is crossed
     for extra in tokens - expected - TRANSPORTS:  # more detail: only gateways of neither end
         assert extra.split("-")[0] not in cell, extra
 

@@ -1,4 +1,4 @@
-"""Every line shape of shared/spec/windows-output.md, rendered from result values."""
+"""Every line shape of docs/windows-output.md, rendered from result values."""
 
 from __future__ import annotations
 

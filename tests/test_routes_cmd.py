@@ -77,6 +77,11 @@ def test_router_shows_bgp_best_paths_and_table(azint) -> None:
 
 
 def test_router_falls_back_to_vpn_when_the_circuit_link_is_down(azint) -> None:
+    """Rule 5.1: with the circuit link down, on-premises falls back to the site-to-site VPN.
+
+    Configure ExpressRoute and site-to-site coexisting connections,
+    https://learn.microsoft.com/azure/expressroute/expressroute-howto-coexist-resource-manager
+    """
     found = azint("routes", "location1", "--router", "loc1-ce", "--down", "er1-primary",
                   "--json").json()
     hub = next(r for r in found["routers"][0]["routes"] if r["prefix"] == "10.10.30.0/24")

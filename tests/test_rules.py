@@ -1,4 +1,7 @@
-"""One test (or a few) per rule of shared/spec/azure-routing.md, each on a small topology of its own."""
+"""One test (or a few) per rule of docs/azure-routing.md, each on a small topology of its own.
+
+Each test names its rule id and the Microsoft article the rule comes from.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +46,11 @@ def _hub_er_site(tmp_path: Path, site_doc: Doc | None = None, extra: list[Doc] |
                           [("hub-er", "hub")]), *(extra or [])], validated=validated)
 
 
-# §1.1 longest prefix match; §1.7 user routes to an appliance and to None
 def test_longest_prefix_match_and_user_routes(tmp_path: Path) -> None:
+    """Rules 1.1 and 1.7: longest prefix first; user routes to an appliance and to None.
+
+    Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
     table = {"name": "rt", "routes": [
         {"prefix": "10.20.0.0/16", "next_hop_type": "None"},
         {"prefix": "10.20.1.0/24", "next_hop_type": "VirtualAppliance", "next_hop_ip": "10.1.0.5"}]}
@@ -59,8 +65,12 @@ def test_longest_prefix_match_and_user_routes(tmp_path: Path) -> None:
     assert walk(net, "app", "10.20.2.9") is Disposition.NULL_ROUTED
 
 
-# §1.2 equal prefixes: user route > gateway route > system route; overridden system route Invalid
 def test_equal_prefix_user_beats_gateway_beats_system(tmp_path: Path) -> None:
+    """Rule 1.2: on equal prefixes a user route beats a gateway route beats a system route;
+    the overridden system route stays, Invalid.
+
+    Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
     net = _hub_er_site(tmp_path, site("dc", 65001, "10.2.0.0/24",
                                       advertise=["10.2.0.0/24", "0.0.0.0/0"]))
     default = route_in(net, "hub", "8.8.8.8")
@@ -74,8 +84,12 @@ def test_equal_prefix_user_beats_gateway_beats_system(tmp_path: Path) -> None:
     assert net.plane.vnets["hub"].lookup(None, IPv4Address("8.8.8.8")).next_hop_type == NextHopType.GATEWAY  # type: ignore[union-attr]
 
 
-# §1.3 the VNet's own range beats a more specific BGP route
 def test_own_range_beats_more_specific_bgp_route(tmp_path: Path) -> None:
+    """Rule 1.3: the VNet's own range beats a more specific BGP route.
+
+    Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    VPN Gateway FAQ, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq
+    """
     # validate rejects this overlap; Azure still has to route it
     net = _hub_er_site(tmp_path, site("dc", 65001, "10.2.0.0/24",
                                       advertise=["10.2.0.0/24", "10.10.0.0/28"]), validated=False)
@@ -85,8 +99,13 @@ def test_own_range_beats_more_specific_bgp_route(tmp_path: Path) -> None:
     assert not reaches(net, "hub", "10.2.0.10")
 
 
-# §1.4 / §5 ExpressRoute beats VPN for the same prefix; a more specific VPN prefix still wins
 def test_expressroute_beats_vpn_but_not_a_more_specific_vpn_route(tmp_path: Path) -> None:
+    """Rules 1.4 and 5.1: ExpressRoute beats VPN for the same prefix; a more specific VPN
+    prefix still wins.
+
+    Configure ExpressRoute and site-to-site coexisting connections, https://learn.microsoft.com/azure/expressroute/expressroute-howto-coexist-resource-manager
+    Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
     dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250", advertise=["10.2.0.0/24"])
     net = _hub_er_site(tmp_path, dc, [vpn("dc-vpn", "hub", ("dc-ce", "tunnel"))])
     assert route_in(net, "hub", "10.2.0.10").next_hops[0].element == "ergw:hub"
@@ -100,9 +119,12 @@ def test_expressroute_beats_vpn_but_not_a_more_specific_vpn_route(tmp_path: Path
     assert route_in(net, "hub", "10.2.0.200").next_hops[0].element == "ergw:hub"
 
 
-# §1.5 several circuits: higher weight wins, else ECMP across them
 @pytest.mark.parametrize(("weights", "circuits"), [({}, {"c1", "c2"}), ({"hub-c2": 100}, {"c2"})])
 def test_circuit_weight_then_ecmp(tmp_path: Path, weights: dict[str, int], circuits: set[str]) -> None:
+    """Rule 1.5: among several circuits the higher connection weight wins, else ECMP.
+
+    Optimize ExpressRoute routing, https://learn.microsoft.com/azure/expressroute/expressroute-optimize-routing
+    """
     dc = site("dc", 65001, "10.2.0.0/24")
     net = build(tmp_path, [vnet("hub", "10.10.0.0/24", er=True), dc], [
         circuit("c1", [("c1-p", "primary", "192.168.0.16/30", "dc-ce")], [("hub-c1", "hub")], **weights),
@@ -111,8 +133,11 @@ def test_circuit_weight_then_ecmp(tmp_path: Path, weights: dict[str, int], circu
     assert {h.element.split(":")[1] for h in hops} == circuits
 
 
-# §1.6 default system routes: unlearned private ranges are dropped unless inside the VNet's range
 def test_default_system_routes(tmp_path: Path) -> None:
+    """Rule 1.6: unlearned private ranges are dropped unless inside the VNet's own range.
+
+    Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
     net = build(tmp_path, [vnet("a", "10.1.0.0/24"), vnet("wide", "10.0.0.0/8")], [])
     assert route_in(net, "a", "10.99.0.1").next_hop_type == NextHopType.NONE
     assert route_in(net, "a", "192.168.1.1").next_hop_type == NextHopType.NONE
@@ -122,8 +147,11 @@ def test_default_system_routes(tmp_path: Path) -> None:
     assert net.plane.vnets["wide"].lookup(None, IPv4Address("10.99.0.1")).next_hop_type == NextHopType.VNET_LOCAL  # type: ignore[union-attr]
 
 
-# §1.7 a route table that disables gateway route propagation gets no gateway routes
 def test_disabled_propagation_drops_gateway_routes(tmp_path: Path) -> None:
+    """Rule 1.7: a route table that disables gateway route propagation gets no gateway routes.
+
+    Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
     hub = {"route_tables": [{"name": "rt", "propagate_gateway_routes": False}]}
     assert reaches(_hub_er_site(tmp_path, **hub), "hub", "10.2.0.10")  # table not associated yet
     doc = vnet("hub", "10.10.0.0/24", er=True, **hub)
@@ -134,8 +162,11 @@ def test_disabled_propagation_drops_gateway_routes(tmp_path: Path) -> None:
     assert not reaches(net, "hub", "10.2.0.10")
 
 
-# §2 peering is not transitive; global peering across regions; the peering wins over a gateway
 def test_peering_not_transitive_and_global(tmp_path: Path) -> None:
+    """Rules 2.1 and 2.2: peering is not transitive; across regions it is global peering.
+
+    Azure Virtual Network peering, https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
+    """
     net = build(tmp_path, [vnet("a", "10.1.0.0/24"), vnet("b", "10.2.0.0/24", region="r2"),
                            vnet("c", "10.3.0.0/24", region="r2")],
                 [peering("a-b", "a", "b"), peering("b-c", "b", "c")])
@@ -146,6 +177,11 @@ def test_peering_not_transitive_and_global(tmp_path: Path) -> None:
 
 
 def test_peering_beats_gateway_connection(tmp_path: Path) -> None:
+    """Rule 2.4: two VNets both peered and connected through gateways use the peering.
+
+    Azure Virtual Network peering, https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
+    Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+    """
     net = build(tmp_path, [vnet("a", "10.1.0.0/24", vpn=True), vnet("b", "10.2.0.0/24", vpn=True, asn=65516)],
                 [peering("a-b", "a", "b"), vpn("a-b-vpn", "a", "b")])
     assert route_in(net, "a", "10.2.0.4").next_hop_type == NextHopType.VNET_PEERING
@@ -153,9 +189,12 @@ def test_peering_beats_gateway_connection(tmp_path: Path) -> None:
     assert [h.kind for h in trace.hops] == ["echo-reply"]  # peering adds no hop
 
 
-# §2 gateway transit: with both flags the spoke uses the hub's gateways and is advertised
 @pytest.mark.parametrize("transit", [True, False])
 def test_gateway_transit(tmp_path: Path, transit: bool) -> None:
+    """Rule 2.3: with both flags the spoke uses the hub's gateways and is advertised by them.
+
+    Configure VPN gateway transit for virtual network peering, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit
+    """
     net = build(tmp_path, [vnet("hub", "10.10.0.0/24", er=True), vnet("spoke", "10.11.0.0/24"),
                            site("dc", 65001, "10.2.0.0/24")],
                 [peering("hub-spoke", "hub", "spoke", transit=transit),
@@ -167,8 +206,13 @@ def test_gateway_transit(tmp_path: Path, transit: bool) -> None:
     assert (dc_routes.get(IPv4Network("10.11.0.0/24")) is not None) is transit
 
 
-# §3 ExpressRoute: both links used together; one routing domain per circuit; on-prem sees 12076
 def test_circuit_links_ecmp_and_shared_domain(tmp_path: Path) -> None:
+    """Rules 3.1 and 3.2: both circuit links are used together; every VNet on a circuit
+    shares one routing domain; on-premises sees AS path 12076.
+
+    ExpressRoute routing requirements, https://learn.microsoft.com/azure/expressroute/expressroute-routing
+    Interoperability in Azure - Control plane analysis, https://learn.microsoft.com/azure/networking/connectivty-interoperability-control-plane
+    """
     dc = site("dc", 65001, "10.2.0.0/24")
     net = build(tmp_path, [vnet("hub", "10.10.0.0/24", er=True), vnet("far", "10.17.0.0/24", er=True, region="r2"), dc],
                 [circuit("er", [("er-p", "primary", "192.168.0.16/30", "dc-ce"),
@@ -189,8 +233,13 @@ def _two_circuits(tmp_path: Path, reach: list[Doc]) -> Network:
                   circuit("c3", [("c3-p", "primary", "192.168.0.24/30", "dc3-ce")], []), *reach])
 
 
-# §3 a VNet linked to two circuits never passes routes between them; Global Reach does, not transitively
 def test_no_circuit_to_circuit_without_global_reach(tmp_path: Path) -> None:
+    """Rule 3.3: a VNet on two circuits never passes routes between them; Global Reach
+    does, not transitively.
+
+    About ExpressRoute Global Reach, https://learn.microsoft.com/azure/expressroute/expressroute-global-reach
+    Interoperability in Azure - Control plane analysis, https://learn.microsoft.com/azure/networking/connectivty-interoperability-control-plane
+    """
     net = _two_circuits(tmp_path, [])
     assert reaches(net, "hub", "10.1.0.10") and reaches(net, "hub", "10.2.0.10")
     assert not reaches(net, "dc1", "10.2.0.10")
@@ -202,8 +251,13 @@ def test_no_circuit_to_circuit_without_global_reach(tmp_path: Path) -> None:
     assert not reaches(net, "hub", "10.3.0.10")  # nor does it give VNets the other circuit
 
 
-# §4 VPN: transit between a gateway's VPN connections; no default route passed on; static prefixes
 def test_vpn_transit_default_route_and_static(tmp_path: Path) -> None:
+    """Rules 4.2 and 4.3: transit between a gateway's VPN connections, without the default
+    route; a static connection's prefixes become gateway routes.
+
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    VPN Gateway FAQ, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq
+    """
     dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250", advertise=["10.2.0.0/24", "0.0.0.0/0"])
     static = site("shop", 65009, "10.9.0.0/24", tunnel="10.9.0.250")
     static["routers"][0]["static_routes"].append({"prefix": "10.0.0.0/8", "interface": "tunnel"})
@@ -219,8 +273,11 @@ def test_vpn_transit_default_route_and_static(tmp_path: Path) -> None:
     assert reaches(net, "hub", "10.9.0.10") and reaches(net, "branch", "10.9.0.10")
 
 
-# §4 both ends of a BGP session need different ASNs: equal ASNs lose each other's routes
 def test_same_asn_bgp_session_learns_nothing(tmp_path: Path) -> None:
+    """Rule 4.1: both ends of a BGP session need different ASNs.
+
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     net = build(tmp_path, [vnet("hub", "10.10.0.0/24", vpn=True), vnet("branch", "10.11.0.0/24", vpn=True),
                            vnet("edge", "10.12.0.0/24", vpn=True, asn=65516)],
                 [vpn("hub-branch", "hub", "branch"), vpn("hub-edge", "hub", "edge")], validated=False)
@@ -228,9 +285,30 @@ def test_same_asn_bgp_session_learns_nothing(tmp_path: Path) -> None:
     assert reaches(net, "hub", "10.12.0.4")
 
 
-# §5 no transit between ExpressRoute and VPN, unless Route Server branch-to-branch
+def test_active_active_vpn_gateway_spreads_flows_over_both_instances(tmp_path: Path) -> None:
+    """Rule 4.4: an active-active VPN gateway has two instances and spreads flows over both.
+
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    VPN Gateway FAQ, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq
+    """
+    hub = vnet("hub", "10.10.0.0/24", vpn=True)
+    hub["gateways"]["vpn"]["instances"] = ["10.10.0.238", "10.10.0.239"]
+    hub["endpoints"] += [{"name": f"vm{i}", "address": f"10.10.0.{10 + i}"} for i in range(8)]
+    net = build(tmp_path, [hub, vnet("branch", "10.11.0.0/24", vpn=True, asn=65516)],
+                [vpn("hub-branch", "hub", "branch")])
+    first_hops = {net.prober.tracert(resolve_source(net.topology, f"vm{i}"), IPv4Address("10.11.0.4")).hops[0].address
+                  for i in range(8)}
+    assert first_hops == {IPv4Address("10.10.0.238"), IPv4Address("10.10.0.239")}
+
+
 @pytest.mark.parametrize("b2b", [False, True])
 def test_no_expressroute_vpn_transit_without_branch_to_branch(tmp_path: Path, b2b: bool) -> None:
+    """Rule 5.2: no transit between ExpressRoute and VPN, unless Route Server
+    branch-to-branch.
+
+    Azure Route Server support for ExpressRoute and Azure VPN, https://learn.microsoft.com/azure/route-server/expressroute-vpn-support
+    Interoperability in Azure - Control plane analysis, https://learn.microsoft.com/azure/networking/connectivty-interoperability-control-plane
+    """
     net = build(tmp_path, [vnet("hub", "10.10.0.0/24", er=True, vpn=True, branch_to_branch=b2b),
                            vnet("branch", "10.11.0.0/24", vpn=True, asn=65516), site("dc", 65001, "10.2.0.0/24")],
                 [vpn("hub-branch", "hub", "branch"),
@@ -240,8 +318,12 @@ def test_no_expressroute_vpn_transit_without_branch_to_branch(tmp_path: Path, b2
     assert reaches(net, "dc", "10.11.0.4") is b2b
 
 
-# §6 on-premises: highest local preference wins; a route carrying the router's own ASN is dropped
 def test_onprem_local_preference_and_loop_prevention(tmp_path: Path) -> None:
+    """Rules 6.1, 6.2 and 5.1: on-premises the highest local preference wins (the CE's
+    preference keeps traffic on ExpressRoute); a route carrying the router's own ASN is dropped.
+
+    Interoperability in Azure - Control plane analysis, https://learn.microsoft.com/azure/networking/connectivty-interoperability-control-plane
+    """
     for preference, expected in ((200, "msee:er:primary"), (50, "vpngw:hub")):
         dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250",
                   local_preference={"er-p": preference})

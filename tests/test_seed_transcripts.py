@@ -1,4 +1,4 @@
-"""Every transcript of the seed article, reproduced through the CLI from the shipped topology.
+"""Every transcript of Microsoft's data-plane article, reproduced through the CLI from the shipped topology.
 
 The article's text is the reference (tests/seed/transcripts.yaml); the model's exact output is
 also kept as a golden file (tests/golden/seed/) so any change to it is deliberate and reviewed.

@@ -1,8 +1,8 @@
 """A VNet's effective routes: system routes, peering, gateway routes and user routes.
 
-Selection follows ``azure-routing.md`` §1: longest prefix first; on equal prefixes a user route
-beats a gateway (BGP) route, which beats a system route; but the VNet's own ranges and its peered
-VNets' ranges beat any gateway route, even a more specific one.
+Selection follows rules 1.1 to 1.7 of ``docs/azure-routing.md``: longest prefix first; on equal
+prefixes a user route beats a gateway (BGP) route, which beats a system route; but the VNet's own
+ranges and its peered VNets' ranges beat any gateway route, even a more specific one.
 """
 
 from __future__ import annotations

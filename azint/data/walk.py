@@ -1,7 +1,7 @@
 """Walking one packet hop by hop: which element it reaches, who decrements its TTL, how it ends.
 
 Which elements are a hop (decrement the TTL and can answer) follows the reference traces
-(``interop-setup.md`` §4):
+("How the traces arise" in ``docs/reference-network.md``):
 
 * the VNet fabric and peering never are;
 * an ExpressRoute gateway always is; from the VNet it answers from the instance the packet

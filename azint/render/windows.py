@@ -1,4 +1,4 @@
-"""Windows 10 ``tracert`` and ``ping`` text, byte for byte (``shared/spec/windows-output.md``).
+"""Windows 10 ``tracert`` and ``ping`` text, byte for byte (the format: ``docs/windows-output.md``).
 
 Times are whole milliseconds as Windows measures them: truncated, and ``<1`` below one.
 """
