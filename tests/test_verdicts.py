@@ -4,9 +4,14 @@ hop lines say, and nothing the walk did beyond the last printed hop.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 
-from tests.conftest import Run, topology
+import pytest
+
+from tests.conftest import TESTS, Run, topology
 
 Azint = Callable[..., Run]
 ER_VPN = topology("er-vpn")
@@ -80,3 +85,19 @@ def test_explain_blames_the_wait_for_late_replies(azint: Azint) -> None:
                  "dc-vm", "hub-vm").out
     assert f"the echo replies come back, but later than the wait of {wait} ms" in text
     assert "lost: delivered" not in text
+
+
+@pytest.mark.parametrize(("args", "code"), [(("ping", "branch", "10.1.31.10"), 1),
+                                            (("tracert", "--explain", "hub", "10.2.30.10"), 0),
+                                            (("validate", str(TESTS / "bad" / "bad-address.yaml")), 2)])
+def test_a_reader_that_goes_away_keeps_the_exit_code(args: tuple[str, ...], code: int) -> None:
+    """``azint ping ... | head -1``: a real process whose stdout pipe has no reader any more
+    exits with the command's own code and prints nothing on stderr."""
+    reader, writer = os.pipe()
+    os.close(reader)  # closed before azint writes: every write meets EPIPE
+    try:
+        done = subprocess.run([sys.executable, "-m", "azint", *args], stdout=writer,
+                              stderr=subprocess.PIPE, timeout=60, check=False)
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (code, b"")

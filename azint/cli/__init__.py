@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import click
 
 from azint import __version__
-from azint.errors import AzintError, ExitCode
+from azint.errors import AzintError
 
 
 class Entry(NamedTuple):
@@ -69,7 +69,12 @@ class AzintGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except BrokenPipeError:
-            ctx.exit(ExitCode.OK)
+            # Commands write through options.output, which keeps their exit code when the reader
+            # goes away; a write that bypassed it lost that code: fail as Python does on EPIPE.
+            from azint.cli.options import stdout_to_devnull
+
+            stdout_to_devnull()
+            ctx.exit(1)
         except Exception as exc:  # the promise: no traceback for any input
             if debug:
                 raise

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from azint.cli.options import emit, model_options
+from azint.cli.options import emit, model_options, output
 from azint.errors import UsageError
 
 
@@ -85,7 +85,7 @@ def matrix(as_csv: bool, topology: Path | None, down: tuple[str, ...], as_json: 
     network = Network.open(topology, down)
     found = reachability(network.prober)
     if as_csv and not as_json:
-        click.echo(tables.matrix_csv(found), nl=False)
+        output(tables.matrix_csv(found))
         return
     emit(as_json, lambda: tables.matrix_json(network.topology.name, found, down),
          lambda: tables.matrix_document(found, down))
@@ -109,6 +109,6 @@ def explain(source: str, target: str, topology: Path | None, down: tuple[str, ..
     goal = resolve_target(network.topology, target)
     reasons = explain_trace(network.prober, sender, goal.address)
     if as_json:
-        click.echo(explained.explanation_json(network.topology.name, reasons), nl=False)
+        output(explained.explanation_json(network.topology.name, reasons))
     else:
-        click.echo(explained.explain_text(reasons), nl=False)
+        output(explained.explain_text(reasons))

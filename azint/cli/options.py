@@ -46,9 +46,29 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     try:
         goal = resolve_target(network.topology, target)
     except UnresolvedTarget as missing:
-        click.echo(unresolved(missing.name), nl=False)
+        output(unresolved(missing.name))
         raise SystemExit(ExitCode.BAD_INPUT) from None
     return network, sender, goal
+
+
+def output(text: str) -> None:
+    """Write command output to stdout; a reader that went away does not end the command.
+
+    When the reader closed the pipe early (``azint ping ... | head -1``) the rest of the output
+    goes to the null device, as the Python documentation on SIGPIPE recommends, so the command
+    still finishes with its own exit code and Python does not complain about the lost flush.
+    """
+    try:
+        click.echo(text, nl=False)
+    except BrokenPipeError:
+        stdout_to_devnull()
+
+
+def stdout_to_devnull() -> None:
+    """Point file descriptor 1 at the null device: later writes and the exit flush succeed."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def display() -> Display:
@@ -63,8 +83,8 @@ def emit(as_json: bool, json_text: Callable[[], str],
          document: Callable[[], Sequence[Block]]) -> None:
     """Print the JSON text or the rendered tables, whichever was asked for."""
     if as_json:
-        click.echo(json_text(), nl=False)
+        output(json_text())
         return
     from azint.render.tables import render
 
-    click.echo(render(document(), display()), nl=False)
+    output(render(document(), display()))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from azint.cli.options import model_options, probe_ends
+from azint.cli.options import model_options, output, probe_ends
 from azint.errors import ExitCode
 from azint.render import windows
 
@@ -48,11 +48,11 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
         document = jsonout.tracert_document(result, network.topology.name, goal.name)
         if reasons is not None:
             document["explain"] = explained.explanation_document(reasons)
-        click.echo(jsonout.dumps(document), nl=False)
+        output(jsonout.dumps(document))
     else:
-        click.echo(windows.tracert_text(result, names, None if no_names else goal.name), nl=False)
+        output(windows.tracert_text(result, names, None if no_names else goal.name))
         if reasons is not None:
-            click.echo("\n" + explained.explain_text(reasons), nl=False)
+            output("\n" + explained.explain_text(reasons))
     raise SystemExit(ExitCode.OK if result.reached else ExitCode.UNREACHED)
 
 
@@ -81,7 +81,7 @@ def ping(source: str, target: str, count: int, size: int, timeout: int, ttl: int
     network, sender, goal = probe_ends(topology, down, source, target, windows.unresolved_ping)
     result = network.prober.ping(sender, goal.address, count, size, timeout, ttl)
     if as_json:
-        click.echo(jsonout.ping_json(result, network.topology.name, goal.name), nl=False)
+        output(jsonout.ping_json(result, network.topology.name, goal.name))
     else:
-        click.echo(windows.ping_text(result, goal.name), nl=False)
+        output(windows.ping_text(result, goal.name))
     raise SystemExit(ExitCode.OK if result.echo_replies else ExitCode.UNREACHED)

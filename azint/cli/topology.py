@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from azint.cli.options import output
+
 
 @click.command(epilog="""\b
 Exit codes:
@@ -22,7 +24,7 @@ def validate(file: Path | None) -> None:
 
     report = check_file(file)
     for line in report.lines:
-        click.echo(line)
+        output(f"{line}\n")
     if not report.lines:
         click.echo(f"{report.file}: ok", err=True)
     raise SystemExit(report.exit_code)
