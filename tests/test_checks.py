@@ -238,3 +238,42 @@ def test_overlap_checks_stay_fast_on_many_subnets() -> None:
                    subnets=subnets)
     topology = replace(REFERENCE, vnets=MappingProxyType({**REFERENCE.vnets, "hub": vnet}))
     assert list(checks.check_subnets(topology, _where)) == []
+
+
+# -- connections Azure refuses -------------------------------------------------------------
+
+
+def _with_circuit(topology: m.Topology, name: str, **changes: object) -> m.Topology:
+    circuits = {**topology.circuits, name: replace(topology.circuits[name], **changes)}
+    return replace(topology, circuits=MappingProxyType(circuits))
+
+
+def test_global_reach_needs_two_peering_locations() -> None:
+    """Global Reach joins circuits created at different peering locations ("Configure
+    ExpressRoute Global Reach",
+    https://learn.microsoft.com/azure/expressroute/expressroute-howto-set-global-reach)."""
+    reach = m.GlobalReach("gr", ("er1", "er2"))
+    joined = replace(REFERENCE, global_reach=(reach,))
+    assert list(checks.check_global_reach(joined, _where)) == []
+    same = _with_circuit(joined, "er2", peering_location="er1-location")
+    assert [str(p.position) for p in checks.check_global_reach(same, _where)] == [
+        "global reach/gr/circuits/1"]
+
+
+def test_a_circuit_with_one_link_is_no_error_but_one_without_links_is() -> None:
+    """Every circuit is a primary and a secondary link ("ExpressRoute circuits and peering",
+    https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings); a file may
+    leave out the one that is not connected, but not both."""
+    er1 = REFERENCE.circuits["er1"]
+    one = _with_circuit(REFERENCE, "er1", links=er1.links[:1])
+    assert list(checks.check_circuit_shape(one, _where)) == []
+    none = _with_circuit(REFERENCE, "er1", links=())
+    assert [str(p.position) for p in checks.check_circuit_shape(none, _where)] == [
+        "circuit/er1/links"]
+
+
+def test_one_site_on_both_links_of_a_circuit_faces_one_asn() -> None:
+    """Both links of er2 end at location2's two routers: one site, one ASN, no error."""
+    routers = {link.router for link in REFERENCE.circuits["er2"].links}
+    assert routers == {"loc2-ce1", "loc2-ce2"}
+    assert list(checks.check_circuit_shape(REFERENCE, _where)) == []

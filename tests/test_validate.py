@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from azint.errors import ExitCode
 from azint.topology.loader import load
 from azint.topology.problems import InvalidTopology
 from azint.topology.validate import validate
-from tests.conftest import check_golden
+from tests.conftest import Run, check_golden
 
 BAD = Path(__file__).parent / "bad"
 CASES = sorted(p.stem for p in BAD.glob("*.yaml"))
@@ -86,3 +87,22 @@ def test_a_syntax_error_is_one_line_with_its_position(tmp_path: Path) -> None:
     assert len(report.lines) == 1
     assert re.match(rf"^{re.escape(str(tmp_path))}/s\.yaml:3:1: error: YAML syntax: ",
                     report.lines[0])
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("command", [("tracert", "x", "10.0.0.1"), ("routes", "x"), ("matrix",)],
+                         ids=lambda c: c[0])
+def test_every_command_refuses_an_error_with_the_line_validate_prints_first(
+        case: str, command: tuple[str, ...], in_bad: None,
+        azint: Callable[..., Run]) -> None:
+    """``validate`` accepts exactly what the commands accept, and names the same first error."""
+    report = validate(Path(f"{case}.yaml"))
+    run = azint(*command[:1], "--topology", f"{case}.yaml", *command[1:])
+    if not report.errors:  # loads: any refusal is about the arguments, not the file
+        assert not run.err.startswith(f"{case}.yaml:"), run.err
+        return
+    first = next(line for line in report.lines if ": error: " in line)
+    assert run.code == ExitCode.BAD_INPUT
+    more = len(report.errors) - 1
+    suffix = f" (and {more} more error{'s' if more != 1 else ''}; run 'azint validate')"
+    assert run.err == first + (suffix if more else "") + "\n"

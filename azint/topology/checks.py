@@ -487,6 +487,116 @@ def _azure_limit(topology: m.Topology, network: str, connection: str,
                             f"Azure advertises at most {AZURE_PREFIX_LIMIT:,} per connection")
 
 
+# -- connections Azure refuses to create -------------------------------------------------------
+
+
+def check_global_reach(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Global Reach joins two different circuits, created at different peering locations, once.
+
+    Azure enables Global Reach "between the private peering of any two ExpressRoute circuits, as
+    long as they ... were created at different peering locations" ("Configure ExpressRoute Global
+    Reach", https://learn.microsoft.com/azure/expressroute/expressroute-howto-set-global-reach);
+    anything else is refused when created, so each is an error.
+    """
+    seen: dict[frozenset[str], str] = {}
+    for reach in topology.global_reach:
+        first, second = reach.circuits
+        where = at("global reach", reach.name, "circuits", 1)
+        if first == second:
+            yield _error(where, f"Global Reach '{reach.name}' joins circuit '{first}' with itself")
+            continue
+        a, b = topology.circuits.get(first), topology.circuits.get(second)
+        if a is not None and b is not None and a.peering_location == b.peering_location:
+            yield _error(where, f"Global Reach '{reach.name}' joins '{first}' and '{second}', "
+                                f"which are both at peering location '{a.peering_location}'; "
+                                f"Global Reach joins circuits at different peering locations")
+        earlier = seen.setdefault(frozenset(reach.circuits), reach.name)
+        if earlier != reach.name:
+            yield _error(where, f"Global Reach '{reach.name}' joins '{first}' and '{second}', "
+                                f"which '{earlier}' already joins")
+
+
+def check_peering_pairs(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """One peering per pair of VNets.
+
+    A VNet peers with a given remote VNet once; Azure refuses a second peering to the same remote
+    network ("Create, change, or delete a virtual network peering",
+    https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering). The
+    model would otherwise hold two peering routes for one pair, one of which ``--down`` could not
+    take away: an error.
+    """
+    seen: dict[frozenset[str], str] = {}
+    for peering in topology.peerings:
+        pair = frozenset((peering.a.network, peering.b.network))
+        earlier = seen.setdefault(pair, peering.name)
+        if earlier != peering.name and len(pair) == 2:
+            yield _error(at("peering", peering.name, "name"),
+                         f"peering '{peering.name}' joins '{peering.a.network}' and "
+                         f"'{peering.b.network}', which '{earlier}' already peers; a pair of "
+                         f"VNets has one peering")
+
+
+def check_circuit_shape(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A circuit has one primary and one secondary link, faces one ASN, and links a VNet once.
+
+    Every ExpressRoute circuit is a pair of links, one primary and one secondary ("ExpressRoute
+    circuits and peering", https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings),
+    and its private peering is configured with one peer ASN for both BGP sessions ("Create and
+    modify peering for an ExpressRoute circuit",
+    https://learn.microsoft.com/azure/expressroute/expressroute-howto-routing-arm). A VNet's
+    gateway connects to a circuit once ("Connect a virtual network to an ExpressRoute circuit",
+    https://learn.microsoft.com/azure/expressroute/expressroute-howto-linkvnet-arm): a second
+    connection adds no path. Azure cannot create any of these, so each is an error.
+    """
+    asns = {r.name: (topology.sites[r.site].asn, r.site) for r in topology.routers()}
+    for circuit in topology.circuits.values():
+        if not circuit.links:
+            yield _error(at("circuit", circuit.name, "links"),
+                         f"circuit '{circuit.name}' has no links; a circuit has a primary and a "
+                         f"secondary link (leave 'router' out of one that is not connected)")
+        roles: dict[str, str] = {}
+        for index, link in enumerate(circuit.links):
+            first = roles.setdefault(link.role, link.name)
+            if first != link.name:
+                yield _error(at("circuit", circuit.name, "links", index, "role"),
+                             f"circuit '{circuit.name}' has two {link.role} links ('{first}' and "
+                             f"'{link.name}'); a circuit has one primary and one secondary link")
+        yield from _circuit_asns(circuit, asns, at)
+        linked: dict[str, str] = {}
+        for index, conn in enumerate(circuit.connections):
+            first = linked.setdefault(conn.network, conn.name)
+            if first != conn.name:
+                yield _error(at("circuit", circuit.name, "vnets", index, "network"),
+                             f"'{conn.name}' links VNet '{conn.network}' to circuit "
+                             f"'{circuit.name}', which '{first}' already does")
+
+
+def _circuit_asns(circuit: m.Circuit, asns: dict[str, tuple[int, str]],
+                  at: Locate) -> Iterator[Problem]:
+    first: tuple[str, int, str] | None = None
+    for link in circuit.links:
+        if link.router is None or link.router not in asns:
+            continue
+        asn, site = asns[link.router]
+        if first is None:
+            first = (link.name, asn, site)
+        elif asn != first[1]:
+            yield _error(at("link", link.name, "router"),
+                         f"link '{link.name}' of circuit '{circuit.name}' ends at '{site}' "
+                         f"(ASN {asn}) but '{first[0]}' at '{first[2]}' (ASN {first[1]}); a "
+                         f"circuit's private peering has one peer ASN")
+
+
+def check_site_links(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A site link joins two different interfaces: a cable from a port back to itself is no link."""
+    for site in topology.sites.values():
+        for index, link in enumerate(site.links):
+            if (link.a_router, link.a_interface) == (link.b_router, link.b_interface):
+                yield _error(at("network", site.name, "links", index, "b"),
+                             f"link joins interface '{link.b_interface}' of router "
+                             f"'{link.b_router}' to itself")
+
+
 # -- warnings: legal but probably not meant --------------------------------------------------
 
 
@@ -556,6 +666,7 @@ CHECKS: tuple[Check, ...] = (
     check_endpoints, check_endpoint_addresses, check_subnets, check_gateway_addresses,
     check_gateway_subnet, check_circuit_links, check_exchange_overlaps,
     check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
+    check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,
     check_redundancy, check_preference_symmetry, check_isolated_networks,
 )
 

@@ -53,7 +53,10 @@ def load_with_problems(path: Path | None = None) -> tuple[m.Topology | None, lis
             return document.where((*builder.where(kind, name), *inner))
 
         problems.extend(check_topology(topology, locate))
-    problems.sort(key=lambda p: (p.severity is not Severity.ERROR, p.position.line or 0))
+    # Errors first, then in the order ``validate`` prints them: a command names the same first
+    # error as ``validate``.
+    problems.sort(key=lambda p: (p.severity is not Severity.ERROR, p.position.file,
+                                 p.position.line or 0, p.position.column or 0, p.message))
     return topology, problems
 
 
