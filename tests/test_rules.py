@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from azint.control import ids
 from azint.control.routes import Route
 from azint.data.endpoints import resolve_source
 from azint.data.walk import Disposition
@@ -61,7 +62,7 @@ def test_longest_prefix_match_and_user_routes(tmp_path: Path) -> None:
     assert route_in(net, "app", "10.20.1.9").next_hop_type == NextHopType.APPLIANCE
     assert route_in(net, "app", "10.20.2.9").next_hop_type == NextHopType.NONE
     trace = net.prober.tracert(resolve_source(net.topology, "app"), IPv4Address("10.20.1.9"))
-    assert trace.walk.hops[0].element == "vm:nva"  # the appliance is a hop
+    assert trace.walk.hops[0].element == ids.vm("nva")  # the appliance is a hop
     assert walk(net, "app", "10.20.2.9") is Disposition.NULL_ROUTED
 
 
@@ -108,15 +109,15 @@ def test_expressroute_beats_vpn_but_not_a_more_specific_vpn_route(tmp_path: Path
     """
     dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250", advertise=["10.2.0.0/24"])
     net = _hub_er_site(tmp_path, dc, [vpn("dc-vpn", "hub", ("dc-ce", "tunnel"))])
-    assert route_in(net, "hub", "10.2.0.10").next_hops[0].element == "ergw:hub"
+    assert route_in(net, "hub", "10.2.0.10").next_hops[0].element == ids.ergw("hub")
     # a second router terminates the VPN and advertises a more specific /25 over it only
     dc["routers"][0]["interfaces"].pop()
     dc["routers"].append({"name": "dc-vpn-r", "interfaces": [
         {"name": "lan", "address": "10.2.0.2/24"}, {"name": "tunnel", "address": "10.2.0.250/32"}],
         "bgp": {"advertise": ["10.2.0.0/25"]}})
     net = _hub_er_site(tmp_path, dc, [vpn("dc-vpn", "hub", ("dc-vpn-r", "tunnel"))])
-    assert route_in(net, "hub", "10.2.0.10").next_hops[0].element == "vpngw:hub"
-    assert route_in(net, "hub", "10.2.0.200").next_hops[0].element == "ergw:hub"
+    assert route_in(net, "hub", "10.2.0.10").next_hops[0].element == ids.vpngw("hub")
+    assert route_in(net, "hub", "10.2.0.200").next_hops[0].element == ids.ergw("hub")
 
 
 @pytest.mark.parametrize(("weights", "circuits"), [({}, {"c1", "c2"}), ({"hub-c2": 100}, {"c2"})])
@@ -129,8 +130,8 @@ def test_circuit_weight_then_ecmp(tmp_path: Path, weights: dict[str, int], circu
     net = build(tmp_path, [vnet("hub", "10.10.0.0/24", er=True), dc], [
         circuit("c1", [("c1-p", "primary", "192.168.0.16/30", "dc-ce")], [("hub-c1", "hub")], **weights),
         circuit("c2", [("c2-p", "primary", "192.168.0.20/30", "dc-ce")], [("hub-c2", "hub")], **weights)])
-    hops = net.plane.tables["ergw:hub"].lookup(IPv4Address("10.2.0.10")).next_hops  # type: ignore[union-attr]
-    assert {h.element.split(":")[1] for h in hops} == circuits
+    hops = net.plane.tables[ids.ergw("hub")].lookup(IPv4Address("10.2.0.10")).next_hops  # type: ignore[union-attr]
+    assert {h.element.name for h in hops} == circuits
 
 
 def test_default_system_routes(tmp_path: Path) -> None:
@@ -218,10 +219,10 @@ def test_circuit_links_ecmp_and_shared_domain(tmp_path: Path) -> None:
                 [circuit("er", [("er-p", "primary", "192.168.0.16/30", "dc-ce"),
                                 ("er-s", "secondary", "192.168.0.20/30", "dc-ce")],
                          [("hub-er", "hub"), ("far-er", "far")])])
-    hops = net.plane.tables["ergw:hub"].lookup(IPv4Address("10.2.0.10")).next_hops  # type: ignore[union-attr]
-    assert {h.element for h in hops} == {"msee:er:primary", "msee:er:secondary"}
+    hops = net.plane.tables[ids.ergw("hub")].lookup(IPv4Address("10.2.0.10")).next_hops  # type: ignore[union-attr]
+    assert {h.element for h in hops} == {ids.msee("er", "primary"), ids.msee("er", "secondary")}
     assert reaches(net, "hub", "10.17.0.4") and reaches(net, "far", "10.2.0.10")
-    learned = net.plane.bgp.speakers["router:dc-ce"].best[IPv4Network("10.10.0.0/24")]
+    learned = net.plane.bgp.speakers[ids.router("dc-ce")].best[IPv4Network("10.10.0.0/24")]
     assert learned[0].as_path == (12076,)
 
 
@@ -266,7 +267,7 @@ def test_vpn_transit_default_route_and_static(tmp_path: Path) -> None:
                 [vpn("hub-branch", "hub", "branch"), vpn("dc-vpn", "hub", ("dc-ce", "tunnel")),
                  vpn("shop-vpn", "hub", ("shop-ce", "tunnel"), bgp=False, prefixes=["10.9.0.0/24"])])
     assert reaches(net, "branch", "10.2.0.10") and reaches(net, "dc", "10.11.0.4")
-    branch_gw = net.plane.bgp.speakers["vpngw:branch"].best
+    branch_gw = net.plane.bgp.speakers[ids.vpngw("branch")].best
     assert IPv4Network("0.0.0.0/0") not in branch_gw
     assert route_in(net, "hub", "8.8.8.8").next_hop_type == NextHopType.GATEWAY  # hub itself uses it
     assert route_in(net, "hub", "10.9.0.10").next_hop_type == NextHopType.GATEWAY
@@ -324,13 +325,13 @@ def test_onprem_local_preference_and_loop_prevention(tmp_path: Path) -> None:
 
     Interoperability in Azure - Control plane analysis, https://learn.microsoft.com/azure/networking/connectivty-interoperability-control-plane
     """
-    for preference, expected in ((200, "msee:er:primary"), (50, "vpngw:hub")):
+    for preference, expected in ((200, ids.msee("er", "primary")), (50, ids.vpngw("hub"))):
         dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250",
                   local_preference={"er-p": preference})
         net = _hub_er_site(tmp_path, dc, [vpn("dc-vpn", "hub", ("dc-ce", "tunnel"))])
         hop = net.plane.routers["dc-ce"].table.lookup(IPv4Address("10.10.0.4")).next_hops[0]  # type: ignore[union-attr]
         assert hop.element == expected
-        ce = net.plane.bgp.speakers["router:dc-ce"]
+        ce = net.plane.bgp.speakers[ids.router("dc-ce")]
         assert all(65001 not in p.as_path for table in ce.adj_in.values() for p in table.values())
 
 

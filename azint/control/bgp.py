@@ -19,8 +19,10 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from ipaddress import IPv4Network
 
+from azint.control.ids import Element, SessionKey
 from azint.errors import TopologyError
 from azint.topology.model import AZURE_GATEWAY_ASN
 
@@ -58,7 +60,7 @@ class Path:
     as_path: tuple[int, ...] = ()
     local_preference: int = 100
     weight: int = 0
-    session: str = ""  # the session it was learned on; "" when originated here
+    session: SessionKey | None = None  # the session it was learned on; None when originated here
     relation: Relation = Relation.LOCAL
 
     def rank(self) -> tuple[int, int, int]:
@@ -71,15 +73,15 @@ class Session:
     """One direction of a BGP session: what ``speaker`` hears from ``peer`` on connection ``name``."""
 
     name: str
-    speaker: str
-    peer: str
+    speaker: Element
+    peer: Element
     relation: Relation
     local_preference: int = 100
     weight: int = 0
 
-    @property
-    def key(self) -> str:
-        return f"{self.name}|{self.peer}"
+    @cached_property
+    def key(self) -> SessionKey:
+        return SessionKey(self.name, self.peer)
 
     @property
     def external(self) -> bool:
@@ -89,7 +91,7 @@ class Session:
 
 @dataclass
 class Speaker:
-    id: str
+    id: Element
     asn: int
     role: Role
     multipath: bool = True
@@ -97,11 +99,11 @@ class Speaker:
     own_ranges: tuple[IPv4Network, ...] = ()  # a VPN gateway's VNet: not accepted, not passed on
     originated: dict[IPv4Network, Path] = field(default_factory=dict)
     sessions: list[Session] = field(default_factory=list)  # sessions this speaker hears on
-    adj_in: dict[str, dict[IPv4Network, Path]] = field(default_factory=dict)
+    adj_in: dict[SessionKey, dict[IPv4Network, Path]] = field(default_factory=dict)
     best: dict[IPv4Network, tuple[Path, ...]] = field(default_factory=dict)
 
     def originate(self, prefix: IPv4Network, relation: Relation = Relation.LOCAL) -> None:
-        self.originated[prefix] = Path(prefix, (), 100, ORIGINATED_WEIGHT, "", relation)
+        self.originated[prefix] = Path(prefix, (), 100, ORIGINATED_WEIGHT, None, relation)
 
     def candidates(self, prefix: IPv4Network) -> list[Path]:
         found = [table[prefix] for table in self.adj_in.values() if prefix in table]
@@ -111,12 +113,17 @@ class Speaker:
 
     def select(self, prefix: IPv4Network) -> tuple[Path, ...]:
         """Best path(s): highest weight, then local preference, then shortest AS path."""
-        paths = sorted(self.candidates(prefix), key=lambda p: (p.rank(), p.session, p.as_path))
+        paths = sorted(self.candidates(prefix), key=lambda p: (p.rank(), session_order(p), p.as_path))
         if not paths:
             return ()
         if not self.multipath:
             return (paths[0],)
         return tuple(p for p in paths if p.rank() == paths[0].rank())
+
+
+def session_order(path: Path) -> str:
+    """Where a path sorts among equally good ones: by its session as printed, originated first."""
+    return "" if path.session is None else str(path.session)
 
 
 _EXPORTS: dict[tuple[Role, Relation], frozenset[Relation]] = {
@@ -177,14 +184,14 @@ class BgpFabric:
     """All speakers and sessions of a topology, propagated to a fixpoint."""
 
     def __init__(self) -> None:
-        self.speakers: dict[str, Speaker] = {}
-        self._reverse: dict[str, list[tuple[Session, Session]]] = {}
+        self.speakers: dict[Element, Speaker] = {}
+        self._reverse: dict[Element, list[tuple[Session, Session]]] = {}
 
-    def sessions_of(self, speaker_id: str) -> list[tuple[Session, Session]]:
+    def sessions_of(self, speaker_id: Element) -> list[tuple[Session, Session]]:
         """The speaker's sessions as (its own view, the receiver's view) pairs."""
         return list(self._reverse.get(speaker_id, ()))
 
-    def advertisements(self, speaker_id: str) -> list[tuple[Session, list[Path]]]:
+    def advertisements(self, speaker_id: Element) -> list[tuple[Session, list[Path]]]:
         """What a speaker sends on each session: its best paths its export policy lets out.
 
         Paths are as the receiver gets them (AS path prepended); the receiver may still refuse
@@ -202,7 +209,7 @@ class BgpFabric:
         self.speakers[speaker.id] = speaker
         return speaker
 
-    def connect(self, name: str, a: str, b: str, a_hears: Relation, b_hears: Relation,
+    def connect(self, name: str, a: Element, b: Element, a_hears: Relation, b_hears: Relation,
                 a_policy: tuple[int, int] = (100, 0), b_policy: tuple[int, int] = (100, 0)) -> None:
         """A session named ``name``; each side's (local preference, weight) for what it hears."""
         at_a = Session(name, a, b, a_hears, *a_policy)
@@ -214,10 +221,10 @@ class BgpFabric:
         self._reverse.setdefault(b, []).append((at_b, at_a))
 
     def run(self) -> None:
-        queue: deque[tuple[str, IPv4Network]] = deque()
-        waiting: set[tuple[str, IPv4Network]] = set()
+        queue: deque[tuple[Element, IPv4Network]] = deque()
+        waiting: set[tuple[Element, IPv4Network]] = set()
 
-        def push(speaker_id: str, prefix: IPv4Network) -> None:
+        def push(speaker_id: Element, prefix: IPv4Network) -> None:
             if (speaker_id, prefix) not in waiting:
                 waiting.add((speaker_id, prefix))
                 queue.append((speaker_id, prefix))

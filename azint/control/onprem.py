@@ -10,7 +10,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv4Network
 
+from azint.control import ids
 from azint.control.bgp import BgpFabric, Relation
+from azint.control.ids import Element
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.topology import model as m
 
@@ -39,7 +41,7 @@ class RouterRoutes:
 
 
 def router_tables(topology: m.Topology, bgp: BgpFabric,
-                  far_ends: dict[tuple[str, str], NextHop]) -> dict[str, RouterRoutes]:
+                  far_ends: dict[tuple[str, Element], NextHop]) -> dict[str, RouterRoutes]:
     found: dict[str, RouterRoutes] = {}
     for site in topology.sites.values():
         site_routers = {r.name: _interfaces(topology, r) for r in site.routers}
@@ -75,13 +77,13 @@ def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, Rout
         hops: list[NextHop] = []
         if name in circuit_links:
             circuit, link = circuit_links[name]
-            hops.append(NextHop(f"msee:{circuit.name}:{link.role}", "ce", link.msee_address,
+            hops.append(NextHop(ids.msee(circuit.name, link.role), "ce", link.msee_address,
                                 link.latency_ms))
         for other, other_name in on_subnet.get(address.network, ()):
             if other is not routes:
-                hops.append(NextHop(f"router:{other.router.name}", other_name,
+                hops.append(NextHop(ids.router(other.router.name), other_name,
                                     other.interfaces[other_name].ip, _link_latency(site, routes, other)))
-        hops.extend(NextHop(f"vm:{e.name}", "nic", e.address, site.lan_latency_ms)
+        hops.extend(NextHop(ids.vm(e.name), "nic", e.address, site.lan_latency_ms)
                     for e in site.endpoints if e.address in address.network)
         routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
                            origin=f"interface {name}"))
@@ -105,7 +107,7 @@ def _link_latency(site: m.OnPremSite, a: RouterRoutes, b: RouterRoutes) -> float
 
 
 def _static(topology: m.Topology, routes: RouterRoutes,
-            far_ends: dict[tuple[str, str], NextHop]) -> None:
+            far_ends: dict[tuple[str, Element], NextHop]) -> None:
     for static in routes.router.static_routes:
         if static.discard:
             routes.offer(Route(static.prefix, "static", "discard", origin="static to null"))
@@ -116,12 +118,12 @@ def _static(topology: m.Topology, routes: RouterRoutes,
 
 
 def _static_hops(topology: m.Topology, routes: RouterRoutes, static: m.StaticRoute,
-                 far_ends: dict[tuple[str, str], NextHop]) -> tuple[NextHop, ...]:
+                 far_ends: dict[tuple[str, Element], NextHop]) -> tuple[NextHop, ...]:
     me = routes.router.name
     if static.interface is not None:
         for vpn in topology.vpns:  # a tunnel interface: the VPN's far end
             if vpn.b.router == me and vpn.b.interface == static.interface:
-                return (far_ends[(vpn.name, f"router:{me}")],)
+                return (far_ends[(vpn.name, ids.router(me))],)
         connected = routes.candidates.get(routes.interfaces[static.interface].network, []) \
             if static.interface in routes.interfaces and routes.up[static.interface] else []
         return connected[0].next_hops if connected else ()
@@ -132,8 +134,8 @@ def _static_hops(topology: m.Topology, routes: RouterRoutes, static: m.StaticRou
 
 
 def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
-         far_ends: dict[tuple[str, str], NextHop]) -> None:
-    speaker = bgp.speakers.get(f"router:{routes.router.name}")
+         far_ends: dict[tuple[str, Element], NextHop]) -> None:
+    speaker = bgp.speakers.get(ids.router(routes.router.name))
     if speaker is None:
         return
     links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
@@ -142,7 +144,8 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
             continue
         hops: list[NextHop] = []
         for path in paths:
-            conn, _, peer = path.session.partition("|")
+            assert path.session is not None  # learned, not originated
+            conn, peer = path.session.connection, path.session.peer
             if path.relation is Relation.MSEE:
                 _, link = links[conn]
                 hops.append(NextHop(peer, "ce", link.msee_address, link.latency_ms))
@@ -150,16 +153,16 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
                 hops.append(far_ends[(conn, speaker.id)])
         routes.offer(Route(prefix, "bgp", "bgp", tuple(sorted(hops)), paths[0].as_path,
                            paths[0].local_preference,
-                           origin=", ".join(sorted({p.session.partition("|")[0] for p in paths}))))
+                           origin=", ".join(sorted({p.session.connection for p in paths if p.session}))))
 
 
 def _igp(site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
     neighbours: dict[str, list[NextHop]] = {name: [] for name in routers}
     for link in site.links:
         a, b = routers[link.a_router], routers[link.b_router]
-        neighbours[a.router.name].append(NextHop(f"router:{b.router.name}", link.b_interface,
+        neighbours[a.router.name].append(NextHop(ids.router(b.router.name), link.b_interface,
                                                  b.interfaces[link.b_interface].ip, link.latency_ms))
-        neighbours[b.router.name].append(NextHop(f"router:{a.router.name}", link.a_interface,
+        neighbours[b.router.name].append(NextHop(ids.router(a.router.name), link.a_interface,
                                                  a.interfaces[link.a_interface].ip, link.latency_ms))
     exported = {name: _redistributed(r) for name, r in routers.items()}
     for name, routes in routers.items():
@@ -187,7 +190,7 @@ def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, t
     """For every other router: its distance in links and the neighbours that start a shortest path."""
     found: dict[str, tuple[int, list[NextHop]]] = {}
     queue: deque[tuple[str, int, NextHop]] = deque(
-        (hop.element.removeprefix("router:"), 1, hop) for hop in neighbours[start])
+        (hop.element.name, 1, hop) for hop in neighbours[start])
     while queue:
         name, distance, first = queue.popleft()
         if name == start:
@@ -198,6 +201,6 @@ def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, t
                 known[1].append(first)
             continue
         found[name] = (distance, [first])
-        queue.extend((hop.element.removeprefix("router:"), distance + 1, first)
+        queue.extend((hop.element.name, distance + 1, first)
                      for hop in neighbours[name])
     return found

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
-from azint.control import onprem
+from azint.control import ids, onprem
 from azint.control.bgp import BgpFabric, Path, Relation, Role, Speaker
+from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.vnet import SOURCE_GATEWAY, VNetRoutes, system_routes, user_routes
 from azint.topology import model as m
@@ -27,11 +28,11 @@ class ControlPlane:
     bgp: BgpFabric
     vnets: dict[str, VNetRoutes] = field(default_factory=dict)
     gateway_vnet: dict[str, str | None] = field(default_factory=dict)
-    tables: dict[str, RouteTable] = field(default_factory=dict)  # element id -> its table
-    owners: dict[str, dict[IPv4Address, NextHop]] = field(default_factory=dict)  # scope -> owners
+    tables: dict[Element, RouteTable] = field(default_factory=dict)  # element -> its table
+    owners: dict[Element, dict[IPv4Address, NextHop]] = field(default_factory=dict)  # VNet -> owners
     routers: dict[str, onprem.RouterRoutes] = field(default_factory=dict)
     peerings_of: dict[str, list[m.Peering]] = field(default_factory=dict)  # up peerings by VNet
-    far_ends: dict[tuple[str, str], NextHop] = field(default_factory=dict)  # (vpn, end) -> other end
+    far_ends: dict[tuple[str, Element], NextHop] = field(default_factory=dict)  # (vpn, end) -> other end
 
     @classmethod
     def build(cls, topology: m.Topology) -> ControlPlane:
@@ -60,15 +61,14 @@ class ControlPlane:
         names = [hub, *self.spokes_of(hub)]
         return [r for n in names for r in self.topology.vnets[n].address_space]
 
-    def vpn_far_end(self, connection: str, element: str) -> NextHop | None:
+    def vpn_far_end(self, connection: str, element: Element) -> NextHop | None:
         """How ``element`` (one end of VPN ``connection``) reaches the other end."""
         return self.far_ends.get((connection, element))
 
-    def msee_address(self, msee: str) -> IPv4Address | None:
-        """An edge router's address on its customer link (``msee:CIRCUIT:ROLE``)."""
-        _, circuit, role = msee.split(":")
-        return next((k.msee_address for k in self.topology.circuits[circuit].links
-                     if k.role == role), None)
+    def msee_address(self, msee: Element) -> IPv4Address | None:
+        """An edge router's address on its customer link."""
+        return next((k.msee_address for k in self.topology.circuits[msee.name].links
+                     if k.role == msee.role), None)
 
     def peering_between(self, a: str, b: str) -> m.Peering | None:
         return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
@@ -95,20 +95,20 @@ def _wire_bgp(plane: ControlPlane) -> None:
     for name, vnet in topology.vnets.items():
         ranges = plane.local_ranges(name)
         if vnet.expressroute_gateway is not None:
-            er = fabric.add(Speaker(f"ergw:{name}", vnet.expressroute_gateway.asn, Role.ERGW))
+            er = fabric.add(Speaker(ids.ergw(name), vnet.expressroute_gateway.asn, Role.ERGW))
             for prefix in ranges:
                 er.originate(prefix)
         if vnet.vpn_gateway is not None:
-            vpn_gw = fabric.add(Speaker(f"vpngw:{name}", vnet.vpn_gateway.asn, Role.VPNGW,
+            vpn_gw = fabric.add(Speaker(ids.vpngw(name), vnet.vpn_gateway.asn, Role.VPNGW,
                                         own_ranges=vnet.address_space))
             for prefix in ranges:
                 vpn_gw.originate(prefix)
         if vnet.branch_to_branch and vnet.expressroute_gateway and vnet.vpn_gateway:
-            fabric.connect(f"route-server:{name}", f"ergw:{name}", f"vpngw:{name}",
+            fabric.connect(f"route-server:{name}", ids.ergw(name), ids.vpngw(name),
                            Relation.BRANCH_TO_BRANCH, Relation.BRANCH_TO_BRANCH)
     for site in topology.sites.values():
         for router in site.routers:
-            speaker = fabric.add(Speaker(f"router:{router.name}", site.asn, Role.ROUTER,
+            speaker = fabric.add(Speaker(ids.router(router.name), site.asn, Role.ROUTER,
                                          multipath=router.multipath,
                                          readvertise=router.readvertise))
             for prefix in router.advertise:
@@ -120,8 +120,8 @@ def _wire_bgp(plane: ControlPlane) -> None:
         first, second = (topology.circuits.get(c) for c in reach.circuits)
         if reach.up and first and second and first.up and second.up:
             for role in MSEE_ROLES:
-                fabric.connect(reach.name, f"msee:{first.name}:{role}",
-                               f"msee:{second.name}:{role}",
+                fabric.connect(reach.name, ids.msee(first.name, role),
+                               ids.msee(second.name, role),
                                Relation.GLOBAL_REACH, Relation.GLOBAL_REACH)
     for vpn in topology.vpns:
         if vpn.up and vpn.bgp:
@@ -133,30 +133,30 @@ def _wire_bgp(plane: ControlPlane) -> None:
 def _wire_circuit(plane: ControlPlane, circuit: m.Circuit) -> None:
     fabric, topology = plane.bgp, plane.topology
     for role in MSEE_ROLES:
-        fabric.add(Speaker(f"msee:{circuit.name}:{role}", m.MSEE_ASN, Role.MSEE))
+        fabric.add(Speaker(ids.msee(circuit.name, role), m.MSEE_ASN, Role.MSEE))
     for link in circuit.links:
         if link.up and link.router is not None:
             router = topology.router(link.router)
             pref = router.local_preference.get(link.name, 100)
-            fabric.connect(link.name, f"msee:{circuit.name}:{link.role}", f"router:{router.name}",
+            fabric.connect(link.name, ids.msee(circuit.name, link.role), ids.router(router.name),
                            Relation.ROUTER, Relation.MSEE, b_policy=(pref, 0))
     for conn in circuit.connections:
         vnet = topology.vnets.get(conn.network)
         if conn.up and vnet is not None and vnet.expressroute_gateway is not None:
             for role in MSEE_ROLES:
-                fabric.connect(conn.name, f"msee:{circuit.name}:{role}", f"ergw:{conn.network}",
+                fabric.connect(conn.name, ids.msee(circuit.name, role), ids.ergw(conn.network),
                                Relation.ERGW, Relation.MSEE, b_policy=(100, conn.weight))
 
 
 def _wire_vpn(plane: ControlPlane, vpn: m.VpnConnection) -> None:
-    a = f"vpngw:{vpn.a.network}"
+    a = ids.vpngw(str(vpn.a.network))
     if vpn.b.network is not None:
-        plane.bgp.connect(vpn.name, a, f"vpngw:{vpn.b.network}", Relation.VPNGW, Relation.VPNGW)
+        plane.bgp.connect(vpn.name, a, ids.vpngw(vpn.b.network), Relation.VPNGW, Relation.VPNGW)
         return
     assert vpn.b.router is not None
     router = plane.topology.router(vpn.b.router)
     pref = router.local_preference.get(vpn.name, 100)
-    plane.bgp.connect(vpn.name, a, f"router:{router.name}", Relation.ROUTER, Relation.VPNGW,
+    plane.bgp.connect(vpn.name, a, ids.router(router.name), Relation.ROUTER, Relation.VPNGW,
                       b_policy=(pref, 0))
 
 
@@ -170,7 +170,7 @@ def _static_prefixes(topology: m.Topology, vpn: m.VpnConnection) -> list[tuple[s
 
 def _originate_static(plane: ControlPlane, vpn: m.VpnConnection) -> None:
     for network, prefixes in _static_prefixes(plane.topology, vpn):
-        speaker = plane.bgp.speakers[f"vpngw:{network}"]
+        speaker = plane.bgp.speakers[ids.vpngw(network)]
         for prefix in prefixes:
             speaker.originate(prefix, Relation.STATIC)
 
@@ -178,31 +178,25 @@ def _originate_static(plane: ControlPlane, vpn: m.VpnConnection) -> None:
 # -- tables ----------------------------------------------------------------------------------
 
 
-def _peer(session_key: str) -> tuple[str, str]:
-    """(connection name, peer element id) of a path's session key."""
-    name, _, peer = session_key.partition("|")
-    return name, peer
-
-
-def _vpn_far_ends(topology: m.Topology) -> dict[tuple[str, str], NextHop]:
+def _vpn_far_ends(topology: m.Topology) -> dict[tuple[str, Element], NextHop]:
     """(vpn name, element at one end) -> how that end reaches the other end."""
-    ends: dict[tuple[str, str], NextHop] = {}
+    ends: dict[tuple[str, Element], NextHop] = {}
     for vpn in topology.vpns:
         a = topology.vnets[str(vpn.a.network)]
         a_gw = a.vpn_gateway
         assert a_gw is not None
         a_addr = a_gw.bgp_peer_address or a_gw.instances[0]
-        a_id = f"vpngw:{a.name}"
+        a_id = ids.vpngw(a.name)
         if vpn.b.network is not None:
             b = topology.vnets[vpn.b.network]
             b_gw = b.vpn_gateway
             assert b_gw is not None
             b_addr = b_gw.bgp_peer_address or b_gw.instances[0]
-            b_id, b_port = f"vpngw:{b.name}", f"conn:{vpn.name}"
+            b_id, b_port = ids.vpngw(b.name), f"conn:{vpn.name}"
         else:
             router = topology.router(str(vpn.b.router))
             iface = next(i for i in router.interfaces if i.name == vpn.b.interface)
-            b_id, b_port, b_addr = f"router:{router.name}", iface.name, iface.address.ip
+            b_id, b_port, b_addr = ids.router(router.name), iface.name, iface.address.ip
         ends[(vpn.name, a_id)] = NextHop(b_id, b_port, b_addr, vpn.latency_ms, vpn.up)
         ends[(vpn.name, b_id)] = NextHop(a_id, f"conn:{vpn.name}", a_addr, vpn.latency_ms, vpn.up)
     return ends
@@ -230,7 +224,7 @@ def _instance_hops(vnet: m.VNet, kind: str) -> tuple[NextHop, ...]:
     gateway = vnet.expressroute_gateway if kind == "er" else vnet.vpn_gateway
     if gateway is None:
         return ()
-    element = f"{'ergw' if kind == 'er' else 'vpngw'}:{vnet.name}"
+    element = ids.ergw(vnet.name) if kind == "er" else ids.vpngw(vnet.name)
     return tuple(NextHop(element, "vnet", ip, vnet.latency_ms) for ip in gateway.instances)
 
 
@@ -245,8 +239,8 @@ def _learned(speaker: Speaker | None) -> dict[IPv4Network, tuple[Path, ...]]:
 def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
     """Gateway routes of a gateway VNet: ExpressRoute wins over VPN for the same prefix."""
     vnet = plane.topology.vnets[name]
-    er = _learned(plane.bgp.speakers.get(f"ergw:{name}"))
-    vpn = _learned(plane.bgp.speakers.get(f"vpngw:{name}"))
+    er = _learned(plane.bgp.speakers.get(ids.ergw(name)))
+    vpn = _learned(plane.bgp.speakers.get(ids.vpngw(name)))
     table = RouteTable()
     for prefix, paths in vpn.items():
         table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, _instance_hops(vnet, "vpn"),
@@ -258,11 +252,17 @@ def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
 
 
 def _names(paths: tuple[Path, ...]) -> list[str]:
-    return sorted({_peer(p.session)[0] or "static" for p in paths})
+    return sorted({p.session.connection if p.session else "static" for p in paths})
 
 
 def _circuits(plane: ControlPlane, paths: tuple[Path, ...]) -> list[str]:
-    return sorted({_peer(p.session)[1].split(":")[1] for p in paths})
+    return sorted({_session(p).peer.name for p in paths})
+
+
+def _session(path: Path) -> SessionKey:
+    """The session of a path learned from a peer (never an originated one)."""
+    assert path.session is not None
+    return path.session
 
 
 def _gateway_tables(plane: ControlPlane) -> None:
@@ -272,16 +272,16 @@ def _gateway_tables(plane: ControlPlane) -> None:
     static = _static_hops(plane)
     for name, vnet in topology.vnets.items():
         if vnet.expressroute_gateway is not None:
-            plane.tables[f"ergw:{name}"] = _er_egress(plane, name, latency)
+            plane.tables[ids.ergw(name)] = _er_egress(plane, name, latency)
         if vnet.vpn_gateway is not None:
-            into_vnet = NextHop(f"fabric:{name}", "from:vpngw", None, vnet.latency_ms)
+            into_vnet = NextHop(ids.fabric(name), "from:vpngw", None, vnet.latency_ms)
             table = RouteTable()
-            for prefix, paths in plane.bgp.speakers[f"vpngw:{name}"].best.items():
+            for prefix, paths in plane.bgp.speakers[ids.vpngw(name)].best.items():
                 hops = _vpn_hops(plane, name, paths, static.get(name, {}), into_vnet)
                 table.add(Route(prefix, "bgp" if paths[0].session else "local",
                                 paths[0].relation.value, hops, paths[0].as_path,
                                 origin=", ".join(_names(paths))))
-            plane.tables[f"vpngw:{name}"] = table
+            plane.tables[ids.vpngw(name)] = table
 
 
 def _static_hops(plane: ControlPlane) -> dict[str, dict[IPv4Network, list[NextHop]]]:
@@ -290,7 +290,7 @@ def _static_hops(plane: ControlPlane) -> dict[str, dict[IPv4Network, list[NextHo
     for vpn in plane.topology.vpns:
         if vpn.up and not vpn.bgp:
             for network, prefixes in _static_prefixes(plane.topology, vpn):
-                tunnel = plane.far_ends[(vpn.name, f"vpngw:{network}")]
+                tunnel = plane.far_ends[(vpn.name, ids.vpngw(network))]
                 for prefix in prefixes:
                     found.setdefault(network, {}).setdefault(prefix, []).append(tunnel)
     return found
@@ -302,14 +302,14 @@ def _vpn_hops(plane: ControlPlane, name: str, paths: tuple[Path, ...],
         return (into_vnet,)
     if paths[0].relation is Relation.STATIC:
         return tuple(sorted(static.get(paths[0].prefix, ())))
-    return tuple(sorted(plane.far_ends[(_peer(p.session)[0], f"vpngw:{name}")] for p in paths))
+    return tuple(sorted(plane.far_ends[(_session(p).connection, ids.vpngw(name))] for p in paths))
 
 
 def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> RouteTable:
     table = RouteTable()
-    for prefix, paths in _learned(plane.bgp.speakers[f"ergw:{name}"]).items():
-        hops = tuple(sorted(NextHop(peer, f"gw:{name}", plane.msee_address(peer), latency[conn])
-                            for conn, peer in (_peer(p.session) for p in paths)))
+    for prefix, paths in _learned(plane.bgp.speakers[ids.ergw(name)]).items():
+        hops = tuple(sorted(NextHop(s.peer, f"gw:{name}", plane.msee_address(s.peer),
+                                    latency[s.connection]) for s in map(_session, paths)))
         table.add(Route(prefix, "bgp", "bgp", hops, paths[0].as_path, weight=paths[0].weight,
                         origin="expressroute " + ", ".join(_circuits(plane, paths))))
     return table
@@ -326,17 +326,17 @@ def _msee_tables(plane: ControlPlane) -> None:
         for prefix, paths in speaker.best.items():
             hops: list[NextHop] = []
             for path in paths:
-                conn, peer = _peer(path.session)
+                conn, peer = _session(path).connection, _session(path).peer
                 if path.relation is Relation.ROUTER:
                     link = links[conn]
                     hops.append(NextHop(peer, link.name, link.ce_address, link.latency_ms))
                 elif path.relation is Relation.ERGW:
                     vnet = topology.vnets[conns[conn].network]
-                    circuit = speaker.id.split(":")[1]
+                    circuit = speaker.id.name
                     hops.extend(NextHop(peer, f"circuit:{circuit}", ip, conns[conn].latency_ms)
                                 for ip in vnet.expressroute_gateway.instances)  # type: ignore[union-attr]
                 else:
-                    hops.append(NextHop(peer, f"gr:{speaker.id.split(':')[1]}", None, 1.0))
+                    hops.append(NextHop(peer, f"gr:{speaker.id.name}", None, 1.0))
             table.add(Route(prefix, "bgp", path.relation.value, tuple(sorted(hops)),
                             paths[0].as_path, origin=", ".join(_names(paths))))
         plane.tables[speaker.id] = table
@@ -348,13 +348,14 @@ def _owners(plane: ControlPlane) -> None:
     for name, vnet in topology.vnets.items():
         owned: dict[IPv4Address, NextHop] = {}
         for endpoint in vnet.endpoints:
-            owned[endpoint.address] = NextHop(f"vm:{endpoint.name}", "nic", endpoint.address)
-        for kind, gateway in (("ergw", vnet.expressroute_gateway), ("vpngw", vnet.vpn_gateway)):
+            owned[endpoint.address] = NextHop(ids.vm(endpoint.name), "nic", endpoint.address)
+        for kind, gateway in ((Kind.ERGW, vnet.expressroute_gateway),
+                              (Kind.VPNGW, vnet.vpn_gateway)):
             if gateway is None:
                 continue
             for ip in gateway.instances:
-                owned[ip] = NextHop(f"{kind}:{name}", "vnet", ip)
+                owned[ip] = NextHop(Element(kind, name), "vnet", ip)
             if isinstance(gateway, m.VpnGateway) and gateway.bgp_peer_address is not None:
-                owned[gateway.bgp_peer_address] = NextHop(f"{kind}:{name}", "vnet",
+                owned[gateway.bgp_peer_address] = NextHop(Element(kind, name), "vnet",
                                                           gateway.instances[0])
-        plane.owners[f"vnet:{name}"] = owned
+        plane.owners[ids.vnet(name)] = owned

@@ -1,14 +1,8 @@
 """Routes, next hops and longest-prefix-match tables.
 
-A next hop names a forwarding element by id and the port the packet arrives on there; the data
-plane (``azint.data``) knows what each element does with it. Element ids:
-
-* ``vm:NAME``                 a host (VM, NVA or on-premises machine)
-* ``vnet:NAME``               delivery inside a VNet (to whatever owns the address)
-* ``fabric:NAME``             a VNet's routing as seen from its gateways (GatewaySubnet table)
-* ``ergw:NAME`` / ``vpngw:NAME``  a VNet's ExpressRoute / VPN gateway
-* ``msee:CIRCUIT:ROLE``       a circuit's primary or secondary Microsoft edge router
-* ``router:NAME``             an on-premises router
+A next hop names a forwarding element (``azint.control.ids.Element``: a kind and a name) and
+the port the packet arrives on there; the data plane (``azint.data``) knows what each element
+does with it.
 """
 
 from __future__ import annotations
@@ -17,12 +11,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
+from azint.control.ids import Element
+
 
 @dataclass(frozen=True, order=True)
 class NextHop:
     """Where a route sends a packet: an element, the port it arrives on, the link's latency."""
 
-    element: str
+    element: Element
     port: str
     address: IPv4Address | None = None
     latency_ms: float = 0.0

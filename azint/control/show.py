@@ -15,7 +15,9 @@ import difflib
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from azint.control.bgp import Path, Relation, Speaker
+from azint.control import ids
+from azint.control.bgp import Path, Relation, Speaker, session_order
+from azint.control.ids import Element, Kind, SessionKey
 from azint.control.plane import ControlPlane
 from azint.control.routes import Route
 from azint.errors import UsageError
@@ -42,7 +44,7 @@ class BgpRow:
     weight: int
     as_path: tuple[int, ...]
     origin: str  # "EBgp", "IBgp" or "Network" (originated), as Azure names it
-    peer: str  # the session it came from: "connection|peer element", "" when originated
+    peer: SessionKey | None  # the session it came from; None when originated
     best: bool = True
 
 
@@ -69,7 +71,7 @@ class Advertisement:
     """What a speaker sends on one session."""
 
     session: str  # connection name
-    peer: str  # peer element id
+    peer: Element
     peer_address: IPv4Address | None
     paths: tuple[BgpRow, ...]
 
@@ -123,7 +125,7 @@ def router_views(plane: ControlPlane, site: str, router: str | None) -> list[Rou
 
 
 def _router_view(plane: ControlPlane, site: str, name: str) -> RouterView:
-    speaker = plane.bgp.speakers.get(f"router:{name}")
+    speaker = plane.bgp.speakers.get(ids.router(name))
     bgp: list[BgpRow] = []
     if speaker is not None and speaker.sessions:
         bgp = [_bgp_row(plane, speaker, path) for _, paths in sorted(speaker.best.items())
@@ -145,23 +147,24 @@ def _router_row(route: Route) -> RouterRow:
 # -- BGP speakers --------------------------------------------------------------------------
 
 
-def peer_address(plane: ControlPlane, speaker: str, session_key: str) -> IPv4Address | None:
+def peer_address(plane: ControlPlane, speaker: Element,
+                 session: SessionKey) -> IPv4Address | None:
     """The address ``speaker`` sees its peer on the session at: the BGP next hop."""
-    connection, _, peer = session_key.partition("|")
-    kind = peer.partition(":")[0]
-    if kind == "msee":
+    connection, peer = session.connection, session.peer
+    if peer.kind is Kind.MSEE:
         return plane.msee_address(peer)
-    if kind == "router" and speaker.startswith("msee:"):
-        links = plane.topology.circuits[speaker.split(":")[1]].links
+    if peer.kind is Kind.ROUTER and speaker.kind is Kind.MSEE:
+        links = plane.topology.circuits[speaker.name].links
         return next((k.ce_address for k in links if k.name == connection), None)
     far = plane.vpn_far_end(connection, speaker)
     return far.address if far is not None else None
 
 
 def _bgp_row(plane: ControlPlane, speaker: Speaker, path: Path, best: bool = True) -> BgpRow:
-    hop = peer_address(plane, speaker.id, path.session) if path.session else None
-    peer_asn = plane.bgp.speakers[path.session.partition("|")[2]].asn if path.session else None
-    origin = "Network" if not path.session else ("IBgp" if peer_asn == speaker.asn else "EBgp")
+    session = path.session
+    hop = peer_address(plane, speaker.id, session) if session else None
+    peer_asn = plane.bgp.speakers[session.peer].asn if session else None
+    origin = "Network" if not session else ("IBgp" if peer_asn == speaker.asn else "EBgp")
     return BgpRow(path.prefix, hop, path.local_preference, path.weight, path.as_path, origin,
                   path.session, best)
 
@@ -173,7 +176,7 @@ def circuit_table(plane: ControlPlane, circuit: str, role: str) -> list[BgpRow]:
     """
     if circuit not in plane.topology.circuits:
         raise UsageError(f"no ExpressRoute circuit '{circuit}'")
-    speaker = plane.bgp.speakers.get(f"msee:{circuit}:{role}")
+    speaker = plane.bgp.speakers.get(ids.msee(circuit, role))
     if speaker is None:
         return []  # the circuit is down: its edge routers hold nothing
     rows: list[BgpRow] = []
@@ -186,8 +189,8 @@ def circuit_table(plane: ControlPlane, circuit: str, role: str) -> list[BgpRow]:
 
 
 def _circuit_hops(plane: ControlPlane, path: Path, row: BgpRow) -> list[IPv4Address | None]:
-    if path.relation is Relation.ERGW:
-        gateway = plane.topology.vnets[path.session.split("|")[1].split(":")[1]]
+    if path.relation is Relation.ERGW and path.session is not None:
+        gateway = plane.topology.vnets[path.session.peer.name]
         if gateway.expressroute_gateway is not None:
             return list(gateway.expressroute_gateway.instances)
     return [row.next_hop]
@@ -195,14 +198,21 @@ def _circuit_hops(plane: ControlPlane, path: Path, row: BgpRow) -> list[IPv4Addr
 
 def gateway_speaker(plane: ControlPlane, name: str) -> Speaker:
     """``vpngw:VNET`` / ``ergw:VNET``, or a VNet name for its VPN gateway."""
-    element = name if ":" in name else f"vpngw:{name}"
-    speaker = plane.bgp.speakers.get(element)
+    speaker = plane.bgp.speakers.get(_gateway_element(plane.topology, name))
     if speaker is None or speaker.role.value not in ("vpngw", "ergw"):
-        known = [s for s in plane.bgp.speakers if s.split(":")[0] in ("vpngw", "ergw")]
+        known = [str(s) for s in plane.bgp.speakers if s.kind in (Kind.VPNGW, Kind.ERGW)]
         circuits = ", ".join(plane.topology.circuits) or "none"
         raise UsageError(f"'{name}' is neither a circuit nor a VNet with a VPN gateway; "
                          f"circuits: {circuits}; gateways: {', '.join(known)}")
     return speaker
+
+
+def _gateway_element(topology: m.Topology, name: str) -> Element:
+    """A VNet name means its VPN gateway; ``KIND:VNET`` names a gateway of either kind."""
+    kind, _, vnet = name.partition(":")
+    if name not in topology.vnets and kind in (Kind.VPNGW, Kind.ERGW):
+        return Element(Kind(kind), vnet)
+    return ids.vpngw(name)
 
 
 def learned_routes(plane: ControlPlane, speaker: Speaker) -> list[BgpRow]:
@@ -210,7 +220,7 @@ def learned_routes(plane: ControlPlane, speaker: Speaker) -> list[BgpRow]:
     rows: list[BgpRow] = []
     for prefix in sorted({*speaker.originated, *(p for t in speaker.adj_in.values() for p in t)}):
         best = speaker.best.get(prefix, ())
-        for path in sorted(speaker.candidates(prefix), key=lambda p: (p.session, p.as_path)):
+        for path in sorted(speaker.candidates(prefix), key=lambda p: (session_order(p), p.as_path)):
             rows.append(_bgp_row(plane, speaker, path, path in best))
     return rows
 
@@ -224,7 +234,7 @@ def advertised_routes(plane: ControlPlane, speaker: Speaker) -> list[Advertiseme
         rows = tuple(BgpRow(p.prefix, own, p.local_preference,
                             p.weight, p.as_path, "EBgp" if theirs.external else "IBgp", theirs.key)
                      for p in paths)
-        address = peer_address(plane, speaker.id, f"{theirs.name}|{theirs.speaker}")
+        address = peer_address(plane, speaker.id, SessionKey(theirs.name, theirs.speaker))
         found.append(Advertisement(theirs.name, theirs.speaker, address, rows))
     return sorted(found, key=lambda a: (a.session, a.peer))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
+from azint.control import ids
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.topology import model as m
 
@@ -91,7 +92,7 @@ class VNetRoutes:
 
 def system_routes(vnet: m.VNet, peers: list[tuple[m.VNet, m.Peering]]) -> RouteTable:
     """Default routes of a VNet: its ranges, its peers' ranges, Internet and the reserved drops."""
-    local = NextHop(f"vnet:{vnet.name}", "local", None, vnet.latency_ms)
+    local = NextHop(ids.vnet(vnet.name), "local", None, vnet.latency_ms)
     table = RouteTable()
     table.add(Route(INTERNET, SOURCE_DEFAULT, m.NextHopType.INTERNET))
     for reserved in RESERVED_DROPS:
@@ -100,7 +101,7 @@ def system_routes(vnet: m.VNet, peers: list[tuple[m.VNet, m.Peering]]) -> RouteT
     for peer, peering in peers:
         kind = (m.NextHopType.VNET_PEERING if peer.region == vnet.region
                 else m.NextHopType.VNET_GLOBAL_PEERING)
-        hop = NextHop(f"vnet:{peer.name}", f"peering:{peering.name}", None,
+        hop = NextHop(ids.vnet(peer.name), f"peering:{peering.name}", None,
                       vnet.latency_ms + peering.latency_ms)
         for space in peer.address_space:
             table.add(Route(space, SOURCE_DEFAULT, kind, (hop,), origin=f"peering {peering.name}"))
@@ -115,9 +116,9 @@ def user_routes(vnet: m.VNet, spec: m.RouteTableSpec, gateway_hops: tuple[NextHo
     for user in spec.routes:
         hops: tuple[NextHop, ...] = ()
         if user.next_hop_type is m.NextHopType.VNET_LOCAL:
-            hops = (NextHop(f"vnet:{vnet.name}", "local", None, vnet.latency_ms),)
+            hops = (NextHop(ids.vnet(vnet.name), "local", None, vnet.latency_ms),)
         elif user.next_hop_type is m.NextHopType.APPLIANCE:
-            hops = (NextHop("appliance", "nic", user.next_hop_ip, vnet.latency_ms),)
+            hops = (NextHop(ids.APPLIANCE, "nic", user.next_hop_ip, vnet.latency_ms),)
         elif user.next_hop_type is m.NextHopType.GATEWAY:
             hops = gateway_hops
         table.add(Route(user.prefix, SOURCE_USER, user.next_hop_type, hops,

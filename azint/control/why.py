@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from azint.control import ids
 from azint.control.bgp import Path, Relation, Role, Session, accepts, advertised, exportable
+from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 
 
@@ -22,22 +24,20 @@ class Barrier:
     """``holder`` has ``prefix`` but does not pass it to ``receiver``, by ``rule``."""
 
     prefix: IPv4Network
-    holder: str
-    receiver: str
+    holder: Element
+    receiver: Element
     learned: str  # how the holder got it, in words
     rule: str
-    chain: tuple[str, ...]  # receiver first, then on to the speaker feeding the network
+    chain: tuple[Element, ...]  # receiver first, then on to the speaker feeding the network
 
 
-def element_label(element: str) -> str:
+def element_label(element: Element) -> str:
     """A forwarding element in words: ``ergw:hub`` -> ``the hub ExpressRoute gateway``."""
-    kind, _, name = element.partition(":")
-    if kind == "msee":
-        circuit, _, role = name.partition(":")
-        return f"the {role} MSEE of circuit {circuit}"
-    words = {"ergw": "the {} ExpressRoute gateway", "vpngw": "the {} VPN gateway",
-             "router": "router {}", "vm": "{}", "vnet": "VNet {}", "fabric": "VNet {}"}
-    return words.get(kind, "{}").format(name or kind)
+    if element.kind is Kind.MSEE:
+        return f"the {element.role} MSEE of circuit {element.name}"
+    words = {Kind.ERGW: "the {} ExpressRoute gateway", Kind.VPNGW: "the {} VPN gateway",
+             Kind.ROUTER: "router {}", Kind.VM: "{}", Kind.VNET: "VNet {}", Kind.FABRIC: "VNet {}"}
+    return words.get(element.kind, "{}").format(element.name or element.kind.value)
 
 
 def covering_prefix(plane: ControlPlane, address: IPv4Address) -> IPv4Network | None:
@@ -47,57 +47,59 @@ def covering_prefix(plane: ControlPlane, address: IPv4Address) -> IPv4Network | 
     return max(held, key=lambda p: p.prefixlen, default=None)
 
 
-def feeding_speakers(plane: ControlPlane, element: str) -> list[str]:
+def feeding_speakers(plane: ControlPlane, element: Element) -> list[Element]:
     """The BGP speakers whose routes the element forwards by."""
-    kind = element.partition(":")[0]
-    if kind in ("vm", "vnet", "fabric"):
+    if element.kind in (Kind.VM, Kind.VNET, Kind.FABRIC):
         vnet = _network_of(plane, element)
         if vnet is None:
             return _site_speakers(plane, element)
         gateway = plane.gateway_vnet.get(vnet)
-        return [s for s in (f"ergw:{gateway}", f"vpngw:{gateway}") if s in plane.bgp.speakers]
+        if gateway is None:
+            return []
+        return [s for s in (ids.ergw(gateway), ids.vpngw(gateway)) if s in plane.bgp.speakers]
     speaker = plane.bgp.speakers.get(element)
     if speaker is not None and speaker.sessions:
         return [element]
     return _site_speakers(plane, element)
 
 
-def _network_of(plane: ControlPlane, element: str) -> str | None:
+def _network_of(plane: ControlPlane, element: Element) -> str | None:
     """The VNet an element forwards in, or None on-premises."""
     name = network_of(plane, element)
     return name if name in plane.topology.vnets else None
 
 
-def network_of(plane: ControlPlane, element: str) -> str:
+def network_of(plane: ControlPlane, element: Element) -> str:
     """The VNet or on-premises site an element belongs to."""
-    kind, _, name = element.partition(":")
-    if kind in ("vnet", "fabric", "ergw", "vpngw"):
+    kind, name = element.kind, element.name
+    if kind in (Kind.VNET, Kind.FABRIC, Kind.ERGW, Kind.VPNGW):
         return name
-    if kind == "msee":
-        return f"circuit {name.split(':')[0]}"
-    if kind == "router":
+    if kind is Kind.MSEE:
+        return f"circuit {name}"
+    if kind is Kind.ROUTER:
         return next(r.site for r in plane.topology.routers() if r.name == name)
     return next(e.network for e in plane.topology.endpoints() if e.name == name)
 
 
-def _site_speakers(plane: ControlPlane, element: str) -> list[str]:
+def _site_speakers(plane: ControlPlane, element: Element) -> list[Element]:
     """A router without BGP sessions (or a host on-premises): its site's BGP routers."""
     site = plane.topology.sites.get(network_of(plane, element))
     # a router without sessions learns BGP routes through the site IGP from one that has them
-    ids = [f"router:{r.name}" for r in (site.routers if site else ())]
-    return [i for i in ids if i in plane.bgp.speakers and plane.bgp.speakers[i].sessions]
+    routers = [ids.router(r.name) for r in (site.routers if site else ())]
+    return [i for i in routers if i in plane.bgp.speakers and plane.bgp.speakers[i].sessions]
 
 
-def barriers(plane: ControlPlane, prefix: IPv4Network, start: Iterable[str]) -> list[Barrier]:
+def barriers(plane: ControlPlane, prefix: IPv4Network, start: Iterable[Element]) -> list[Barrier]:
     """The nearest places where ``prefix`` stops on its way to the ``start`` speakers."""
     holds = {sid for sid, s in plane.bgp.speakers.items() if prefix in s.best}
-    frontier: list[tuple[str, tuple[str, ...]]] = [(s, (s,)) for s in start if s not in holds]
+    frontier: list[tuple[Element, tuple[Element, ...]]] = [(s, (s,)) for s in start
+                                                          if s not in holds]
     seen = {sid for sid, _ in frontier}
     while frontier:
         found = [b for node, chain in frontier for b in _stops(plane, prefix, node, chain, holds)]
         if found:
             return found
-        step: list[tuple[str, tuple[str, ...]]] = []
+        step: list[tuple[Element, tuple[Element, ...]]] = []
         for node, chain in frontier:
             for neighbour in _neighbours(plane, node):
                 if neighbour not in seen and neighbour not in holds:
@@ -107,25 +109,26 @@ def barriers(plane: ControlPlane, prefix: IPv4Network, start: Iterable[str]) -> 
     return []
 
 
-def _neighbours(plane: ControlPlane, node: str) -> list[str]:
+def _neighbours(plane: ControlPlane, node: Element) -> list[Element]:
     peers = [s.peer for s in plane.bgp.speakers[node].sessions]
     twin = _twin(plane, node)
     return sorted({*peers, *([twin] if twin else [])})
 
 
-def _twin(plane: ControlPlane, node: str) -> str | None:
+def _twin(plane: ControlPlane, node: Element) -> Element | None:
     """The other gateway of the same VNet when the two do not talk (no Route Server)."""
-    kind, _, vnet = node.partition(":")
-    other = {"ergw": "vpngw", "vpngw": "ergw"}.get(kind)
-    twin = f"{other}:{vnet}"
-    if other is None or twin not in plane.bgp.speakers:
+    other = {Kind.ERGW: Kind.VPNGW, Kind.VPNGW: Kind.ERGW}.get(node.kind)
+    if other is None:
+        return None
+    twin = Element(other, node.name)
+    if twin not in plane.bgp.speakers:
         return None
     talking = any(s.peer == twin for s in plane.bgp.speakers[node].sessions)
     return None if talking else twin
 
 
-def _stops(plane: ControlPlane, prefix: IPv4Network, node: str, chain: tuple[str, ...],
-           holds: set[str]) -> list[Barrier]:
+def _stops(plane: ControlPlane, prefix: IPv4Network, node: Element, chain: tuple[Element, ...],
+           holds: set[Element]) -> list[Barrier]:
     found: list[Barrier] = []
     for holder in _neighbours(plane, node):
         if holder not in holds:
@@ -136,13 +139,13 @@ def _stops(plane: ControlPlane, prefix: IPv4Network, node: str, chain: tuple[str
     return found
 
 
-def _learned(plane: ControlPlane, holder: str, path: Path) -> str:
-    if not path.session:
+def _learned(plane: ControlPlane, holder: Element, path: Path) -> str:
+    if path.session is None:
         static = path.relation is Relation.STATIC
         return "has it as a static VPN prefix" if static else "originates it"
-    connection, _, peer = path.session.partition("|")
+    connection, peer = path.session.connection, path.session.peer
     if path.relation is Relation.MSEE:
-        how = f"learned it from ExpressRoute circuit {peer.split(':')[1]}"
+        how = f"learned it from ExpressRoute circuit {peer.name}"
     elif path.relation is Relation.ROUTER:
         how = f"learned it from {element_label(peer)} over {connection}"
     else:
@@ -150,7 +153,7 @@ def _learned(plane: ControlPlane, holder: str, path: Path) -> str:
     return f"{how}, AS path {' '.join(map(str, path.as_path)) or '(empty)'}"
 
 
-def _refusal(plane: ControlPlane, holder: str, receiver: str, path: Path) -> str:
+def _refusal(plane: ControlPlane, holder: Element, receiver: Element, path: Path) -> str:
     exporter = plane.bgp.speakers[holder]
     pair = next(((own, theirs) for own, theirs in plane.bgp.sessions_of(holder)
                  if theirs.speaker == receiver), None)
@@ -196,7 +199,7 @@ def _export_rule(role: Role, towards: Session, path: Path, readvertise: bool) ->
             f"include routes learned from a {path.relation.value} peer")
 
 
-def _acceptance_rule(plane: ControlPlane, receiver: str, offered: Path) -> str:
+def _acceptance_rule(plane: ControlPlane, receiver: Element, offered: Path) -> str:
     speaker = plane.bgp.speakers[receiver]
     if speaker.asn in offered.as_path:
         return (f"the receiver drops it: AS path {' '.join(map(str, offered.as_path))} already "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
+from azint.control.ids import Element, Kind
 from azint.control.routes import Route
 from azint.control.why import (
     Barrier,
@@ -41,7 +42,7 @@ class StepExplanation:
 class Missing:
     """A network (or router) without a route for the destination's prefix, and why."""
 
-    where: str  # the element that dropped it
+    where: Element  # the element that dropped it
     network: str  # the VNet or site it belongs to
     address: IPv4Address
     matched: Route | None  # the less specific route the address fell to, if any
@@ -90,11 +91,10 @@ def decision(step: Step) -> str:
         return f"{route.prefix} [{route.source}] -> {route.next_hop_type}{origin}{path}"
     if step.note == "delivered":
         return "the destination: it owns the address"
-    kind = step.element.partition(":")[0]
-    fixed = {"vnet": "delivered inside the VNet to the owner of the address",
-             "ergw": "from the circuit into its VNet",
-             "vm": "to its default gateway"}
-    return fixed.get(kind, "")
+    fixed = {Kind.VNET: "delivered inside the VNet to the owner of the address",
+             Kind.ERGW: "from the circuit into its VNet",
+             Kind.VM: "to its default gateway"}
+    return fixed.get(step.element.kind, "")
 
 
 def timeout_reason(prober: Prober, source: m.Endpoint, step: Step) -> str:

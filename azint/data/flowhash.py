@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address
 from typing import TypeVar
 
+from azint.control.ids import Element
+
 T = TypeVar("T")
 
 
@@ -28,8 +30,11 @@ def _digest(*parts: object) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
 
 
-def choose(seed: int, element: str, flow: Flow, options: Sequence[T]) -> T:
-    """The option a flow takes at ``element`` among equal-cost ``options`` (already ordered)."""
+def choose(seed: int, element: Element, flow: Flow, options: Sequence[T]) -> T:
+    """The option a flow takes at ``element`` among equal-cost ``options`` (already ordered).
+
+    The element is hashed as printed (``vnet:hub``), so its choices stay put from run to run.
+    """
     if len(options) == 1:
         return options[0]
     return options[_digest(seed, element, flow.src, flow.dst, flow.protocol) % len(options)]

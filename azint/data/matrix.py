@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from azint.control.ids import Kind
 from azint.data.probes import Prober
 from azint.data.walk import Step, Walk
 from azint.topology import model as m
@@ -101,26 +102,25 @@ def mechanisms(prober: Prober, walk: Walk, source: str, target: str) -> tuple[Me
 
 def _crossed(topology: m.Topology, before: Step, step: Step,
              ends: tuple[str, str]) -> list[Mechanism]:
-    kind, _, name = step.element.partition(":")
+    kind, name = step.element.kind, step.element.name
     port = step.port or ""
-    if kind == "msee":
-        circuit = name.split(":")[0]
-        return [Mechanism("circuit", circuit, circuit)]
-    if kind == "vm" and step.is_hop:
+    if kind is Kind.MSEE:
+        return [Mechanism("circuit", name, name)]
+    if kind is Kind.VM and step.is_hop:
         return [*_peering_to_appliance(topology, before, name),
                 Mechanism("appliance", name, f"nva:{name}")]
-    if kind == "vnet" and port.startswith("peering:") and not before.element.startswith("fabric:"):
+    if kind is Kind.VNET and port.startswith("peering:") and before.element.kind is not Kind.FABRIC:
         return [Mechanism("peering", port.removeprefix("peering:"), "peering")]
     found: list[Mechanism] = []
-    if kind in ("ergw", "vpngw") and port.startswith("conn:"):
+    if kind in (Kind.ERGW, Kind.VPNGW) and port.startswith("conn:"):
         found.append(Mechanism("vpn", port.removeprefix("conn:"), "vpn"))
-    if kind == "router" and before.element.startswith("vpngw:"):
+    if kind is Kind.ROUTER and before.element.kind is Kind.VPNGW:
         vpn = _tunnel(topology, name, port)
         if vpn is not None:
             found.append(Mechanism("vpn", vpn, "vpn"))
-    if kind in ("ergw", "vpngw") and name not in ends:
-        found.append(Mechanism("gateway", step.element,
-                               f"{name}-{'er' if kind == 'ergw' else 'vpn'}-gw"))
+    if kind in (Kind.ERGW, Kind.VPNGW) and name not in ends:
+        found.append(Mechanism("gateway", str(step.element),
+                               f"{name}-{'er' if kind is Kind.ERGW else 'vpn'}-gw"))
     return found
 
 
@@ -132,8 +132,8 @@ def _tunnel(topology: m.Topology, router: str, interface: str) -> str | None:
 def _peering_to_appliance(topology: m.Topology, before: Step, appliance: str) -> list[Mechanism]:
     """The peering a user route crosses to reach an appliance in a peered VNet."""
     home = next(e.network for e in topology.endpoints() if e.name == appliance)
-    kind, _, name = before.element.partition(":")
-    here = next(e.network for e in topology.endpoints() if e.name == name) if kind == "vm" else name
+    kind, name = before.element.kind, before.element.name
+    here = next(e.network for e in topology.endpoints() if e.name == name) if kind is Kind.VM else name
     if here == home:
         return []
     peering = next((p for p in topology.peerings if p.up and {p.a.network, p.b.network} == {here, home}),

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Address
 
+from azint.control import ids
+from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.data.flowhash import Flow, unit
 from azint.data.walk import Disposition, Forwarder, Step, Walk
@@ -92,7 +94,7 @@ class Prober:
 
     plane: ControlPlane
     forwarder: Forwarder = field(init=False)
-    _returns: dict[tuple[str, IPv4Address, IPv4Address, int], Walk | None] = field(default_factory=dict)
+    _returns: dict[tuple[Element, IPv4Address, IPv4Address, int], Walk | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.forwarder = Forwarder(self.plane)
@@ -105,7 +107,7 @@ class Prober:
                 timeout_ms: int = 4000, probes: int = 3) -> TraceResult:
         flow = Flow(source.address, target)
         # the last probe leaves with TTL max_hops: the walk of that probe is the trace's verdict
-        walk = self.forwarder.walk(f"vm:{source.name}", flow, max_hops)
+        walk = self.forwarder.walk(ids.vm(source.name), flow, max_hops)
         hops = walk.hops
         lines: list[TraceHop] = []
         for ttl in range(1, max_hops + 1):
@@ -154,7 +156,7 @@ class Prober:
     def ping(self, source: m.Endpoint, target: IPv4Address, count: int = 4, size: int = 32,
              timeout_ms: int = 4000, ttl: int | None = None) -> PingResult:
         flow = Flow(source.address, target)
-        walk = self.forwarder.walk(f"vm:{source.name}", flow, ttl or source.initial_ttl)
+        walk = self.forwarder.walk(ids.vm(source.name), flow, ttl or source.initial_ttl)
         replies = tuple(self._ping_reply(source, walk, index, timeout_ms) for index in range(count))
         return PingResult(source, target, size, replies, walk)
 
@@ -188,7 +190,7 @@ class Prober:
         return self._return_walk(ended.element, flow.dst, source.address,
                                  self._initial_ttl(ended.element))
 
-    def _return_walk(self, element: str, address: IPv4Address, to: IPv4Address,
+    def _return_walk(self, element: Element, address: IPv4Address, to: IPv4Address,
                      ttl: int) -> Walk | None:
         key = (element, address, to, ttl)
         if key not in self._returns:
@@ -196,10 +198,9 @@ class Prober:
             self._returns[key] = back if back.delivered else None
         return self._returns[key]
 
-    def _initial_ttl(self, element: str) -> int:
-        kind, _, name = element.partition(":")
-        if kind == "vm":
-            return self.forwarder.endpoint(name).initial_ttl
+    def _initial_ttl(self, element: Element) -> int:
+        if element.kind is Kind.VM:
+            return self.forwarder.endpoint(element.name).initial_ttl
         return NETWORK_DEVICE_TTL
 
     def source_knows(self, source: m.Endpoint, address: IPv4Address) -> bool:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address
 
+from azint.control import ids
+from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.data.flowhash import Flow, choose
@@ -44,7 +46,7 @@ class Disposition(StrEnum):
 class Step:
     """The packet at one element: whether it was a hop there, and what decided where next."""
 
-    element: str
+    element: Element
     port: str | None
     reply_address: IPv4Address | None
     is_hop: bool
@@ -96,7 +98,7 @@ class Forwarder:
     """Forwarding for one control plane; ``walk`` follows a packet until it ends."""
 
     plane: ControlPlane
-    _owned: dict[str, frozenset[IPv4Address]] = field(default_factory=dict)
+    _owned: dict[Element, frozenset[IPv4Address]] = field(default_factory=dict)
     _endpoints: dict[str, m.Endpoint] = field(default_factory=dict)
     _onprem_tunnel: dict[str, bool] = field(default_factory=dict)
 
@@ -104,32 +106,34 @@ class Forwarder:
         topology = self.plane.topology
         self._endpoints = {e.name: e for e in topology.endpoints()}
         self._onprem_tunnel = {v.name: v.b.is_onprem for v in topology.vpns}
-        owned: dict[str, set[IPv4Address]] = {}
+        owned: dict[Element, set[IPv4Address]] = {}
         for endpoint in self._endpoints.values():
-            owned[f"vm:{endpoint.name}"] = {endpoint.address}
+            owned[ids.vm(endpoint.name)] = {endpoint.address}
         for vnet in topology.vnets.values():
             if vnet.expressroute_gateway:
-                owned[f"ergw:{vnet.name}"] = set(vnet.expressroute_gateway.instances)
+                owned[ids.ergw(vnet.name)] = set(vnet.expressroute_gateway.instances)
             gw = vnet.vpn_gateway
             if gw:
                 extra = {a for a in (gw.bgp_peer_address, gw.public_address) if a is not None}
-                owned[f"vpngw:{vnet.name}"] = set(gw.instances) | extra
+                owned[ids.vpngw(vnet.name)] = set(gw.instances) | extra
         for circuit in topology.circuits.values():
             for link in circuit.links:
-                owned.setdefault(f"msee:{circuit.name}:{link.role}", set()).add(link.msee_address)
+                owned.setdefault(ids.msee(circuit.name, link.role), set()).add(link.msee_address)
         for name, routes in self.plane.routers.items():
-            owned[f"router:{name}"] = {a.ip for i, a in routes.interfaces.items() if routes.up[i]}
+            owned[ids.router(name)] = {a.ip for i, a in routes.interfaces.items() if routes.up[i]}
         self._owned = {k: frozenset(v) for k, v in owned.items()}
 
     # -- the walk --------------------------------------------------------------------------
 
-    def walk(self, start: str, flow: Flow, ttl: int) -> Walk:
+    def walk(self, start: Element, flow: Flow, ttl: int) -> Walk:
         """Follow a packet that ``start`` originates (a host, or a router replying)."""
         packet = _Packet(flow, ttl)
         steps: list[Step] = []
-        element, port, arrived_as = start, None, None
+        element: Element = start
+        port: str | None = None
+        arrived_as: IPv4Address | None = None
         originating = True
-        seen: set[tuple[str, str | None, bool]] = set()
+        seen: set[tuple[Element, str | None, bool]] = set()
         limit = 4 * ttl + 64
         while True:
             if not originating and flow.dst in self._owned.get(element, ()):
@@ -148,8 +152,8 @@ class Forwarder:
                                 f"TTL expired at {element}")
             decision = self._decide(element, port, packet, originating)
             latency = packet.latency
-            if decision.next_hop is not None and element.startswith("ergw:") \
-                    and decision.next_hop.element.startswith("msee:"):
+            if decision.next_hop is not None and element.kind is Kind.ERGW \
+                    and decision.next_hop.element.kind is Kind.MSEE:
                 latency += decision.next_hop.latency_ms  # answers from the circuit's edge
             steps.append(Step(element, port, reply, is_hop, latency, decision.route))
             hop = decision.next_hop
@@ -173,81 +177,81 @@ class Forwarder:
     def endpoint(self, name: str) -> m.Endpoint:
         return self._endpoints[name]
 
-    def _note_tunnel(self, element: str, port: str | None, packet: _Packet) -> None:
-        if element.startswith("vpngw:") and port and port.startswith("conn:") \
+    def _note_tunnel(self, element: Element, port: str | None, packet: _Packet) -> None:
+        if element.kind is Kind.VPNGW and port and port.startswith("conn:") \
                 and self._onprem_tunnel.get(port[5:], False):
             packet.from_onprem_tunnel = True
 
-    def _is_hop(self, element: str, port: str | None, packet: _Packet) -> bool:
-        kind = element.split(":", 1)[0]
-        if kind in ("ergw", "router"):
+    def _is_hop(self, element: Element, port: str | None, packet: _Packet) -> bool:
+        kind = element.kind
+        if kind in (Kind.ERGW, Kind.ROUTER):
             return True
-        if kind == "msee":
+        if kind is Kind.MSEE:
             return port == "ce"
-        if kind == "vpngw":
+        if kind is Kind.VPNGW:
             return not packet.from_onprem_tunnel
-        if kind == "vm":
+        if kind is Kind.VM:
             return True  # only reached as a hop when it forwards (an NVA)
         return False
 
-    def _reply_address(self, element: str, port: str | None, arrived_as: IPv4Address | None,
+    def _reply_address(self, element: Element, port: str | None, arrived_as: IPv4Address | None,
                        packet: _Packet) -> IPv4Address | None:
-        kind, _, name = element.partition(":")
-        if kind == "vm":
+        kind, name = element.kind, element.name
+        if kind is Kind.VM:
             return self._endpoints[name].address
-        if kind in ("ergw", "vpngw"):
+        if kind in (Kind.ERGW, Kind.VPNGW):
             if port == "vnet":
                 return arrived_as
             gateway = self.plane.topology.vnets[name].vpn_gateway
-            return gateway.public_address if kind == "vpngw" and gateway else None
-        if kind == "msee":
+            return gateway.public_address if kind is Kind.VPNGW and gateway else None
+        if kind is Kind.MSEE:
             return next(iter(self._owned.get(element, ())), None) if port == "ce" else None
-        if kind == "router" and port is not None:
+        if kind is Kind.ROUTER and port is not None:
             interface = self.plane.routers[name].interfaces.get(port)
             return interface.ip if interface else None
         return None
 
     # -- forwarding decisions ----------------------------------------------------------------
 
-    def _decide(self, element: str, port: str | None, packet: _Packet,
+    def _decide(self, element: Element, port: str | None, packet: _Packet,
                 originating: bool) -> _Decision:
-        kind, _, name = element.partition(":")
+        kind, name = element.kind, element.name
         dst = packet.flow.dst
-        if kind == "vm":
+        if kind is Kind.VM:
             return self._from_host(name, packet, originating)
-        if kind == "vnet":
+        if kind is Kind.VNET:
             owner = self.plane.owners[element].get(dst)
             if owner is None:
                 return _Decision(None, None, Disposition.NO_HOST,
                                  f"nothing in VNet '{name}' has address {dst}")
             return _Decision(None, owner)
-        if kind == "fabric":
+        if kind is Kind.FABRIC:
             vnet = self.plane.topology.vnets[name]
             subnet = "GatewaySubnet" if any(s.name == "GatewaySubnet" for s in vnet.subnets) else None
             route = self.plane.vnets[name].lookup(subnet, dst)
             return self._vnet_route(name, route, packet, came_from=port)
-        if kind == "ergw":
+        if kind is Kind.ERGW:
             # from the circuit, into the VNet; from the VNet, out by the learned routes (a reply
             # the gateway itself sends to its own VNet also goes in)
             from_circuit = port is not None and port.startswith("circuit:")
             route = None if from_circuit else self.plane.tables[element].lookup(dst)
             if route is None and (from_circuit or originating):
                 vnet = self.plane.topology.vnets[name]
-                return _Decision(None, NextHop(f"fabric:{name}", "from:ergw", None, vnet.latency_ms))
+                return _Decision(None, NextHop(ids.fabric(name), "from:ergw", None, vnet.latency_ms))
         else:
-            route = self._table_route(kind, name, element, dst)
+            route = self._table_route(element, dst)
         return self._by_route(element, route, packet, originating)
 
-    def _table_route(self, kind: str, name: str, element: str, dst: IPv4Address) -> Route | None:
-        if kind == "router":
-            return self.plane.routers[name].table.lookup(dst)
+    def _table_route(self, element: Element, dst: IPv4Address) -> Route | None:
+        if element.kind is Kind.ROUTER:
+            return self.plane.routers[element.name].table.lookup(dst)
         table = self.plane.tables.get(element)
         return table.lookup(dst) if table is not None else None
 
-    def _by_route(self, element: str, route: Route | None, packet: _Packet,
+    def _by_route(self, element: Element, route: Route | None, packet: _Packet,
                   originating: bool) -> _Decision:
         dst = packet.flow.dst
-        router = element.startswith("router:")
+        router = element.kind is Kind.ROUTER
         if route is None:
             unreachable = "net" if router and self._sends_unreachables(element) else None
             return _Decision(None, None, Disposition.NO_ROUTE, f"{element} has no route to {dst}",
@@ -267,8 +271,8 @@ class Forwarder:
         return _Decision(route, choose(self.plane.topology.flow_hash_seed, element,
                                        packet.flow, sorted(hops)))
 
-    def _sends_unreachables(self, element: str) -> bool:
-        return self.plane.routers[element.split(":", 1)[1]].router.icmp_unreachables
+    def _sends_unreachables(self, element: Element) -> bool:
+        return self.plane.routers[element.name].router.icmp_unreachables
 
     def _from_host(self, name: str, packet: _Packet, originating: bool) -> _Decision:
         endpoint = self._endpoints[name]
@@ -288,7 +292,7 @@ class Forwarder:
         for name, routes in self.plane.routers.items():
             for iface, address in routes.interfaces.items():
                 if address.ip == endpoint.gateway and routes.up[iface]:
-                    return _Decision(None, NextHop(f"router:{name}", iface, address.ip,
+                    return _Decision(None, NextHop(ids.router(name), iface, address.ip,
                                                    site.lan_latency_ms))
         return _Decision(None, None, Disposition.NO_ROUTE,
                          f"default gateway {endpoint.gateway} of {endpoint.name} is down")
@@ -308,12 +312,12 @@ class Forwarder:
             return self._to_appliance(vnet, route)
         if kind == m.NextHopType.GATEWAY:
             return self._to_gateway(vnet, route, packet, came_from)
-        return _Decision(route, choose(self.plane.topology.flow_hash_seed, f"vnet:{vnet}",
+        return _Decision(route, choose(self.plane.topology.flow_hash_seed, ids.vnet(vnet),
                                        packet.flow, route.next_hops))
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
                     came_from: str | None) -> _Decision:
-        target = route.next_hops[0].element.split(":", 1)[0]
+        target = route.next_hops[0].element.kind.value
         if came_from is not None:
             arrived = came_from.removeprefix("from:")
             b2b = self.plane.topology.vnets[vnet].branch_to_branch
@@ -323,8 +327,8 @@ class Forwarder:
                                  f"pass traffic to its {_GATEWAY_NAMES[target]} gateway "
                                  f"(no transit without Route Server branch-to-branch)")
         options = sorted(route.next_hops, key=lambda h: (h.element, h.address or 0))
-        hop = choose(self.plane.topology.flow_hash_seed, f"vnet:{vnet}", packet.flow, options)
-        gateway_vnet = hop.element.split(":", 1)[1]
+        hop = choose(self.plane.topology.flow_hash_seed, ids.vnet(vnet), packet.flow, options)
+        gateway_vnet = hop.element.name
         if gateway_vnet != vnet:  # a spoke reaching its hub's gateway over the peering
             peering = self.plane.peering_between(vnet, gateway_vnet)
             extra = peering.latency_ms if peering else 0.0
@@ -335,7 +339,7 @@ class Forwarder:
         address = route.next_hops[0].address
         scopes = [vnet, *(p.other(vnet).network for p in self.plane.peerings_of.get(vnet, []))]
         for scope in scopes:
-            owner = self.plane.owners.get(f"vnet:{scope}", {}).get(address)  # type: ignore[arg-type]
+            owner = self.plane.owners.get(ids.vnet(scope), {}).get(address)  # type: ignore[arg-type]
             if owner is not None:
                 return _Decision(route, NextHop(owner.element, owner.port, owner.address,
                                                 route.next_hops[0].latency_ms))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from azint.control.ids import Kind
 from azint.control.why import Barrier, element_label
 from azint.data.explain import Explanation, Missing, StepExplanation
 from azint.render.jsonout import dumps
@@ -61,7 +62,7 @@ def _missing_lines(missing: Missing) -> list[str]:
 
 
 def _place(missing: Missing) -> str:
-    if missing.where.startswith(("vm:", "vnet:", "fabric:")):
+    if missing.where.kind in (Kind.VM, Kind.VNET, Kind.FABRIC):
         return f"VNet {missing.network}"
     return f"{element_label(missing.where)} ({missing.network})"
 
@@ -75,9 +76,9 @@ def _barrier_lines(barrier: Barrier) -> list[str]:
 
 
 def _barrier_json(barrier: Barrier) -> dict[str, Any]:
-    return {"prefix": str(barrier.prefix), "holder": barrier.holder,
-            "receiver": barrier.receiver, "learned": barrier.learned, "rule": barrier.rule,
-            "chain": list(barrier.chain)}
+    return {"prefix": str(barrier.prefix), "holder": str(barrier.holder),
+            "receiver": str(barrier.receiver), "learned": barrier.learned, "rule": barrier.rule,
+            "chain": [str(e) for e in barrier.chain]}
 
 
 def explanation_json(topology: str, explanation: Explanation) -> str:
@@ -93,7 +94,7 @@ def explanation_document(explanation: Explanation) -> dict[str, Any]:
         "disposition": trace.walk.disposition.value, "outcome": explanation.outcome,
         "steps": [_step_json(s) for s in explanation.steps],
         "missing": None if missing is None else {
-            "where": missing.where, "network": missing.network, "address": str(missing.address),
+            "where": str(missing.where), "network": missing.network, "address": str(missing.address),
             "prefix": missing.prefix or None,
             "matched": None if missing.matched is None else str(missing.matched.prefix),
             "barriers": [_barrier_json(b) for b in missing.barriers]}}
@@ -101,7 +102,7 @@ def explanation_document(explanation: Explanation) -> dict[str, Any]:
 
 def _step_json(step: StepExplanation) -> dict[str, Any]:
     route, reply = step.step.route, step.step.reply_address
-    return {"element": step.step.element, "port": step.step.port, "hop": step.hop,
+    return {"element": str(step.step.element), "port": step.step.port, "hop": step.hop,
             "reply_address": None if reply is None else str(reply),
             "route": None if route is None else {
                 "prefix": str(route.prefix), "source": route.source,

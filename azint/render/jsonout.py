@@ -34,7 +34,7 @@ def tracert_document(result: TraceResult, topology: str, target_name: str | None
         "kind": hop.kind,
         "address": None if hop.address is None else str(hop.address),
         "probes_ms": [_ms(p) for p in hop.probes],
-        "element": hop.step.element if hop.step and hop.kind != "timeout" else None,
+        "element": str(hop.step.element) if hop.step and hop.kind != "timeout" else None,
     } for hop in result.hops]
     return {
         "command": "tracert", "topology": topology, "source": _endpoint(result.source),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ipaddress import IPv4Address
 from typing import Any
 
+from azint.control.ids import Element
 from azint.control.show import Advertisement, BgpRow, EffectiveRow, RouterRow, RouterView
 from azint.render.jsonout import dumps
 from azint.render.tables import Block, Cell, Heading, Paragraph, Table, table
@@ -66,7 +67,7 @@ def _bgp_best_table(rows: Sequence[BgpRow]) -> Table:
     return table(("Network", "Next Hop", "LocPrf", "Weight", "Path", "Learned on"),
                  [(str(r.prefix), _address(r.next_hop) or "0.0.0.0",
                    _local_pref(r.local_preference), str(r.weight), _path(r.as_path),
-                   r.peer.partition("|")[0] or "network statement")
+                   r.peer.connection if r.peer else "network statement")
                   for r in rows], title="BGP best paths")
 
 
@@ -93,7 +94,8 @@ def _router_row_json(row: RouterRow) -> dict[str, Any]:
 def _bgp_json(row: BgpRow) -> dict[str, Any]:
     return {"network": str(row.prefix), "next_hop": _address(row.next_hop) or None,
             "local_preference": row.local_preference, "weight": row.weight,
-            "as_path": list(row.as_path), "origin": row.origin, "session": row.peer or None,
+            "as_path": list(row.as_path), "origin": row.origin,
+            "session": str(row.peer) if row.peer else None,
             "best": row.best}
 
 
@@ -115,14 +117,14 @@ def circuit_json(topology: str, circuit: str, role: str, rows: Sequence[BgpRow])
                   "circuit": circuit, "path": role, "routes": [_bgp_json(r) for r in rows]})
 
 
-def gateway_document(gateway: str, asn: int, learned: Sequence[BgpRow],
+def gateway_document(gateway: Element, asn: int, learned: Sequence[BgpRow],
                      advertised: Sequence[Advertisement]) -> list[Block]:
     blocks: list[Block] = [Heading(f"Gateway {gateway} (ASN {asn})"), table(
         ("Network", "NextHop", "Origin", "Peer", "AsPath", "Weight"),
-        [(str(r.prefix), _address(r.next_hop), r.origin, r.peer.partition("|")[2],
+        [(str(r.prefix), _address(r.next_hop), r.origin, str(r.peer.peer) if r.peer else "",
           _path(r.as_path), str(r.weight)) for r in learned], title="Learned routes")]
     for ad in advertised:
-        where = f"{ad.peer} ({ad.peer_address})" if ad.peer_address else ad.peer
+        where = f"{ad.peer} ({ad.peer_address})" if ad.peer_address else str(ad.peer)
         rows = [(str(r.prefix), _address(r.next_hop), _path(r.as_path), str(r.weight))
                 for r in ad.paths]
         if rows:
@@ -133,11 +135,12 @@ def gateway_document(gateway: str, asn: int, learned: Sequence[BgpRow],
     return blocks
 
 
-def gateway_json(topology: str, gateway: str, asn: int, learned: Sequence[BgpRow],
+def gateway_json(topology: str, gateway: Element, asn: int, learned: Sequence[BgpRow],
                  advertised: Sequence[Advertisement]) -> str:
-    return dumps({"command": "bgp", "topology": topology, "kind": "gateway", "gateway": gateway,
+    return dumps({"command": "bgp", "topology": topology, "kind": "gateway",
+                  "gateway": str(gateway),
                   "asn": asn, "learned": [_bgp_json(r) for r in learned],
-                  "advertised": [{"session": a.session, "peer": a.peer,
+                  "advertised": [{"session": a.session, "peer": str(a.peer),
                                   "peer_address": _address(a.peer_address) or None,
                                   "routes": [_bgp_json(r) for r in a.paths]}
                                  for a in advertised]})

@@ -1,0 +1,111 @@
+"""Structured identifiers: forwarding elements (and BGP speakers) and BGP sessions.
+
+An element is a kind and the name of what it belongs to (an MSEE also its role); a session key is
+a connection name and the peer a path is heard from. Code reads their fields, never their text,
+so a user's names may hold ``:`` or ``|``. They print as azint has always shown them
+(``ergw:hub``, ``msee:er1:primary``, ``link-1|router:ce1``) and sort by that text, so tables,
+tie-breaks between equal paths and ECMP choices are the same as when ids were strings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a forwarding element is."""
+
+    VM = "vm"  # a host (VM, NVA or on-premises machine)
+    VNET = "vnet"  # delivery inside a VNet, to whatever owns the address
+    FABRIC = "fabric"  # a VNet's routing as seen from its gateways (GatewaySubnet table)
+    ERGW = "ergw"  # a VNet's ExpressRoute gateway
+    VPNGW = "vpngw"  # a VNet's VPN gateway
+    MSEE = "msee"  # a circuit's primary or secondary Microsoft edge router
+    ROUTER = "router"  # an on-premises router
+    APPLIANCE = "appliance"  # a user route's appliance, before the walk finds who owns it
+
+
+class _Id:
+    """Equal and hashed by its fields, ordered by its text (which the fields determine)."""
+
+    __slots__ = ("_key",)
+    _key: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self._key[0]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Id) and type(other) is type(self) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __lt__(self, other: _Id) -> bool:
+        return self._key < other._key
+
+    def __le__(self, other: _Id) -> bool:
+        return self._key <= other._key
+
+    def __gt__(self, other: _Id) -> bool:
+        return self._key > other._key
+
+    def __ge__(self, other: _Id) -> bool:
+        return self._key >= other._key
+
+
+class Element(_Id):
+    """A forwarding element: ``Element(Kind.ERGW, "hub")`` prints ``ergw:hub``."""
+
+    __slots__ = ("kind", "name", "role")
+
+    def __init__(self, kind: Kind, name: str = "", role: str = "") -> None:
+        self.kind, self.name, self.role = kind, name, role
+        text = f"{kind.value}:{name}" if name else kind.value
+        self._key = (f"{text}:{role}" if role else text, kind.value, name, role)
+
+    def __repr__(self) -> str:
+        return f"Element({self._key[0]!r})"
+
+
+class SessionKey(_Id):
+    """The session a path was learned on: connection ``name``, heard from ``peer``."""
+
+    __slots__ = ("connection", "peer")
+
+    def __init__(self, connection: str, peer: Element) -> None:
+        self.connection, self.peer = connection, peer
+        self._key = (f"{connection}|{peer}", connection, *peer._key)
+
+    def __repr__(self) -> str:
+        return f"SessionKey({self._key[0]!r})"
+
+
+def vm(name: str) -> Element:
+    return Element(Kind.VM, name)
+
+
+def vnet(name: str) -> Element:
+    return Element(Kind.VNET, name)
+
+
+def fabric(name: str) -> Element:
+    return Element(Kind.FABRIC, name)
+
+
+def ergw(name: str) -> Element:
+    return Element(Kind.ERGW, name)
+
+
+def vpngw(name: str) -> Element:
+    return Element(Kind.VPNGW, name)
+
+
+def msee(circuit: str, role: str) -> Element:
+    return Element(Kind.MSEE, circuit, role)
+
+
+def router(name: str) -> Element:
+    return Element(Kind.ROUTER, name)
+
+
+APPLIANCE = Element(Kind.APPLIANCE)

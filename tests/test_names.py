@@ -1,0 +1,131 @@
+"""Names are data: any character a name may hold leaves every answer as it was.
+
+Element and session ids are structured values, so a name holding ``:`` or ``|`` (the characters
+azint prints ids with) is just a longer name. The reference topology is renamed with such a
+prefix on every name the loader accepts it in; every command must then answer exactly as for
+the plain names once the prefix is taken out of its JSON output (text tables only differ in
+column widths, so for them the exit code is compared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import Run
+
+REFERENCE = Path(__file__).parent.parent / "topologies" / "azure-interop.yaml"
+PREFIX = "x:y|"
+
+
+def _names(node: Any) -> Iterator[str]:
+    """Every name in the document (not the topology's own, nor the fixed GatewaySubnet)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "name" and isinstance(value, str) and value != "GatewaySubnet":
+                yield value
+            elif key != "name":
+                yield from _names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _names(item)
+
+
+def _renamed(node: Any, names: frozenset[str]) -> Any:
+    """The document with every reference to a name prefixed (``ROUTER/INTERFACE`` too)."""
+    if isinstance(node, dict):
+        return {_renamed(k, names): _renamed(v, names) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_renamed(item, names) for item in node]
+    if isinstance(node, str):
+        if node in names:
+            return PREFIX + node
+        router, slash, interface = node.partition("/")
+        if slash and router in names and interface in names:
+            return f"{PREFIX}{router}/{PREFIX}{interface}"
+    return node
+
+
+@pytest.fixture(scope="module")
+def topologies(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, str]:
+    doc = yaml.safe_load(REFERENCE.read_text())
+    names = frozenset(_names(doc["networks"])) | frozenset(_names(doc["connections"]))
+    folder = tmp_path_factory.mktemp("names")
+    plain, odd = folder / "plain.yaml", folder / "odd.yaml"
+    plain.write_text(yaml.safe_dump(doc))
+    odd.write_text(yaml.safe_dump(_renamed(doc, names)))
+    return doc, str(plain), str(odd)
+
+
+def _commands(doc: dict[str, Any]) -> Iterator[tuple[str, ...]]:
+    """Every command on every network, gateway, circuit and pair of endpoints."""
+    networks = doc["networks"]
+    endpoints = [(e["name"], e["address"]) for n in networks for e in n.get("endpoints", [])]
+    yield ("validate",)
+    yield ("matrix",)
+    for network in networks:
+        yield ("routes", network["name"])
+        for kind, element in (("vpn", "vpngw"), ("expressroute", "ergw")):
+            if kind in network.get("gateways", {}):
+                yield ("bgp", f"{element}:{network['name']}")
+    for circuit in (c for c in doc["connections"] if c["type"] == "expressroute"):
+        for role in ("primary", "secondary"):
+            yield ("bgp", circuit["name"], "--path", role)
+    for source, _ in endpoints:
+        for target, address in endpoints:
+            if source != target:
+                yield ("tracert", source, address)
+                yield ("ping", "-n", "1", source, address)
+                yield ("explain", source, target)
+
+
+def _rename(argument: str, names: frozenset[str]) -> str:
+    if argument in names:
+        return PREFIX + argument
+    kind, colon, name = argument.partition(":")
+    if colon and kind in ("vpngw", "ergw") and name in names:
+        return f"{kind}:{PREFIX}{name}"
+    return argument
+
+
+
+
+def _answer(command: str, run: Run) -> Any:
+    """What a command answers, without the path an ECMP choice took.
+
+    ECMP choices hash each element's name (as routers hash their own id), so renaming may move
+    a flow to another equal-cost path; tables, BGP and every verdict must not change.
+    """
+    document = run.json()
+    if command == "matrix":
+        return [(c["source"], c["target"], c["reachable"], c["delivered"], c["text"])
+                for c in document["cells"]]
+    if command in ("tracert", "ping", "explain"):
+        return (document.get("reached"), document.get("disposition"), document.get("received"))
+    return document
+
+
+def test_names_with_colons_and_bars_give_the_same_answers(
+        azint: Callable[..., Run], topologies: tuple[dict[str, Any], str, str]) -> None:
+    doc, plain, odd = topologies
+    names = frozenset(_names(doc["networks"])) | frozenset(_names(doc["connections"]))
+    compared = 0
+    for command in _commands(doc):
+        renamed = tuple(_rename(a, names) for a in command)
+        if command[0] == "validate":
+            expected, found = azint("validate", plain), azint("validate", odd)
+            assert found.out.replace(odd, plain).replace(PREFIX, "") == expected.out
+            continue
+        expected = azint(*command, "--json", "--topology", plain)
+        found = azint(*renamed, "--json", "--topology", odd)
+        assert found.code == expected.code != 70, (renamed, found.err)
+        unprefixed = Run(found.code, found.out.replace(PREFIX, ""), found.err)
+        assert _answer(command[0], unprefixed) == _answer(command[0], expected), renamed
+        text = azint(*renamed, "--topology", odd)  # the text renderers take the names too
+        assert text.code == found.code, (renamed, text.err)
+        compared += 1
+    assert compared > 100
