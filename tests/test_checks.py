@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from types import MappingProxyType
 
 import pytest
@@ -277,3 +277,41 @@ def test_one_site_on_both_links_of_a_circuit_faces_one_asn() -> None:
     routers = {link.router for link in REFERENCE.circuits["er2"].links}
     assert routers == {"loc2-ce1", "loc2-ce2"}
     assert list(checks.check_circuit_shape(REFERENCE, _where)) == []
+
+
+# -- addresses ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("address", "reserved"), [
+    ("10.0.0.0", True), ("10.0.0.1", True), ("10.0.0.2", True), ("10.0.0.3", True),
+    ("10.0.0.4", False), ("10.0.0.30", False), ("10.0.0.31", True)])
+def test_azure_reserves_the_first_four_and_the_last_address_of_a_subnet(address: str,
+                                                                        reserved: bool) -> None:
+    """"Azure Virtual Network frequently asked questions (FAQ)": "Are there any restrictions on
+    using IP addresses within these subnets?" (x.x.x.0-x.x.x.3 and the last address,
+    https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq)."""
+    assert checks._reserved(IPv4Address(address), IPv4Network("10.0.0.0/27")) is reserved
+
+
+def test_a_vpn_gateway_may_peer_from_its_own_instance_address() -> None:
+    hub = REFERENCE.vnets["hub"]
+    assert hub.vpn_gateway is not None
+    own = replace(hub.vpn_gateway, bgp_peer_address=hub.vpn_gateway.instances[0])
+    er = hub.expressroute_gateway
+    assert er is not None
+    other = replace(hub.vpn_gateway, bgp_peer_address=er.instances[0])
+    for gateway, positions in ((own, []), (other, ["network/hub/gateways/vpn/bgp_peer_address"])):
+        vnets = MappingProxyType({**REFERENCE.vnets, "hub": replace(hub, vpn_gateway=gateway)})
+        found = checks.check_shared_addresses(replace(REFERENCE, vnets=vnets), _where)
+        assert [str(p.position) for p in found] == positions
+
+
+def test_two_sites_may_reuse_an_internal_address() -> None:
+    """Addresses are owned per network: unrelated sites commonly reuse private link addresses."""
+    loc1, loc2 = REFERENCE.sites["location1"], REFERENCE.sites["location2"]
+    switch = next(r for r in loc2.routers if r.name == "loc2-switch")
+    reused = m.RouterInterface("to-ce1", loc1.routers[0].interfaces[1].address)
+    routers = tuple(replace(r, interfaces=(r.interfaces[0], reused, *r.interfaces[2:]))
+                    if r is switch else r for r in loc2.routers)
+    sites = MappingProxyType({**REFERENCE.sites, "location2": replace(loc2, routers=routers)})
+    assert list(checks.check_shared_addresses(replace(REFERENCE, sites=sites), _where)) == []

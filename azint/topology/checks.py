@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from azint.errors import Position
 from azint.topology import model as m
@@ -104,12 +104,58 @@ def check_endpoints(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                              f"endpoint '{endpoint.name}' address {endpoint.address} is outside "
                              f"VNet '{vnet.name}' ({', '.join(map(str, vnet.address_space))})")
     for site in topology.sites.values():
-        owned = {i.address.ip for r in site.routers for i in r.interfaces}
+        owned = {i.address.ip: i.address for r in site.routers for i in r.interfaces}
         for endpoint in site.endpoints:
-            if endpoint.gateway not in owned:
+            gateway = owned.get(endpoint.gateway) if endpoint.gateway is not None else None
+            if gateway is None:
                 yield _error(at("endpoint", endpoint.name, "gateway"),
                              f"gateway {endpoint.gateway} of '{endpoint.name}' is not an "
                              f"interface of a router in '{site.name}'")
+            elif endpoint.address not in gateway.network:
+                # A host finds its gateway by ARP on its own subnet: with the gateway elsewhere
+                # it sends nothing off its subnet (Linux refuses such a route outright), and
+                # azint would trace packets no real host sends.
+                yield _error(at("endpoint", endpoint.name, "gateway"),
+                             f"gateway {endpoint.gateway} of '{endpoint.name}' is on "
+                             f"{gateway.network}, which does not hold the host's address "
+                             f"{endpoint.address}: a host's gateway is on its own subnet")
+
+
+def check_vm_placement(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """No VM on an address Azure reserves in its subnet, nor in GatewaySubnet.
+
+    Azure keeps the first four and the last address of every subnet for itself ("Azure Virtual
+    Network frequently asked questions (FAQ)", "Are there any restrictions on using IP addresses
+    within these subnets?", https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq)
+    and refuses them to a NIC; GatewaySubnet holds only the gateway instances ("About VPN
+    Gateway configuration settings", "Gateway subnet": never deploy other resources there,
+    https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings).
+    Both are errors.
+    """
+    for vnet in topology.vnets.values():
+        for endpoint in vnet.endpoints:
+            subnet = vnet.subnet_of(endpoint.address)
+            if subnet is None:
+                continue
+            where = at("endpoint", endpoint.name, "address")
+            if subnet.name == "GatewaySubnet":
+                yield _error(where, f"endpoint '{endpoint.name}' {endpoint.address} is in "
+                                    f"GatewaySubnet {subnet.prefix} of '{vnet.name}', which "
+                                    f"holds only gateways")
+            elif _reserved(endpoint.address, subnet.prefix):
+                yield _error(where, _reserved_message(f"endpoint '{endpoint.name}'",
+                                                      endpoint.address, subnet))
+
+
+def _reserved(address: IPv4Address, prefix: IPv4Network) -> bool:
+    """One of the five addresses Azure keeps in every subnet: the first four and the last."""
+    return (int(address) - int(prefix.network_address) < 4
+            or address == prefix.broadcast_address)
+
+
+def _reserved_message(what: str, address: IPv4Address, subnet: m.Subnet) -> str:
+    return (f"{what} has address {address}, which Azure reserves in subnet '{subnet.name}' "
+            f"{subnet.prefix} (its first four addresses and its last)")
 
 
 def check_gateway_transit(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -250,6 +296,12 @@ def _gateway_addresses(vnet: m.VNet) -> Iterator[tuple[tuple[str | int, ...], IP
             yield ("vpn", "bgp_peer_address"), vnet.vpn_gateway.bgp_peer_address
 
 
+def _gateway_what(vnet: m.VNet, inner: tuple[str | int, ...]) -> str:
+    kind = "ExpressRoute" if inner[0] == "expressroute" else "VPN"
+    role = " (BGP peer address)" if inner[-1] == "bgp_peer_address" else ""
+    return f"the {kind} gateway of '{vnet.name}'{role}"
+
+
 def check_gateway_addresses(topology: m.Topology, at: Locate) -> Iterator[Problem]:
     """Gateway instances and BGP peer addresses live in GatewaySubnet, or at least in the VNet."""
     for vnet in topology.vnets.values():
@@ -262,6 +314,10 @@ def check_gateway_addresses(topology: m.Topology, at: Locate) -> Iterator[Proble
             elif home is None and not vnet.contains(address):
                 yield _error(where, f"gateway address {address} is outside VNet '{vnet.name}' "
                                     f"({', '.join(map(str, vnet.address_space))})")
+            elif home is not None and _reserved(address, home.prefix):
+                # Azure places gateway instances itself, never on the reserved addresses
+                # (see check_vm_placement).
+                yield _error(where, _reserved_message(_gateway_what(vnet, inner), address, home))
 
 
 def check_gateway_subnet(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -290,6 +346,71 @@ def check_endpoint_addresses(topology: m.Topology, at: Locate) -> Iterator[Probl
             yield _error(at("endpoint", endpoint.name, "address"),
                          f"endpoint '{endpoint.name}' has address {endpoint.address}, which "
                          f"'{first.name}' already has")
+
+
+class _Holder(NamedTuple):
+    """Something in one network that answers for an address, and where the file gives it."""
+
+    what: str
+    position: Position
+    kind: str = ""  # "endpoint" and "link" pairs are left to the checks that compare those
+
+
+def _vnet_holders(vnet: m.VNet, at: Locate) -> Iterator[tuple[IPv4Address, _Holder]]:
+    for endpoint in vnet.endpoints:
+        yield endpoint.address, _Holder(f"endpoint '{endpoint.name}'",
+                                        at("endpoint", endpoint.name, "address"), "endpoint")
+    vpn = vnet.vpn_gateway
+    for inner, address in _gateway_addresses(vnet):
+        if inner == ("vpn", "bgp_peer_address") and vpn is not None and address in vpn.instances:
+            continue  # a VPN gateway may peer from its own instance address
+        yield address, _Holder(_gateway_what(vnet, inner),
+                               at("network", vnet.name, "gateways", *inner))
+
+
+def _site_holders(topology: m.Topology, site: m.OnPremSite,
+                  at: Locate) -> Iterator[tuple[IPv4Address, _Holder]]:
+    for endpoint in site.endpoints:
+        yield endpoint.address, _Holder(f"endpoint '{endpoint.name}'",
+                                        at("endpoint", endpoint.name, "address"), "endpoint")
+    routers = {r.name for r in site.routers}
+    for router in site.routers:
+        for index, interface in enumerate(router.interfaces):
+            yield interface.address.ip, _Holder(
+                f"interface '{interface.name}' of router '{router.name}'",
+                at("router", router.name, "interfaces", index, "address"))
+    for circuit in topology.circuits.values():
+        for link in circuit.links:
+            if link.router in routers:
+                yield link.ce_address, _Holder(f"link '{link.name}' (its CE end, on "
+                                               f"'{link.router}')",
+                                               at("link", link.name, "subnet"), "link")
+
+
+def check_shared_addresses(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Within one network, one address belongs to one thing: a VM or host, a gateway instance,
+    a VPN gateway's BGP peer address, a router interface, a circuit link's CE end.
+
+    Azure gives each private address of a VNet to one NIC or gateway instance; a router refuses
+    an address another interface holds, and two devices on one LAN with one address is a
+    conflict. The model keeps one owner per address and network, so the later one would silently
+    win: an error, reported at the one that comes later in the file. Two endpoints are left to
+    ``check_endpoint_addresses``, which compares them across networks, and two circuit links to
+    ``check_circuit_links``.
+    """
+    scopes = [list(_vnet_holders(v, at)) for v in topology.vnets.values()]
+    scopes += [list(_site_holders(topology, s, at)) for s in topology.sites.values()]
+    for holders in scopes:
+        by_address: dict[IPv4Address, list[_Holder]] = {}
+        for address, holder in holders:
+            by_address.setdefault(address, []).append(holder)
+        for address, group in by_address.items():
+            group.sort(key=lambda h: (h.position.line or 0, h.position.column or 0))
+            first = group[0]
+            for later in group[1:]:
+                if not later.kind or later.kind != first.kind:
+                    yield _error(later.position, f"{later.what} has address {address}, which "
+                                                 f"{first.what} already has")
 
 
 def check_circuit_links(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -663,9 +784,9 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 
 CHECKS: tuple[Check, ...] = (
     check_references, check_router_names, check_appliance_next_hops,
-    check_endpoints, check_endpoint_addresses, check_subnets, check_gateway_addresses,
-    check_gateway_subnet, check_circuit_links, check_exchange_overlaps,
-    check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
+    check_endpoints, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
+    check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
+    check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
     check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,
     check_redundancy, check_preference_symmetry, check_isolated_networks,
 )
