@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from azint.topology import loader
+from azint.topology.source import PathKey, read_document
 
 ROOT = Path(__file__).parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -60,3 +64,68 @@ def test_every_documented_rule_has_a_test() -> None:
 
 def test_every_cited_rule_is_documented() -> None:
     assert sorted(_cited_rules() - set(_documented_rules())) == []
+
+
+# -- the topology format: docs/topology.md against the loader ----------------------------------
+
+KEY_TABLE = re.compile(r"<!-- keys: ([a-z_ ]+) -->\n((?:\|.*\n)+)")
+YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.M | re.S)
+
+
+def documented_keys() -> dict[str, dict[str, str]]:
+    """section -> {key: its default column}, from the key tables of docs/topology.md."""
+    text = (ROOT / "docs" / "topology.md").read_text()
+    tables: dict[str, dict[str, str]] = {}
+    for section, table in KEY_TABLE.findall(text):
+        assert section not in tables, f"two tables for {section}"
+        rows = [[c.strip() for c in row.strip().strip("|").split("|")] for row in table.splitlines()]
+        tables[section] = {row[0].strip("`"): row[2] for row in rows[2:]}
+    return tables
+
+
+def test_every_section_of_the_format_is_documented() -> None:
+    assert sorted(documented_keys()) == sorted(loader.SECTIONS)
+
+
+@pytest.mark.parametrize("section", sorted(loader.SECTIONS))
+def test_documented_keys_are_the_keys_the_loader_accepts(section: str) -> None:
+    documented = documented_keys().get(section, {})
+    assert sorted(documented) == sorted(loader.SECTIONS[section].keys)
+    required = sorted(k for k, default in documented.items() if default == "*required*")
+    assert required == sorted(loader.SECTIONS[section].required)
+
+
+def yaml_examples() -> list[tuple[str, str]]:
+    """(page:index, text) of every YAML block in the docs and the README."""
+    return [(f"{page.name}:{i}", block) for page in PAGES
+            for i, block in enumerate(YAML_BLOCK.findall(page.read_text()))]
+
+
+def test_the_docs_hold_yaml_examples() -> None:
+    assert any(name.startswith("topology.md") for name, _ in yaml_examples())
+
+
+@pytest.mark.parametrize(("name", "text"), yaml_examples(), ids=[n for n, _ in yaml_examples()])
+def test_yaml_example_validates_without_problems(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / "example.yaml"
+    path.write_text(text)
+    topology, problems = loader.load_with_problems(path)
+    assert topology is not None
+    assert [f"{p.position}: {p.message}" for p in problems] == []
+
+
+def test_the_complete_example_uses_every_key(tmp_path: Path) -> None:
+    """The example in docs/topology.md shows every key the loader accepts, in its place."""
+    used: dict[str, set[str]] = {section: set() for section in loader.SECTIONS}
+
+    class Recorder(loader.TopologyBuilder):
+        def mapping(self, value: Any, path: PathKey, section: str) -> dict[str, Any]:
+            found = super().mapping(value, path, section)
+            used[section].update(found)
+            return found
+
+    path = tmp_path / "example.yaml"
+    path.write_text(YAML_BLOCK.findall((ROOT / "docs" / "topology.md").read_text())[0])
+    assert Recorder(read_document(path)).build() is not None
+    assert {s: sorted(keys) for s, keys in used.items()} == {
+        s: sorted(section.keys) for s, section in loader.SECTIONS.items()}

@@ -7,12 +7,12 @@ example. Cross-checks that need the whole model (Azure rules, overlaps) live in 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from azint.errors import Position
 from azint.topology import model as m
@@ -23,6 +23,57 @@ T = TypeVar("T")
 
 DEFAULT_TOPOLOGY = "azure-interop.yaml"
 FORMAT_VERSION = 1
+
+
+class Section(NamedTuple):
+    """One kind of mapping in the format: the keys it takes and those it must have."""
+
+    keys: tuple[str, ...]
+    required: tuple[str, ...] = ()
+
+
+# Every mapping of the topology format, by the name docs/topology.md gives it. The loader accepts
+# exactly these keys; the docs' key tables and the JSON Schema (azint/schema) are tested against
+# this table, so a key added here without docs or schema fails the suite.
+SECTIONS: Mapping[str, Section] = MappingProxyType({
+    "topology": Section(("azint", "name", "flow_hash_seed", "jitter_ms", "networks",
+                         "connections", "names"), ("networks",)),
+    "name record": Section(("address", "name"), ("address", "name")),
+    "vnet": Section(("name", "kind", "region", "address_space", "subnets", "endpoints",
+                     "gateways", "route_tables", "branch_to_branch", "latency_ms"),
+                    ("name", "kind", "address_space")),
+    "subnet": Section(("name", "prefix", "route_table"), ("name", "prefix")),
+    "route table": Section(("name", "routes", "propagate_gateway_routes"), ("name",)),
+    "user route": Section(("name", "prefix", "next_hop_type", "next_hop_ip"),
+                          ("prefix", "next_hop_type")),
+    "gateways": Section(("expressroute", "vpn")),
+    "expressroute gateway": Section(("asn", "instances"), ("instances",)),
+    "vpn gateway": Section(("asn", "instances", "bgp_peer_address", "public_address"),
+                           ("instances",)),
+    "endpoint": Section(("name", "address", "os", "gateway", "forwarding"), ("name", "address")),
+    "onprem": Section(("name", "kind", "asn", "routers", "links", "endpoints", "lan_latency_ms"),
+                      ("name", "kind", "asn")),
+    "router": Section(("name", "interfaces", "static_routes", "redistribute", "bgp",
+                       "icmp_unreachables"), ("name",)),
+    "router bgp": Section(("advertise", "local_preference", "readvertise", "multipath")),
+    "interface": Section(("name", "address"), ("name", "address")),
+    "static route": Section(("prefix", "next_hop", "interface", "discard"), ("prefix",)),
+    "site link": Section(("a", "b", "latency_ms"), ("a", "b")),
+    "peering": Section(("name", "type", "a", "b", "latency_ms", "state"),
+                       ("name", "type", "a", "b")),
+    "peering side": Section(("network", "allow_gateway_transit", "use_remote_gateways"),
+                            ("network",)),
+    "expressroute": Section(("name", "type", "peering_location", "links", "vnets", "premium",
+                             "state"), ("name", "type", "links")),
+    "circuit link": Section(("name", "role", "subnet", "router", "latency_ms", "state"),
+                            ("name", "role", "subnet")),
+    "circuit vnet": Section(("name", "network", "weight", "latency_ms", "state"),
+                            ("name", "network")),
+    "vpn": Section(("name", "type", "a", "b", "bgp", "latency_ms", "state"),
+                   ("name", "type", "a", "b")),
+    "vpn end": Section(("network", "router", "interface", "prefixes")),
+    "global_reach": Section(("name", "type", "circuits", "state"), ("name", "type", "circuits")),
+})
 
 
 def default_topology_path() -> Path:
@@ -86,8 +137,10 @@ class TopologyBuilder:
 
     # -- typed access ----------------------------------------------------------------------
 
-    def mapping(self, value: Any, path: PathKey, allowed: tuple[str, ...],
-                required: tuple[str, ...] = ()) -> dict[str, Any]:
+    def mapping(self, value: Any, path: PathKey, section: str) -> dict[str, Any]:
+        """``value`` as a mapping of the format's ``section``: unknown keys reported, required
+        keys present (else the value is skipped)."""
+        allowed, required = SECTIONS[section]
         if not isinstance(value, dict):
             raise self.fail(path, f"expected a mapping, got {_kind(value)}")
         for key in value:
@@ -196,8 +249,7 @@ class TopologyBuilder:
             return None
 
     def _topology(self, doc: Any, path: PathKey) -> m.Topology:
-        doc = self.mapping(doc, path, ("azint", "name", "flow_hash_seed", "jitter_ms", "networks",
-                                       "connections", "names"), ("networks",))
+        doc = self.mapping(doc, path, "topology")
         version = self.optional(doc, "azint", path, lambda v, p: self.integer(v, p, 0, 10**6),
                                 FORMAT_VERSION)
         if version != FORMAT_VERSION:
@@ -252,7 +304,7 @@ class TopologyBuilder:
         names: dict[IPv4Address, str] = {}
         for item_path, item in self.items(value, path):
             try:
-                doc = self.mapping(item, item_path, ("address", "name"), ("address", "name"))
+                doc = self.mapping(item, item_path, "name record")
                 names[self.address(doc["address"], (*item_path, "address"))] = self.text(
                     doc["name"], (*item_path, "name"))
             except _Skip:
@@ -275,10 +327,7 @@ class TopologyBuilder:
         raise self.fail((*path, "kind"), f"network kind must be vnet or onprem, got {kind!r}")
 
     def _vnet(self, doc: Any, path: PathKey) -> m.VNet:
-        doc = self.mapping(doc, path, ("name", "kind", "region", "address_space", "subnets",
-                                       "endpoints", "gateways", "route_tables",
-                                       "branch_to_branch", "latency_ms"),
-                           ("name", "address_space"))
+        doc = self.mapping(doc, path, "vnet")
         name = self.text(doc["name"], (*path, "name"))
         self.unique("network", name, (*path, "name"))
         space = self.each(doc["address_space"], (*path, "address_space"), self.prefix)
@@ -309,7 +358,7 @@ class TopologyBuilder:
 
     def _subnet(self, doc: Any, path: PathKey, vnet: str,
                 tables: dict[str, m.RouteTableSpec]) -> m.Subnet:
-        doc = self.mapping(doc, path, ("name", "prefix", "route_table"), ("name", "prefix"))
+        doc = self.mapping(doc, path, "subnet")
         name = self.text(doc["name"], (*path, "name"))
         self.unique("subnet", f"{vnet}/{name}", (*path, "name"))
         table = self.optional(doc, "route_table", path, self.text, None)
@@ -319,7 +368,7 @@ class TopologyBuilder:
         return m.Subnet(name, self.prefix(doc["prefix"], (*path, "prefix")), table)
 
     def _route_table(self, doc: Any, path: PathKey, vnet: str) -> m.RouteTableSpec:
-        doc = self.mapping(doc, path, ("name", "routes", "propagate_gateway_routes"), ("name",))
+        doc = self.mapping(doc, path, "route table")
         name = self.text(doc["name"], (*path, "name"))
         self.unique("route table", f"{vnet}/{name}", (*path, "name"))
         routes = self.each(doc.get("routes"), (*path, "routes"), self._user_route)
@@ -328,8 +377,7 @@ class TopologyBuilder:
             self.optional(doc, "propagate_gateway_routes", path, self.flag, True))
 
     def _user_route(self, doc: Any, path: PathKey) -> m.UserRoute:
-        doc = self.mapping(doc, path, ("name", "prefix", "next_hop_type", "next_hop_ip"),
-                           ("prefix", "next_hop_type"))
+        doc = self.mapping(doc, path, "user route")
         kinds = tuple(t.value for t in m.NextHopType
                       if t not in (m.NextHopType.VNET_PEERING, m.NextHopType.VNET_GLOBAL_PEERING))
         kind = m.NextHopType(self.choice(doc["next_hop_type"], (*path, "next_hop_type"), kinds))
@@ -343,18 +391,17 @@ class TopologyBuilder:
                            kind, hop_ip)
 
     def _gateways(self, doc: Any, path: PathKey) -> dict[str, Any]:
-        doc = self.mapping(doc, path, ("expressroute", "vpn"))
+        doc = self.mapping(doc, path, "gateways")
         found: dict[str, Any] = {}
         if doc.get("expressroute") is not None:
             gp = (*path, "expressroute")
-            er = self.mapping(doc["expressroute"], gp, ("asn", "instances"), ("instances",))
+            er = self.mapping(doc["expressroute"], gp, "expressroute gateway")
             found["expressroute"] = m.ExpressRouteGateway(
                 self.optional(er, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN),
                 tuple(self._instances(er["instances"], (*gp, "instances"))))
         if doc.get("vpn") is not None:
             gp = (*path, "vpn")
-            vpn = self.mapping(doc["vpn"], gp, ("asn", "instances", "bgp_peer_address",
-                                                "public_address"), ("instances",))
+            vpn = self.mapping(doc["vpn"], gp, "vpn gateway")
             found["vpn"] = m.VpnGateway(
                 self.optional(vpn, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN),
                 tuple(self._instances(vpn["instances"], (*gp, "instances"))),
@@ -371,8 +418,7 @@ class TopologyBuilder:
         return found
 
     def _endpoint(self, doc: Any, path: PathKey, network: str, *, onprem: bool) -> m.Endpoint:
-        keys = ("name", "address", "os", "gateway", "forwarding")
-        doc = self.mapping(doc, path, keys, ("name", "address"))
+        doc = self.mapping(doc, path, "endpoint")
         name = self.text(doc["name"], (*path, "name"))
         self.unique("endpoint", name, (*path, "name"))
         gateway = self.optional(doc, "gateway", path, self.address, None)
@@ -389,8 +435,7 @@ class TopologyBuilder:
             forwarding=self.optional(doc, "forwarding", path, self.flag, False))
 
     def _site(self, doc: Any, path: PathKey) -> m.OnPremSite:
-        doc = self.mapping(doc, path, ("name", "kind", "asn", "routers", "links", "endpoints",
-                                       "lan_latency_ms"), ("name", "asn"))
+        doc = self.mapping(doc, path, "onprem")
         name = self.text(doc["name"], (*path, "name"))
         self.unique("network", name, (*path, "name"))
         routers = self.each(doc.get("routers"), (*path, "routers"),
@@ -408,13 +453,12 @@ class TopologyBuilder:
                                          lambda v, p: self.number(v, p, 0, 10_000), 0.1))
 
     def _router(self, doc: Any, path: PathKey, site: str) -> m.Router:
-        doc = self.mapping(doc, path, ("name", "interfaces", "static_routes", "redistribute",
-                                       "bgp", "icmp_unreachables"), ("name",))
+        doc = self.mapping(doc, path, "router")
         name = self.text(doc["name"], (*path, "name"))
         self.unique("router", name, (*path, "name"))
         interfaces = self.each(doc.get("interfaces"), (*path, "interfaces"), self._interface)
-        bgp = self.optional(doc, "bgp", path, lambda v, p: self.mapping(
-            v, p, ("advertise", "local_preference", "readvertise", "multipath")), dict[str, Any]())
+        bgp = self.optional(doc, "bgp", path, lambda v, p: self.mapping(v, p, "router bgp"),
+                            dict[str, Any]())
         bp = (*path, "bgp")
         return m.Router(
             name=name, site=site, interfaces=tuple(interfaces),
@@ -443,12 +487,12 @@ class TopologyBuilder:
         return prefs
 
     def _interface(self, doc: Any, path: PathKey) -> m.RouterInterface:
-        doc = self.mapping(doc, path, ("name", "address"), ("name", "address"))
+        doc = self.mapping(doc, path, "interface")
         return m.RouterInterface(self.text(doc["name"], (*path, "name")),
                                  self.interface_address(doc["address"], (*path, "address")))
 
     def _static(self, doc: Any, path: PathKey) -> m.StaticRoute:
-        doc = self.mapping(doc, path, ("prefix", "next_hop", "interface", "discard"), ("prefix",))
+        doc = self.mapping(doc, path, "static route")
         route = m.StaticRoute(
             prefix=self.prefix(doc["prefix"], (*path, "prefix")),
             next_hop=self.optional(doc, "next_hop", path, self.address, None),
@@ -461,7 +505,7 @@ class TopologyBuilder:
         return route
 
     def _link(self, doc: Any, path: PathKey, routers: list[m.Router]) -> m.SiteLink:
-        doc = self.mapping(doc, path, ("a", "b", "latency_ms"), ("a", "b"))
+        doc = self.mapping(doc, path, "site link")
         ends = [self._link_end(doc[side], (*path, side), routers) for side in ("a", "b")]
         return m.SiteLink(ends[0][0], ends[0][1], ends[1][0], ends[1][1],
                           self.optional(doc, "latency_ms", path,
@@ -510,23 +554,20 @@ class TopologyBuilder:
                              "up") == "up"
 
     def _peering(self, doc: Any, path: PathKey) -> m.Peering:
-        doc = self.mapping(doc, path, ("name", "type", "a", "b", "latency_ms", "state"),
-                           ("name", "a", "b"))
+        doc = self.mapping(doc, path, "peering")
         name = self._named(doc, path, "peering")
         sides = [self._peering_side(doc[s], (*path, s)) for s in ("a", "b")]
         return m.Peering(name, sides[0], sides[1], self._latency(doc, path, 0.7),
                          self._state(doc, path))
 
     def _peering_side(self, doc: Any, path: PathKey) -> m.PeeringSide:
-        doc = self.mapping(doc, path, ("network", "allow_gateway_transit", "use_remote_gateways"),
-                           ("network",))
+        doc = self.mapping(doc, path, "peering side")
         return m.PeeringSide(self.text(doc["network"], (*path, "network")),
                              self.optional(doc, "allow_gateway_transit", path, self.flag, False),
                              self.optional(doc, "use_remote_gateways", path, self.flag, False))
 
     def _circuit(self, doc: Any, path: PathKey) -> m.Circuit:
-        doc = self.mapping(doc, path, ("name", "type", "peering_location", "links", "vnets",
-                                       "premium", "state"), ("name", "links"))
+        doc = self.mapping(doc, path, "expressroute")
         name = self._named(doc, path, "circuit")
         links = self.each(doc["links"], (*path, "links"), self._circuit_link)
         vnets = self.each(doc.get("vnets"), (*path, "vnets"), self._circuit_connection)
@@ -536,8 +577,7 @@ class TopologyBuilder:
                          self._state(doc, path))
 
     def _circuit_link(self, doc: Any, path: PathKey) -> m.CircuitLink:
-        doc = self.mapping(doc, path, ("name", "role", "subnet", "router", "latency_ms", "state"),
-                           ("name", "role", "subnet"))
+        doc = self.mapping(doc, path, "circuit link")
         name = self._named(doc, path, "link")
         subnet = self.prefix(doc["subnet"], (*path, "subnet"))
         if subnet.prefixlen != 30:
@@ -548,8 +588,7 @@ class TopologyBuilder:
                              self._latency(doc, path, 0.2), self._state(doc, path))
 
     def _circuit_connection(self, doc: Any, path: PathKey) -> m.CircuitConnection:
-        doc = self.mapping(doc, path, ("name", "network", "weight", "latency_ms", "state"),
-                           ("name", "network"))
+        doc = self.mapping(doc, path, "circuit vnet")
         name = self._named(doc, path, "vnet link")
         return m.CircuitConnection(
             name, self.text(doc["network"], (*path, "network")),
@@ -557,8 +596,7 @@ class TopologyBuilder:
             self._latency(doc, path, 1.0), self._state(doc, path))
 
     def _vpn(self, doc: Any, path: PathKey) -> m.VpnConnection:
-        doc = self.mapping(doc, path, ("name", "type", "a", "b", "bgp", "latency_ms", "state"),
-                           ("name", "a", "b"))
+        doc = self.mapping(doc, path, "vpn")
         name = self._named(doc, path, "vpn")
         a = self._vpn_end(doc["a"], (*path, "a"))
         b = self._vpn_end(doc["b"], (*path, "b"))
@@ -571,7 +609,7 @@ class TopologyBuilder:
                                self._latency(doc, path, 2.0), self._state(doc, path))
 
     def _vpn_end(self, doc: Any, path: PathKey) -> m.VpnEnd:
-        doc = self.mapping(doc, path, ("network", "router", "interface", "prefixes"))
+        doc = self.mapping(doc, path, "vpn end")
         end = m.VpnEnd(self.optional(doc, "network", path, self.text, None),
                        self.optional(doc, "router", path, self.text, None),
                        self.optional(doc, "interface", path, self.text, None),
@@ -584,7 +622,7 @@ class TopologyBuilder:
         return end
 
     def _global_reach(self, doc: Any, path: PathKey) -> m.GlobalReach:
-        doc = self.mapping(doc, path, ("name", "type", "circuits", "state"), ("name", "circuits"))
+        doc = self.mapping(doc, path, "global_reach")
         name = self._named(doc, path, "global reach")
         circuits = self.each(doc["circuits"], (*path, "circuits"), self.text)
         if len(circuits) != 2:
