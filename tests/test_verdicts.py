@@ -101,3 +101,32 @@ def test_a_reader_that_goes_away_keeps_the_exit_code(args: tuple[str, ...], code
     finally:
         os.close(writer)
     assert (done.returncode, done.stderr) == (code, b"")
+
+
+LOOPS = topology("loops")
+
+
+@pytest.mark.parametrize(("source", "target", "pair"), [
+    ("site-vm", "10.99.0.5", ("router:r1", "router:r2")),  # static routes pointing at each other
+    ("app-vm", "10.98.0.5", ("vm:nva1", "vm:nva2")),  # user routes sending to each other's NVA
+])
+def test_a_forwarding_loop_is_a_loop_not_an_expired_ttl(azint: Azint, source: str, target: str,
+                                                        pair: tuple[str, str]) -> None:
+    """A loop the configuration makes ends as LOOP, naming the elements that go round; tracert
+    still prints the hops repeating until ``-h``, as Windows would."""
+    run = azint("tracert", "--topology", LOOPS, "-h", "6", source, target, "--json")
+    document = run.json()
+    assert (document["disposition"], document["reached"], run.code) == ("LOOP", False, 1)
+    assert all(name in document["reason"] for name in pair)
+    addresses = [hop["address"] for hop in document["hops"]]
+    assert len(addresses) == 6 and all(addresses[k] == addresses[k - 2] for k in range(3, 6))
+    ping = azint("ping", "--topology", LOOPS, "-n", "1", source, target, "--json").json()
+    assert ping["disposition"] == "LOOP" and ping["replies"][0]["kind"] == "ttl-expired"
+
+
+def test_a_loop_not_yet_round_within_the_hop_limit_is_an_expired_ttl(azint: Azint) -> None:
+    """With ``-h 2`` the packet has not come back to an element yet: the printed hops show no
+    loop, and neither does the verdict."""
+    document = azint("tracert", "--topology", LOOPS, "-h", "2", "site-vm", "10.99.0.5",
+                     "--json").json()
+    assert document["disposition"] == "TTL_EXCEEDED" and "r2" in document["reason"]

@@ -170,7 +170,7 @@ class Prober:
                 if rtt is not None:
                     return PingReply("echo-reply", walk.flow.dst, rtt,
                                      self._initial_ttl(ended.element) - len(back.hops))
-        elif walk.disposition is Disposition.TTL_EXCEEDED and self.reply_returns(source, ended):
+        elif walk.ttl_expired and self.reply_returns(source, ended):
             return PingReply("ttl-expired", ended.reply_address)
         elif walk.unreachable and self.reply_returns(source, ended):
             return PingReply("unreachable", ended.reply_address, unreachable=walk.unreachable)

@@ -62,6 +62,7 @@ class Walk:
     disposition: Disposition
     reason: str
     unreachable: str | None = None  # "net" or "host" when the last router reports it
+    ttl_expired: bool = False  # the last step is a hop where the TTL ran out (it answers so)
 
     @property
     def hops(self) -> list[Step]:
@@ -82,6 +83,40 @@ class _Packet:
     ttl: int
     from_onprem_tunnel: bool = False
     latency: float = 0.0
+
+
+# elements whose forwarding depends on the side a packet came in on (see ``_decide``)
+_SIDED = frozenset({Kind.ERGW, Kind.VPNGW, Kind.FABRIC})
+
+
+class _Visits:
+    """Where a packet has been, to find forwarding loops.
+
+    Where the packet goes next depends only on the element (the destination is the walk's),
+    whether it came out of an on-premises tunnel and, for gateways and a VNet's gateway-side
+    routing, the side it came in on: arriving twice in the same state means it goes round
+    forever. The walk still goes on until the TTL runs out, since tracert and ping show the hops
+    repeating; only a loop no hop is on (the TTL would never run out) ends the walk at once.
+    """
+
+    __slots__ = ("_first", "loop")
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[Element, str | None, bool], tuple[int, int]] = {}
+        self.loop: str | None = None  # the reason, once a loop is found
+
+    def endless(self, hop: NextHop, packet: _Packet, steps: list[Step]) -> bool:
+        """Note the packet's arrival at ``hop``; true when it is on a loop without a hop."""
+        port = hop.port if hop.element.kind in _SIDED else None
+        state = (hop.element, port, packet.from_onprem_tunnel)
+        first = self._first.get(state)
+        if first is None:
+            self._first[state] = (packet.ttl, len(steps))
+            return False
+        if self.loop is None:
+            cycle = [str(step.element) for step in steps[first[1]:]] + [str(hop.element)]
+            self.loop = f"forwarding loop: {' -> '.join(cycle)}"
+        return first[0] == packet.ttl
 
 
 @dataclass(frozen=True)
@@ -133,7 +168,7 @@ class Forwarder:
         port: str | None = None
         arrived_as: IPv4Address | None = None
         originating = True
-        seen: set[tuple[Element, str | None, bool]] = set()
+        visits = _Visits()
         limit = 4 * ttl + 64
         while True:
             if not originating and flow.dst in self._owned.get(element, ()):
@@ -144,12 +179,14 @@ class Forwarder:
             reply = self._reply_address(element, port, arrived_as, packet)
             if is_hop:
                 packet.ttl -= 1
-                seen.clear()
                 if packet.ttl <= 0:
                     steps.append(Step(element, port, reply, True, packet.latency,
                                       note="TTL exceeded"))
+                    if visits.loop is not None:  # it went round until the TTL ran out
+                        return Walk(flow, tuple(steps), Disposition.LOOP, visits.loop,
+                                    ttl_expired=True)
                     return Walk(flow, tuple(steps), Disposition.TTL_EXCEEDED,
-                                f"TTL expired at {element}")
+                                f"TTL expired at {element}", ttl_expired=True)
             decision = self._decide(element, port, packet, originating)
             latency = packet.latency
             if decision.next_hop is not None and element.kind is Kind.ERGW \
@@ -163,11 +200,9 @@ class Forwarder:
             if not hop.up:
                 return Walk(flow, tuple(steps), Disposition.LINK_DOWN,
                             f"{element} forwards into a connection that is down")
-            state = (hop.element, hop.port, packet.from_onprem_tunnel)
-            if state in seen or len(steps) > limit:
+            if visits.endless(hop, packet, steps) or len(steps) > limit:
                 return Walk(flow, tuple(steps), Disposition.LOOP,
-                            f"forwarding loop through {hop.element}")
-            seen.add(state)
+                            visits.loop or f"forwarding loop through {hop.element}")
             packet.latency += hop.latency_ms
             element, port, arrived_as = hop.element, hop.port, hop.address
             originating = False
