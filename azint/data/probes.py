@@ -20,7 +20,7 @@ from azint.control import ids
 from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.data.flowhash import Flow, unit
-from azint.data.walk import Disposition, Forwarder, Step, Walk
+from azint.data.walk import Forwarder, Step, Walk
 from azint.topology import model as m
 
 NETWORK_DEVICE_TTL = m.INITIAL_TTL["network"]
