@@ -44,7 +44,9 @@ def router_tables(topology: m.Topology, bgp: BgpFabric,
                   far_ends: dict[tuple[str, Element], NextHop]) -> dict[str, RouterRoutes]:
     found: dict[str, RouterRoutes] = {}
     for site in topology.sites.values():
-        site_routers = {r.name: _interfaces(topology, r) for r in site.routers}
+        cut = {end for k in site.links if not k.up
+               for end in ((k.a_router, k.a_interface), (k.b_router, k.b_interface))}
+        site_routers = {r.name: _interfaces(topology, r, cut) for r in site.routers}
         on_subnet = _subnets(site_routers)
         for routes in site_routers.values():
             _connected(topology, site, site_routers, routes, on_subnet)
@@ -57,9 +59,11 @@ def router_tables(topology: m.Topology, bgp: BgpFabric,
     return found
 
 
-def _interfaces(topology: m.Topology, router: m.Router) -> RouterRoutes:
+def _interfaces(topology: m.Topology, router: m.Router,
+                cut: set[tuple[str, str]]) -> RouterRoutes:
+    """``cut``: (router, interface) ends of the site's IGP links that are down."""
     interfaces = {i.name: i.address for i in router.interfaces}
-    up = dict.fromkeys(interfaces, True)
+    up = {name: router.up and (router.name, name) not in cut for name in interfaces}
     for circuit in topology.circuits.values():
         for link in circuit.links:
             if link.router == router.name:
@@ -159,6 +163,8 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
 def _igp(site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
     neighbours: dict[str, list[NextHop]] = {name: [] for name in routers}
     for link in site.links:
+        if not link.up:
+            continue
         a, b = routers[link.a_router], routers[link.b_router]
         neighbours[a.router.name].append(NextHop(ids.router(b.router.name), link.b_interface,
                                                  b.interfaces[link.b_interface].ip, link.latency_ms))

@@ -196,7 +196,7 @@ def check_gateway_transit(topology: m.Topology, at: Locate) -> Iterator[Problem]
 
 def check_router_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
     """Interface names are unique per router; static routes and preferences name real things."""
-    known = topology.downable_names()
+    known = topology.connection_names()
     for router in topology.routers():
         seen: set[str] = set()
         for index, interface in enumerate(router.interfaces):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from types import MappingProxyType
+from typing import NamedTuple
 
 AZURE_GATEWAY_ASN = 65515
 MSEE_ASN = 12076
@@ -142,6 +143,7 @@ class Router:
     readvertise: bool = False  # pass BGP-learned routes on to other BGP neighbours
     multipath: bool = False
     icmp_unreachables: bool = True
+    up: bool = True
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,12 @@ class SiteLink:
     b_router: str
     b_interface: str
     latency_ms: float = 0.1
+    up: bool = True
+
+    @property
+    def name(self) -> str:
+        """How ``--down`` names it: both ends, ``ROUTER/INTERFACE--ROUTER/INTERFACE``."""
+        return f"igp:{self.a_router}/{self.a_interface}--{self.b_router}/{self.b_interface}"
 
 
 @dataclass(frozen=True)
@@ -296,17 +304,89 @@ class Topology:
 
     def downable_names(self) -> tuple[str, ...]:
         """Everything ``--down`` can take down, in file order."""
-        names: list[str] = [p.name for p in self.peerings]
+        return tuple(f.name for f in self.failables())
+
+    def connection_names(self) -> tuple[str, ...]:
+        """The names of peerings, circuits, their links and connections, VPNs, Global Reach."""
+        return tuple(f.name for f in self.failables() if f.kind in CONNECTION_KINDS)
+
+    def failables(self) -> tuple[Failable, ...]:
+        """Every element that can fail, in file order: what ``--down`` and ``whatif`` name.
+
+        Connections go by their own names; the rest by a kind prefix (``ergw:hub``,
+        ``ergw:hub@10.10.30.132``, ``router:loc1-ce``, ``igp:A/if--B/if``), which no name that
+        a connection may hold could be mistaken for.
+        """
+        found = [Failable(FailableKind.PEERING, p.name) for p in self.peerings]
         for circuit in self.circuits.values():
-            names.append(circuit.name)
-            names.extend(link.name for link in circuit.links)
-            names.extend(conn.name for conn in circuit.connections)
-        names.extend(v.name for v in self.vpns)
-        names.extend(g.name for g in self.global_reach)
-        return tuple(names)
+            found.append(Failable(FailableKind.CIRCUIT, circuit.name))
+            found.extend(Failable(FailableKind.CIRCUIT_LINK, k.name) for k in circuit.links)
+            found.extend(Failable(FailableKind.CIRCUIT_CONNECTION, x.name)
+                         for x in circuit.connections)
+        found.extend(Failable(FailableKind.VPN, v.name) for v in self.vpns)
+        found.extend(Failable(FailableKind.GLOBAL_REACH, g.name) for g in self.global_reach)
+        for vnet in self.vnets.values():
+            for kind, gateway in ((FailableKind.ER_GATEWAY, vnet.expressroute_gateway),
+                                  (FailableKind.VPN_GATEWAY, vnet.vpn_gateway)):
+                if gateway is not None:
+                    found.append(Failable(kind, gateway_name(kind, vnet.name)))
+                    found.extend(Failable(FailableKind.GATEWAY_INSTANCE,
+                                          gateway_name(kind, vnet.name, address))
+                                 for address in gateway.instances)
+        for site in self.sites.values():
+            found.extend(Failable(FailableKind.ROUTER, f"router:{r.name}") for r in site.routers)
+            found.extend(Failable(FailableKind.IGP_LINK, k.name) for k in site.links)
+        return tuple(found)
 
     def with_down(self, down: frozenset[str]) -> Topology:
-        """A copy with the named links and connections down."""
+        """A copy with the named elements down (names as ``failables`` gives them).
+
+        A gateway instance that fails leaves the gateway's other instances; a gateway with none
+        left, like a gateway that fails whole, takes its connections down with it. A router that
+        fails takes down its interfaces, its IGP links, its circuit links and its tunnels.
+        """
+        if not down:
+            return self
+        changed = self._with_down_gateways(down)._with_down_routers(down)
+        return changed._with_down_links(down)
+
+    def _with_down_gateways(self, down: frozenset[str]) -> Topology:
+        dead: set[str] = set()  # names of connections on a gateway that is down
+        vnets: dict[str, VNet] = {}  # the VNets that lost some of their gateway instances
+        for vnet in self.vnets.values():
+            er = vnet.expressroute_gateway
+            vpn = vnet.vpn_gateway
+            er_left = _surviving(er, FailableKind.ER_GATEWAY, vnet.name, down)
+            vpn_left = _surviving(vpn, FailableKind.VPN_GATEWAY, vnet.name, down)
+            if er is not None and not er_left:
+                dead.update(c.name for k in self.circuits.values() for c in k.connections
+                            if c.network == vnet.name)
+            if vpn is not None and not vpn_left:
+                dead.update(v.name for v in self.vpns if vnet.name in (v.a.network, v.b.network))
+            if (er and er_left and er_left != er.instances) or \
+                    (vpn and vpn_left and vpn_left != vpn.instances):
+                vnets[vnet.name] = replace(
+                    vnet,
+                    expressroute_gateway=replace(er, instances=er_left) if er and er_left else er,
+                    vpn_gateway=replace(vpn, instances=vpn_left) if vpn and vpn_left else vpn)
+        changed = replace(self, vnets=MappingProxyType({**self.vnets, **vnets})) if vnets else self
+        return changed._with_down_links(frozenset(dead))
+
+    def _with_down_routers(self, down: frozenset[str]) -> Topology:
+        failed = {r.name for r in self.routers() if f"router:{r.name}" in down}
+        if not failed:
+            return self
+        dead = {k.name for c in self.circuits.values() for k in c.links if k.router in failed}
+        dead.update(v.name for v in self.vpns if v.b.router in failed)
+        sites = {name: replace(
+            site,
+            routers=tuple(_stripped(r) if r.name in failed else r for r in site.routers),
+            links=tuple(replace(k, up=False) if {k.a_router, k.b_router} & failed else k
+                        for k in site.links))
+            for name, site in self.sites.items()}
+        return replace(self, sites=MappingProxyType(sites))._with_down_links(frozenset(dead))
+
+    def _with_down_links(self, down: frozenset[str]) -> Topology:
         if not down:
             return self
         circuits = {
@@ -328,4 +408,54 @@ class Topology:
             global_reach=tuple(
                 replace(g, up=g.up and g.name not in down) for g in self.global_reach
             ),
+            sites=MappingProxyType({
+                name: replace(site, links=tuple(replace(k, up=k.up and k.name not in down)
+                                                for k in site.links))
+                for name, site in self.sites.items()}),
         )
+
+
+class FailableKind(StrEnum):
+    """What kind of element can fail."""
+
+    PEERING = "peering"
+    CIRCUIT = "circuit"
+    CIRCUIT_LINK = "circuit link"
+    CIRCUIT_CONNECTION = "circuit connection"
+    VPN = "vpn connection"
+    GLOBAL_REACH = "global reach"
+    ER_GATEWAY = "expressroute gateway"
+    VPN_GATEWAY = "vpn gateway"
+    GATEWAY_INSTANCE = "gateway instance"
+    ROUTER = "router"
+    IGP_LINK = "igp link"
+
+
+CONNECTION_KINDS = frozenset({
+    FailableKind.PEERING, FailableKind.CIRCUIT, FailableKind.CIRCUIT_LINK,
+    FailableKind.CIRCUIT_CONNECTION, FailableKind.VPN, FailableKind.GLOBAL_REACH})
+
+
+class Failable(NamedTuple):
+    """An element that can fail, and the name ``--down`` knows it by."""
+
+    kind: FailableKind
+    name: str
+
+
+def gateway_name(kind: FailableKind, vnet: str, instance: IPv4Address | None = None) -> str:
+    """``ergw:hub`` / ``vpngw:hub``, and ``ergw:hub@10.10.30.132`` for one of its instances."""
+    prefix = "ergw" if kind is FailableKind.ER_GATEWAY else "vpngw"
+    return f"{prefix}:{vnet}" if instance is None else f"{prefix}:{vnet}@{instance}"
+
+
+def _surviving(gateway: ExpressRouteGateway | VpnGateway | None, kind: FailableKind, vnet: str,
+               down: frozenset[str]) -> tuple[IPv4Address, ...]:
+    if gateway is None or gateway_name(kind, vnet) in down:
+        return ()
+    return tuple(a for a in gateway.instances if gateway_name(kind, vnet, a) not in down)
+
+
+def _stripped(router: Router) -> Router:
+    """A router that is down: its interfaces down, no route, advertisement or redistribution."""
+    return replace(router, up=False, static_routes=(), advertise=(), redistribute=frozenset())

@@ -1,0 +1,56 @@
+"""Gate commands for CI: ``check`` (intents), ``whatif`` (failure sweeps), ``diff`` (changes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from azint.errors import ExitCode
+
+FAILED = ExitCode.UNREACHED  # 1: an intent failed
+
+CHECK_EXIT_CODES = """\b
+Exit codes:
+  0  every intent holds
+  1  an intent fails
+  2  bad usage or input (the intents file or the topology)"""
+
+
+@click.command(epilog=CHECK_EXIT_CODES)
+@click.option("--topology", "topology", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="AZINT_TOPOLOGY", show_envvar=True,
+              help="Topology YAML file. [default: the intents file's 'topology', else the "
+                   "bundled reference setup]")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              metavar="FILE", help="Also write the results as JUnit XML to FILE.")
+@click.option("--format", "style", type=click.Choice(["text", "github"]), default="text",
+              show_default=True, help="github: GitHub Actions annotations on the intents' lines.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON document (schema 1) instead of text.")
+@click.argument("intents_file", metavar="INTENTS", type=click.Path(dir_okay=False, path_type=Path))
+def check(intents_file: Path, topology: Path | None, junit: Path | None, style: str,
+          as_json: bool) -> None:
+    """Check that the network does what INTENTS (an intents YAML file) says it must.
+
+    One line per intent: PASS, or FAIL with the model's reason. See docs/intents.md.
+    """
+    from azint.gate.check import check as evaluate
+    from azint.gate.intents import load_intents
+    from azint.render import annotations
+    from azint.render import gate as rendered
+    from azint.render import junit as junit_render
+    from azint.topology import loader
+
+    intents = load_intents(intents_file)
+    model = loader.load(topology or intents.topology)
+    results = evaluate(model, intents.intents)
+    if junit is not None:
+        junit.write_text(junit_render.junit_xml(intents.file, results), encoding="utf-8")
+    if as_json:
+        click.echo(rendered.check_json(model.name, intents.file, results), nl=False)
+    elif style == "github":
+        click.echo(annotations.check_annotations(results), nl=False)
+    else:
+        click.echo(rendered.check_text(results), nl=False)
+    raise SystemExit(ExitCode.OK if all(r.passed for r in results) else FAILED)

@@ -1,0 +1,108 @@
+"""What a walk crosses, by the names the topology gives it: what ``via`` and ``avoid`` match.
+
+A walk visits forwarding elements; an intent speaks of connections (peerings, circuits, circuit
+links and VNet connections, VPNs, Global Reach), gateways and their instances, routers, IGP links
+and appliances (an endpoint that forwards). ``crossings`` turns one into the other, each name once,
+in the order the packet first meets it. The names are those of ``Topology.failables`` (plus the
+appliances' endpoint names), so everything ``--down`` takes down can be asked for in ``via``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from ipaddress import IPv4Address
+
+from azint.data.walk import Step, Walk
+from azint.topology import model as m
+
+
+def element_parts(element: object) -> tuple[str, str, str]:
+    """An element id's kind, name and (for an MSEE) role."""
+    kind, _, rest = str(element).partition(":")
+    if kind == "msee":
+        name, _, role = rest.rpartition(":")
+        return kind, name, role
+    return kind, rest, ""
+
+
+class Crossings:
+    """Names what walks cross in one topology (indexes built once, walks named many times)."""
+
+    def __init__(self, topology: m.Topology) -> None:
+        self.topology = topology
+        self.home = {e.name: e.network for e in topology.endpoints()}
+        self.forwarders = {e.name for e in topology.endpoints() if e.forwarding}
+        self.links = {(c.name, k.role): k.name for c in topology.circuits.values() for k in c.links}
+        self.attached = {(c.name, x.network): x.name for c in topology.circuits.values()
+                         for x in c.connections}
+        self.reach = {frozenset(g.circuits): g.name for g in topology.global_reach}
+        self.tunnels = {(v.b.router, v.b.interface): v.name for v in topology.vpns if v.b.router}
+        self.peerings = {frozenset((p.a.network, p.b.network)): p.name for p in topology.peerings}
+        self.connections = {f.name for f in topology.failables() if f.kind in _SUMMARY_KINDS}
+        self.site_links = {(end_router, end_port): k.name for s in topology.sites.values()
+                           for k in s.links
+                           for end_router, end_port in ((k.a_router, k.a_interface),
+                                                        (k.b_router, k.b_interface))}
+
+    def of(self, walk: Walk) -> tuple[str, ...]:
+        """Every name the walk crosses, once each, in crossing order."""
+        found: dict[str, None] = {}
+        for before, step in zip(walk.steps, walk.steps[1:], strict=False):
+            for name in self._step(before, step, step is walk.steps[-1]):
+                if name:
+                    found.setdefault(name, None)
+        return tuple(found)
+
+    def _step(self, before: Step, step: Step, last: bool) -> Iterator[str]:
+        kind, name, role = element_parts(step.element)
+        before_kind, before_name, _ = element_parts(before.element)
+        port = step.port or ""
+        if kind == "msee":
+            yield name
+            yield self.links.get((name, role), "")
+            if before_kind == "ergw":
+                yield self.attached.get((name, before_name), "")
+            if before_kind == "msee":
+                yield self.reach.get(frozenset((before_name, name)), "")
+        elif kind in ("ergw", "vpngw"):
+            yield from self._gateway(kind, name, port, step.reply_address, before)
+        elif kind == "router":
+            yield f"router:{name}"
+            if before_kind == "router":
+                yield self.site_links.get((name, port), "")
+            if before_kind == "vpngw":
+                yield self.tunnels.get((name, port), "")
+        elif kind == "vnet" and port.startswith("peering:"):
+            yield port.removeprefix("peering:")
+        elif kind == "vm" and not last and name in self.forwarders:
+            yield name
+
+    def _gateway(self, kind: str, vnet: str, port: str, reply: IPv4Address | None,
+                 before: Step) -> Iterator[str]:
+        gateway = f"{kind}:{vnet}"
+        yield gateway
+        if port == "vnet" and reply is not None:  # from the VNet: the instance it reached
+            yield f"{gateway}@{reply}"
+            came_from = self._vnet_of(before)
+            if came_from is not None and came_from != vnet:  # a spoke using its hub's gateway
+                yield self.peerings.get(frozenset((came_from, vnet)), "")
+        if port.startswith("circuit:"):
+            yield self.attached.get((port.removeprefix("circuit:"), vnet), "")
+        if port.startswith("conn:"):
+            yield port.removeprefix("conn:")
+
+    def _vnet_of(self, step: Step) -> str | None:
+        kind, name, _ = element_parts(step.element)
+        if kind == "vm":
+            network = self.home.get(name)
+            return network if network in self.topology.vnets else None
+        return name if kind in ("vnet", "fabric") else None
+
+
+    def summary(self, crossed: tuple[str, ...]) -> tuple[str, ...]:
+        """The connections among ``crossed`` (no gateways, routers, circuit parts): a short path."""
+        return tuple(name for name in crossed if name in self.connections)
+
+
+_SUMMARY_KINDS = frozenset({m.FailableKind.PEERING, m.FailableKind.CIRCUIT, m.FailableKind.VPN,
+                            m.FailableKind.GLOBAL_REACH})

@@ -1,0 +1,185 @@
+"""``azint check``: intents files, their verdicts, and the outputs CI reads (JUnit, annotations, JSON).
+
+The shipped intents file states the reference network's reachability and failover; these tests
+flip each of its intents and expect the check to catch it, with the model's reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import junitparser
+import pytest
+import yaml
+
+from tests.conftest import Run
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "topologies" / "azure-interop.intents.yaml"
+REFERENCE = ROOT / "topologies" / "azure-interop.yaml"
+SHIPPED_INTENTS = yaml.safe_load(SHIPPED.read_text())["intents"]
+
+
+def write(tmp_path: Path, intents: list[dict[str, object]] | str, name: str = "net.intents.yaml") -> str:
+    path = tmp_path / name
+    if isinstance(intents, str):
+        path.write_text(intents)
+    else:
+        path.write_text(yaml.safe_dump({"azint-intents": 1, "topology": str(REFERENCE),
+                                        "intents": intents}, sort_keys=False))
+    return str(path)
+
+
+def test_the_shipped_intents_hold(azint: Callable[..., Run]) -> None:
+    run = azint("check", str(SHIPPED))
+    assert run.code == 0, run.out
+    lines = run.out.splitlines()
+    assert len(lines) == len(SHIPPED_INTENTS) + 1
+    assert all(": PASS " in line for line in lines[:-1])
+    assert lines[-1].startswith(f"{len(SHIPPED_INTENTS)} intents: {len(SHIPPED_INTENTS)} passed, 0 failed")
+
+
+def flipped(intent: dict[str, object]) -> dict[str, object]:
+    if intent["expect"] == "reachable":
+        keep = {k: v for k, v in intent.items() if k not in ("via", "avoid", "max_hops", "max_rtt_ms")}
+        return {**keep, "expect": "unreachable"}
+    return {**intent, "expect": "reachable"}
+
+
+@pytest.mark.parametrize("index", range(len(SHIPPED_INTENTS)),
+                         ids=[i["name"][:40] for i in SHIPPED_INTENTS])
+def test_flipping_any_one_intent_fails_the_check(azint: Callable[..., Run], tmp_path: Path,
+                                                 index: int) -> None:
+    intents = [dict(i) for i in SHIPPED_INTENTS]
+    intents[index] = flipped(intents[index])
+    run = azint("check", write(tmp_path, intents))
+    assert run.code == 1
+    failing = [line for line in run.out.splitlines() if ": FAIL " in line]
+    assert len(failing) == 1
+    assert f"FAIL {intents[index]['name']}: " in failing[0]
+    assert ("reached over" in failing[0]) if intents[index]["expect"] == "unreachable" \
+        else ("not reached: " in failing[0])
+
+
+def test_a_failure_gives_the_rule_that_decided_it(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """A VPN gateway does not pass ExpressRoute-learned routes to its VPN peers: "About
+    ExpressRoute and site-to-site VPN coexistence" / transit, https://learn.microsoft.com/azure/
+    expressroute/expressroute-howto-coexist-resource-manager."""
+    run = azint("check", write(tmp_path, [{"name": "branch to remote", "from": "branch",
+                                           "to": "remote", "expect": "reachable"}]))
+    assert run.code == 1
+    line = run.out.splitlines()[0]
+    assert line.startswith(f"{tmp_path}/net.intents.yaml:4: FAIL branch to remote: branch -> remote: not reached")
+    assert "branch has no route for 10.17.30.0/24" in line
+    assert "does not advertise ExpressRoute-learned routes" in line
+
+
+def test_via_avoid_hops_and_rtt_each_fail_with_what_was_measured(azint: Callable[..., Run],
+                                                                 tmp_path: Path) -> None:
+    base = {"from": "location1", "to": "hub", "expect": "reachable"}
+    run = azint("check", write(tmp_path, [
+        {**base, "name": "via", "via": ["loc1-vpn"]},
+        {**base, "name": "avoid", "avoid": ["er1-primary"]},
+        {**base, "name": "hops", "max_hops": 2},
+        {**base, "name": "rtt", "max_rtt_ms": 1},
+        {**base, "name": "ok", "via": ["er1", "er1-primary", "hub-er1", "router:loc1-ce"],
+         "max_hops": 5, "max_rtt_ms": 5},
+    ]))
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert lines[0].endswith("FAIL via: location1 -> hub: reached over er1, not via loc1-vpn")
+    assert lines[1].endswith("FAIL avoid: location1 -> hub: reached over er1, crossing er1-primary")
+    assert lines[2].endswith("FAIL hops: location1 -> hub: reached over er1 in 5 hops (at most 2)")
+    assert "FAIL rtt: location1 -> hub: reached over er1 in 2." in lines[3]
+    assert lines[3].endswith(" ms (at most 1 ms)")
+    assert ": PASS ok" in lines[4]
+    assert lines[5] == "5 intents: 1 passed, 4 failed (5 probes)"
+
+
+def test_groups_ranges_and_failures(azint: Callable[..., Run], tmp_path: Path) -> None:
+    run = azint("check", "--json", write(tmp_path, [
+        {"name": "group", "from": ["hub", "sp*"], "to": "10.2.30.0/25", "expect": "reachable",
+         "when_down": ["er1-primary"], "via": ["loc1-vpn"]},
+        {"name": "every single failure", "from": "hub", "to": "spoke", "expect": "reachable",
+         "under": "any_single_failure"},
+    ]))
+    assert run.code == 1
+    document = run.json()
+    assert document["schema"] == 1 and document["command"] == "check"
+    group, sweep = document["intents"]
+    assert (group["passed"], group["probes"]) == (True, 2)
+    assert sweep["passed"] is False
+    assert sweep["finding"]["down"] == ["hub-spoke"]
+    assert sweep["finding"]["problem"] == "unreached"
+    assert sweep["finding"]["explain"]["reached"] is False
+
+
+def test_a_gateway_instance_is_crossed_and_can_fail(azint: Callable[..., Run], tmp_path: Path) -> None:
+    run = azint("check", write(tmp_path, [
+        {"name": "first", "from": "spoke", "to": "location1", "expect": "reachable",
+         "via": ["ergw:hub@10.10.30.132", "ergw:hub"]},
+        {"name": "another", "from": "spoke", "to": "location1", "expect": "reachable",
+         "when_down": ["ergw:hub@10.10.30.132"], "avoid": ["ergw:hub@10.10.30.132"]},
+    ]))
+    assert run.code == 0, run.out
+
+
+def test_junit_read_by_a_junit_library(azint: Callable[..., Run], tmp_path: Path) -> None:
+    report = tmp_path / "report.xml"
+    run = azint("check", "--junit", str(report), write(tmp_path, [
+        {"name": "peering", "from": "hub", "to": "spoke", "expect": "reachable"},
+        {"name": "no transit", "from": "branch", "to": "remote", "expect": "reachable"},
+    ]))
+    assert run.code == 1
+    xml = junitparser.JUnitXml.fromfile(str(report))
+    suites = list(xml) if isinstance(xml, junitparser.JUnitXml) else [xml]
+    cases = [case for suite in suites for case in suite]
+    assert [case.name for case in cases] == ["peering", "no transit"]
+    assert cases[0].is_passed
+    assert not cases[1].is_passed
+    failure = cases[1].result[0]
+    assert isinstance(failure, junitparser.Failure)
+    assert failure.message.startswith("branch -> remote: not reached")
+    assert sum(suite.failures for suite in suites) == 1
+
+
+def test_github_annotations_land_on_the_intent_line(azint: Callable[..., Run], tmp_path: Path) -> None:
+    path = write(tmp_path, [
+        {"name": "ok", "from": "hub", "to": "spoke", "expect": "reachable"},
+        {"name": "a, b: 100%", "from": "branch", "to": "remote", "expect": "reachable"},
+    ])
+    run = azint("check", "--format", "github", path)
+    assert run.code == 1
+    first, summary = run.out.splitlines()
+    assert first.startswith(f"::error file={path},line=8,title=intent%3A a%2C b%3A 100%25::"
+                            "branch -> remote: not reached")
+    assert summary == "2 intents: 1 passed, 1 failed (2 probes)"
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ("azint-intents: 1\nintents:\n  - from: hub\n    to: [spoke\n", ":5:1:", "YAML syntax"),
+    ("azint-intents: 2\nintents: []\n", ":1:16:", "starts with 'azint-intents: 1'"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spok, expect: reachable}\n", ":3:21:",
+     "no network or endpoint matches 'spok'; did you mean 'spoke'?"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable,\n"
+     "     when_down: [er1-primry]}\n", ":4:18:", "did you mean 'er1-primary'?"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: maybe}\n", ":3:36:",
+     "expected one of reachable, unreachable"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: unreachable, via: [er1]}\n",
+     ":3:54:", "'via' applies to reachable intents only"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: 8.8.8.8, expect: reachable, both_ways: true}\n",
+     ":3:21:", "both_ways needs endpoints at both ends"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, max_hops: 0}\n",
+     ":3:57:", "expected a positive whole number"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke}\n", ":3:5:", "intent needs 'expect'"),
+])
+def test_bad_intents_name_file_line_and_column(azint: Callable[..., Run], tmp_path: Path,
+                                               text: str, where: str, message: str) -> None:
+    path = write(tmp_path, text)
+    run = azint("check", "--topology", str(REFERENCE), path)
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.startswith(f"{path}{where} error: ")
+    assert message in run.err
+    assert len(run.err.splitlines()) == 1
