@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from azint.gate.check import check
+from azint.gate.intents import load_intents
 from azint.topology import loader
 from azint.topology.source import PathKey, read_document
 
@@ -109,6 +111,10 @@ def test_the_docs_hold_yaml_examples() -> None:
 def test_yaml_example_validates_without_problems(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / "example.yaml"
     path.write_text(text)
+    if text.startswith("azint-intents:"):  # an intents file: it loads, and names real things
+        intents = load_intents(path)
+        assert len(check(loader.load(), intents.intents)) == len(intents.intents)
+        return
     topology, problems = loader.load_with_problems(path)
     assert topology is not None
     assert [f"{p.position}: {p.message}" for p in problems] == []

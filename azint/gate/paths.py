@@ -12,17 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from ipaddress import IPv4Address
 
+from azint.control.ids import Kind
 from azint.data.walk import Step, Walk
 from azint.topology import model as m
-
-
-def element_parts(element: object) -> tuple[str, str, str]:
-    """An element id's kind, name and (for an MSEE) role."""
-    kind, _, rest = str(element).partition(":")
-    if kind == "msee":
-        name, _, role = rest.rpartition(":")
-        return kind, name, role
-    return kind, rest, ""
 
 
 class Crossings:
@@ -54,32 +46,32 @@ class Crossings:
         return tuple(found)
 
     def _step(self, before: Step, step: Step, last: bool) -> Iterator[str]:
-        kind, name, role = element_parts(step.element)
-        before_kind, before_name, _ = element_parts(before.element)
+        kind, name, role = step.element.kind, step.element.name, step.element.role
+        before_kind, before_name = before.element.kind, before.element.name
         port = step.port or ""
-        if kind == "msee":
+        if kind is Kind.MSEE:
             yield name
             yield self.links.get((name, role), "")
-            if before_kind == "ergw":
+            if before_kind is Kind.ERGW:
                 yield self.attached.get((name, before_name), "")
-            if before_kind == "msee":
+            if before_kind is Kind.MSEE:
                 yield self.reach.get(frozenset((before_name, name)), "")
-        elif kind in ("ergw", "vpngw"):
+        elif kind in (Kind.ERGW, Kind.VPNGW):
             yield from self._gateway(kind, name, port, step.reply_address, before)
-        elif kind == "router":
+        elif kind is Kind.ROUTER:
             yield f"router:{name}"
-            if before_kind == "router":
+            if before_kind is Kind.ROUTER:
                 yield self.site_links.get((name, port), "")
-            if before_kind == "vpngw":
+            if before_kind is Kind.VPNGW:
                 yield self.tunnels.get((name, port), "")
-        elif kind == "vnet" and port.startswith("peering:"):
+        elif kind is Kind.VNET and port.startswith("peering:"):
             yield port.removeprefix("peering:")
-        elif kind == "vm" and not last and name in self.forwarders:
+        elif kind is Kind.VM and not last and name in self.forwarders:
             yield name
 
-    def _gateway(self, kind: str, vnet: str, port: str, reply: IPv4Address | None,
+    def _gateway(self, kind: Kind, vnet: str, port: str, reply: IPv4Address | None,
                  before: Step) -> Iterator[str]:
-        gateway = f"{kind}:{vnet}"
+        gateway = f"{kind.value}:{vnet}"  # the names of Topology.failables
         yield gateway
         if port == "vnet" and reply is not None:  # from the VNet: the instance it reached
             yield f"{gateway}@{reply}"
@@ -92,11 +84,11 @@ class Crossings:
             yield port.removeprefix("conn:")
 
     def _vnet_of(self, step: Step) -> str | None:
-        kind, name, _ = element_parts(step.element)
-        if kind == "vm":
+        kind, name = step.element.kind, step.element.name
+        if kind is Kind.VM:
             network = self.home.get(name)
             return network if network in self.topology.vnets else None
-        return name if kind in ("vnet", "fabric") else None
+        return name if kind in (Kind.VNET, Kind.FABRIC) else None
 
 
     def summary(self, crossed: tuple[str, ...]) -> tuple[str, ...]:
