@@ -130,3 +130,48 @@ def test_a_loop_not_yet_round_within_the_hop_limit_is_an_expired_ttl(azint: Azin
     document = azint("tracert", "--topology", LOOPS, "-h", "2", "site-vm", "10.99.0.5",
                      "--json").json()
     assert document["disposition"] == "TTL_EXCEEDED" and "r2" in document["reason"]
+
+
+LAN = topology("lan")
+
+
+@pytest.mark.parametrize(("source", "target", "ttl"), [
+    ("pc", "nas", 64),  # on-premises LAN, Linux target: no router in between
+    ("nas", "pc", 128),
+    ("vm1", "vm2", 64),  # one VNet subnet
+])
+def test_hosts_reach_their_own_subnet_directly(azint: Azint, source: str, target: str,
+                                               ttl: int) -> None:
+    """A host sends to its own subnet itself (ARP), not through its gateway: one hop, and the
+    reply keeps the target's initial TTL."""
+    trace = azint("tracert", "--topology", LAN, source, target, "--json")
+    document = trace.json()
+    assert [(h["hop"], h["kind"]) for h in document["hops"]] == [(1, "echo-reply")]
+    assert trace.code == 0
+    ping = azint("ping", "--topology", LAN, "-n", "1", source, target, "--json").json()
+    assert [r["ttl"] for r in ping["replies"]] == [ttl]
+
+
+@pytest.mark.parametrize("source", ["pc", "nas", "vm1"])
+@pytest.mark.parametrize("target", ["self", "127.0.0.1", "127.8.9.10"])
+def test_the_host_itself_answers_its_own_address_and_loopback(azint: Azint, source: str,
+                                                             target: str) -> None:
+    own = {"pc": "10.50.0.10", "nas": "10.50.0.20", "vm1": "10.51.0.4"}[source]
+    address = own if target == "self" else target
+    initial = 64 if source == "nas" else 128
+    trace = azint("tracert", "-d", "--topology", LAN, source, address)
+    assert trace.out.splitlines()[3:] == [f"  1    <1 ms    <1 ms    <1 ms  {address}", "",
+                                          "Trace complete."]
+    assert trace.code == 0
+    ping = azint("ping", "-n", "1", "--topology", LAN, source, address)
+    assert f"Reply from {address}: bytes=32 time<1ms TTL={initial}\n" in ping.out
+    assert ping.code == 0
+
+
+def test_an_address_nobody_holds_on_the_lan_is_reported_by_the_host(azint: Azint) -> None:
+    """ARP finds no one: Windows reports 'Destination host unreachable' from its own address."""
+    trace = azint("tracert", "-d", "--topology", LAN, "pc", "10.50.0.99")
+    assert "  1  10.50.0.10  reports: Destination host unreachable.\n" in trace.out
+    ping = azint("ping", "-n", "1", "--topology", LAN, "pc", "10.50.0.99")
+    assert "Reply from 10.50.0.10: Destination host unreachable.\n" in ping.out
+    assert (trace.code, ping.code) == (1, 1)

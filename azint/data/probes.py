@@ -135,7 +135,7 @@ class Prober:
         elif walk.delivered:
             ended = walk.last
             if self._echo_returns(source, ended, flow) is not None:
-                times = self._times(flow, ttl, ended.latency_ms, probes, timeout_ms)
+                times = self._times(flow, ttl, ended.latency_ms, probes, timeout_ms, walk.local)
                 if any(t is not None for t in times):
                     return TraceHop(ttl, times, flow.dst, "echo-reply", step=ended)
         elif ttl == len(hops) + 1 and walk.unreachable and self.reply_returns(source, walk.last):
@@ -143,12 +143,19 @@ class Prober:
                             step=walk.last)
         return TraceHop(ttl, (None,) * probes, None, "timeout")
 
-    def _times(self, flow: Flow, ttl: int, base: float, probes: int,
-               timeout_ms: int) -> tuple[float | None, ...]:
-        return tuple(self._time(flow, ttl, base, index, timeout_ms) for index in range(probes))
+    def _times(self, flow: Flow, ttl: int, base: float, probes: int, timeout_ms: int,
+               local: bool = False) -> tuple[float | None, ...]:
+        return tuple(self._time(flow, ttl, base, index, timeout_ms, local)
+                     for index in range(probes))
 
-    def _time(self, flow: Flow, ttl: int, base: float, index: int, timeout_ms: int) -> float | None:
-        """One probe's round trip: the path's latency and a deterministic jitter, or a timeout."""
+    def _time(self, flow: Flow, ttl: int, base: float, index: int, timeout_ms: int,
+              local: bool = False) -> float | None:
+        """One probe's round trip: the path's latency and a deterministic jitter, or a timeout.
+
+        A host answering itself crosses no wire: no jitter, always under a millisecond.
+        """
+        if local:
+            return 0.0
         spread = self.plane.topology.jitter_ms * (1 + base / 100)  # longer paths vary more
         rtt = max(0.0, base + unit(self.seed, flow.src, flow.dst, ttl, index) * spread)
         return rtt if rtt <= timeout_ms else None
@@ -166,7 +173,7 @@ class Prober:
         if walk.delivered:
             back = self._echo_returns(source, ended, walk.flow)
             if back is not None:
-                rtt = self._time(walk.flow, 0, ended.latency_ms, index, timeout_ms)
+                rtt = self._time(walk.flow, 0, ended.latency_ms, index, timeout_ms, walk.local)
                 if rtt is not None:
                     return PingReply("echo-reply", walk.flow.dst, rtt,
                                      self._initial_ttl(ended.element) - len(back.hops))

@@ -11,7 +11,11 @@ Which elements are a hop (decrement the TTL and can answer) follows the referenc
 * a VPN gateway is a hop, except for packets that entered Azure over a site-to-site tunnel from
   on-premises: those cross every Azure VPN gateway without one; from a tunnel it answers from
   its public address;
-* a router answers from the interface the packet arrived on.
+* a router answers from the interface the packet arrived on;
+* a host is never a hop for its own packets: it sends to its own subnet directly (on a LAN an
+  address nobody holds fails ARP, and the host itself reports the destination host
+  unreachable), everything else to its gateway, and answers its own address and 127.0.0.0/8
+  itself.
 
 Dispositions are data: a walk always ends, with one of them.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from azint.control import ids
 from azint.control.ids import Element, Kind
@@ -75,6 +79,11 @@ class Walk:
     @property
     def last(self) -> Step:
         return self.steps[-1]
+
+    @property
+    def local(self) -> bool:
+        """The host answered itself (its own address, or loopback): nothing crossed a wire."""
+        return self.delivered and len(self.steps) == 1
 
 
 @dataclass
@@ -162,6 +171,10 @@ class Forwarder:
 
     def walk(self, start: Element, flow: Flow, ttl: int) -> Walk:
         """Follow a packet that ``start`` originates (a host, or a router replying)."""
+        if start.kind is Kind.VM and self._answers_itself(start.name, flow.dst):
+            step = Step(start, None, flow.dst, False, 0.0, note="delivered")
+            return Walk(flow, (step,), Disposition.DELIVERED,
+                        f"delivered to {start}: the host's own address")
         packet = _Packet(flow, ttl)
         steps: list[Step] = []
         element: Element = start
@@ -196,7 +209,7 @@ class Forwarder:
             hop = decision.next_hop
             if hop is None:
                 return Walk(flow, tuple(steps), decision.disposition, decision.reason,
-                            decision.unreachable if not originating else None)
+                            decision.unreachable)
             if not hop.up:
                 return Walk(flow, tuple(steps), Disposition.LINK_DOWN,
                             f"{element} forwards into a connection that is down")
@@ -320,15 +333,46 @@ class Forwarder:
             route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None,
                                                        packet.flow.dst)
             return self._vnet_route(vnet.name, route, packet, came_from=None)
-        return self._to_default_gateway(endpoint)
+        return self._from_onprem_host(endpoint, packet.flow.dst)
 
-    def _to_default_gateway(self, endpoint: m.Endpoint) -> _Decision:
+    def _answers_itself(self, name: str, dst: IPv4Address) -> bool:
+        return dst == self._endpoints[name].address or dst in _LOOPBACK
+
+    def _from_onprem_host(self, endpoint: m.Endpoint, dst: IPv4Address) -> _Decision:
+        """A machine on a LAN: its own subnet directly (found by ARP), the rest to its gateway."""
         site = self.plane.topology.sites[endpoint.network]
-        for name, routes in self.plane.routers.items():
+        gateway = self._gateway_interface(site, endpoint)
+        if gateway is None or dst not in gateway[2].network:
+            return self._to_default_gateway(site, endpoint, gateway)
+        for neighbour in site.endpoints:
+            if neighbour.address == dst:
+                return _Decision(None, NextHop(ids.vm(neighbour.name), "nic", dst,
+                                               site.lan_latency_ms))
+        for router in site.routers:
+            routes = self.plane.routers[router.name]
             for iface, address in routes.interfaces.items():
-                if address.ip == endpoint.gateway and routes.up[iface]:
-                    return _Decision(None, NextHop(ids.router(name), iface, address.ip,
+                if address.ip == dst and routes.up[iface]:
+                    return _Decision(None, NextHop(ids.router(router.name), iface, dst,
                                                    site.lan_latency_ms))
+        return _Decision(None, None, Disposition.NO_HOST,
+                         f"no host on {gateway[2].network} answers {endpoint.name}'s ARP for "
+                         f"{dst}", "host")
+
+    def _gateway_interface(self, site: m.OnPremSite,
+                           endpoint: m.Endpoint) -> tuple[str, str, IPv4Interface] | None:
+        """The router, interface and address that are the host's default gateway."""
+        for router in site.routers:
+            for iface, address in self.plane.routers[router.name].interfaces.items():
+                if address.ip == endpoint.gateway:
+                    return router.name, iface, address
+        return None
+
+    def _to_default_gateway(self, site: m.OnPremSite, endpoint: m.Endpoint,
+                            gateway: tuple[str, str, IPv4Interface] | None) -> _Decision:
+        if gateway is not None and self.plane.routers[gateway[0]].up[gateway[1]]:
+            name, iface, address = gateway
+            return _Decision(None, NextHop(ids.router(name), iface, address.ip,
+                                           site.lan_latency_ms))
         return _Decision(None, None, Disposition.NO_ROUTE,
                          f"default gateway {endpoint.gateway} of {endpoint.name} is down")
 
@@ -382,4 +426,5 @@ class Forwarder:
                          f"virtual appliance {address} does not exist")
 
 
+_LOOPBACK = IPv4Network("127.0.0.0/8")
 _GATEWAY_NAMES = {"ergw": "ExpressRoute", "vpngw": "VPN"}
