@@ -175,3 +175,12 @@ def test_an_address_nobody_holds_on_the_lan_is_reported_by_the_host(azint: Azint
     ping = azint("ping", "-n", "1", "--topology", LAN, "pc", "10.50.0.99")
     assert "Reply from 10.50.0.10: Destination host unreachable.\n" in ping.out
     assert (trace.code, ping.code) == (1, 1)
+
+
+def test_ping_reason_says_why_a_delivered_echo_was_not_seen(azint: Azint) -> None:
+    """``ping -w`` shorter than the round trip: delivered, but no reply within the wait."""
+    wait = int(min(_target_probes(azint, "dc-vm", "hub-vm")))
+    run = azint("ping", "--topology", ER_VPN, "-w", str(wait), "dc-vm", "hub-vm", "--json")
+    document = run.json()
+    assert (document["success"], document["disposition"], run.code) == (False, "DELIVERED", 1)
+    assert document["reason"].endswith(f", but no echo reply within {wait} ms")

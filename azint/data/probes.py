@@ -54,12 +54,16 @@ class TraceResult:
 
     @property
     def reason(self) -> str:
-        """The walk's reason, and for a delivered probe nobody saw answered, why not."""
-        if not self.walk.delivered or self.reached:
-            return self.walk.reason
-        if self.late_replies:
-            return f"{self.walk.reason}, but no echo reply within {self.timeout_ms} ms"
-        return f"{self.walk.reason}, but the echo reply does not come back"
+        return _reason(self.walk, self.reached, self.late_replies, self.timeout_ms)
+
+
+def _reason(walk: Walk, answered: bool, late: bool, timeout_ms: int) -> str:
+    """The walk's reason, and for a delivered probe nobody saw answered, why not."""
+    if not walk.delivered or answered:
+        return walk.reason
+    if late:
+        return f"{walk.reason}, but no echo reply within {timeout_ms} ms"
+    return f"{walk.reason}, but the echo reply does not come back"
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,16 @@ class PingResult:
     size: int
     replies: tuple[PingReply, ...]
     walk: Walk
+    timeout_ms: int = 4000
+    late_replies: bool = False  # the target's echo replies come back, but after the wait
 
     @property
     def echo_replies(self) -> list[PingReply]:
         return [r for r in self.replies if r.kind == "echo-reply"]
+
+    @property
+    def reason(self) -> str:
+        return _reason(self.walk, bool(self.echo_replies), self.late_replies, self.timeout_ms)
 
     @property
     def received(self) -> int:
@@ -165,7 +175,8 @@ class Prober:
         flow = Flow(source.address, target)
         walk = self.forwarder.walk(ids.vm(source.name), flow, ttl or source.initial_ttl)
         replies = tuple(self._ping_reply(source, walk, index, timeout_ms) for index in range(count))
-        return PingResult(source, target, size, replies, walk)
+        late = walk.delivered and self._echo_returns(source, walk.last, flow) is not None
+        return PingResult(source, target, size, replies, walk, timeout_ms, late)
 
     def _ping_reply(self, source: m.Endpoint, walk: Walk, index: int,
                     timeout_ms: int) -> PingReply:

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from azint.data.probes import PingResult, TraceResult
-from azint.data.walk import Walk
 from azint.topology import model as m
 
 SCHEMA_VERSION = 1
@@ -18,10 +17,6 @@ def _ms(rtt: float | None) -> float | None:
 
 def _endpoint(endpoint: m.Endpoint) -> dict[str, Any]:
     return {"name": endpoint.name, "network": endpoint.network, "address": str(endpoint.address)}
-
-
-def _outcome(walk: Walk) -> dict[str, Any]:
-    return {"disposition": walk.disposition.value, "reason": walk.reason}
 
 
 def dumps(document: dict[str, Any]) -> str:
@@ -54,4 +49,5 @@ def ping_json(result: PingResult, topology: str, target_name: str | None) -> str
         "target": {"address": str(result.target), "name": target_name}, "size": result.size,
         "sent": sent, "received": result.received, "lost": sent - result.received,
         "echo_replies": len(result.echo_replies), "success": bool(result.echo_replies),
-        **_outcome(result.walk), "replies": replies})
+        "disposition": result.walk.disposition.value, "reason": result.reason,
+        "replies": replies})
