@@ -26,31 +26,72 @@ def test_tracert_explain_golden(azint) -> None:
     assert document["command"] == "tracert" and document["explain"]["reached"]
 
 
+def _causes(missing: dict) -> list[list[dict]]:  # type: ignore[type-arg]
+    return [a["causes"] for a in missing["alternatives"]]
+
+
 def test_branch_to_remote_names_the_expressroute_vpn_rule(azint) -> None:
-    text = azint("explain", "branch", "10.17.30.4").out
-    assert "VNet branch has no route for 10.17.30.0/24" in text
+    """Rule 5.2: no transit between ExpressRoute and VPN without Route Server branch-to-branch.
+
+    Azure Route Server support for ExpressRoute and Azure VPN,
+    https://learn.microsoft.com/azure/route-server/expressroute-vpn-support
+    """
+    text = " ".join(azint("explain", "branch", "10.17.30.4").out.split())
+    assert "VNet branch has no usable route for 10.17.30.0/24" in text
     assert "10.0.0.0/8 -> None system" in text
     found = azint("explain", "branch", "10.17.30.4", "--json").json()
     missing = found["missing"]
     assert (missing["prefix"], missing["matched"], missing["network"]) == (
         "10.17.30.0/24", "10.0.0.0/8", "branch")
-    first = missing["barriers"][0]
-    assert (first["holder"], first["receiver"]) == ("ergw:hub", "vpngw:hub")
-    assert "ExpressRoute-learned routes to its VPN peers" in first["rule"]
-    assert "branch-to-branch" in first["rule"]
-    assert first["chain"] == ["vpngw:hub", "vpngw:branch"]
+    first = missing["alternatives"][0]
+    assert first["holder"] == "ergw:hub" and first["chain"] == ["vpngw:hub", "vpngw:branch"]
+    (cause,) = first["causes"]
+    assert (cause["kind"], cause["rule"], cause["element"], cause["setting"]) == (
+        "no-expressroute-vpn-transit", "5.2", "hub", ["branch_to_branch"])
+    assert "branch-to-branch" in cause["text"]
 
 
 @pytest.mark.parametrize("source", ["location1", "remote"])
 def test_location2_is_kept_on_its_own_circuit(azint, source: str) -> None:
+    """Rule 3.3: a VNet linked to two circuits does not pass routes from one to the other.
+
+    About ExpressRoute Global Reach, https://learn.microsoft.com/azure/expressroute/expressroute-global-reach
+    """
     missing = azint("explain", source, "10.1.31.10", "--json").json()["missing"]
     assert missing["prefix"] == "10.1.31.0/25"
-    circuit_rules = [b for b in missing["barriers"] if b["receiver"].startswith("msee:er1:")]
-    assert circuit_rules, missing
-    for barrier in circuit_rules:
-        assert barrier["holder"] == "ergw:hub"
-        assert "circuit er2" in barrier["learned"]
-        assert "one circuit to another" in barrier["rule"] and "Global Reach" in barrier["rule"]
+    circuit = [a for a in missing["alternatives"] if a["chain"][0].startswith("msee:er1:")]
+    assert circuit, missing
+    for way in circuit:
+        assert way["holder"] == "ergw:hub" and way["learned"]["relation"] == "msee"
+        kinds = [(c["kind"], c["rule"]) for c in way["causes"]]
+        assert kinds[0] == ("no-circuit-transit", "3.3")
+        # and were the gateway to pass it, the edge would drop it: its own ASN is in the path
+        assert ("as-path-loop", "6.2") in kinds
+
+
+def test_global_reach_down_is_explained_by_the_link_down(azint) -> None:
+    found = azint("explain", "east", "10.62.0.10", "--topology", topology("two-circuits"),
+                  "--down", "reach", "--json").json()
+    assert not found["reached"]
+    downs = [c for causes in _causes(found["missing"]) for c in causes if c["kind"] == "link-down"]
+    assert downs and {c["setting"][0] for c in downs} == {"reach"}
+    joined = azint("explain", "east", "10.62.0.10", "--topology", topology("two-circuits"),
+                   "--json").json()
+    assert joined["reached"] and joined["missing"] is None
+
+
+def test_vpn_routes_do_not_enter_a_circuit(azint) -> None:
+    """Rule 5.2, the other way: VPN-learned routes do not enter a circuit.
+
+    Azure Route Server support for ExpressRoute and Azure VPN,
+    https://learn.microsoft.com/azure/route-server/expressroute-vpn-support
+    """
+    missing = azint("explain", "dc", "10.71.0.4", "--topology", topology("er-vpn"),
+                    "--json").json()["missing"]
+    (way,) = missing["alternatives"]
+    assert way["holder"] == "vpngw:hub" and way["chain"][0] == "ergw:hub"
+    assert [(c["kind"], c["element"]) for c in way["causes"]] == [
+        ("no-expressroute-vpn-transit", "hub")]
 
 
 def test_timed_out_hops_say_why(azint) -> None:
@@ -70,25 +111,6 @@ def test_every_step_shows_the_route_that_decided_it(azint) -> None:
         "10.2.30.0/25", "VirtualNetworkGateway", "VirtualNetworkGateway")
     assert "expressroute er1" in first["origin"]
     assert [s["element"] for s in steps][-1] == "vm:loc1-vm"
-
-
-def test_global_reach_down_is_explained_by_the_circuit_rule(azint) -> None:
-    found = azint("explain", "east", "10.62.0.10", "--topology", topology("two-circuits"),
-                  "--down", "reach", "--json").json()
-    assert not found["reached"]
-    rules = {b["rule"] for b in found["missing"]["barriers"]}
-    assert any("Global Reach" in r for r in rules)
-    joined = azint("explain", "east", "10.62.0.10", "--topology", topology("two-circuits"),
-                   "--json").json()
-    assert joined["reached"] and joined["missing"] is None
-
-
-def test_vpn_routes_do_not_enter_a_circuit(azint) -> None:
-    missing = azint("explain", "dc", "10.71.0.4", "--topology", topology("er-vpn"),
-                    "--json").json()["missing"]
-    (barrier,) = missing["barriers"]
-    assert (barrier["holder"], barrier["receiver"]) == ("vpngw:hub", "ergw:hub")
-    assert "VPN-learned routes into its circuits" in barrier["rule"]
 
 
 def test_unrouted_destination_says_nobody_advertises_it(azint) -> None:

@@ -36,6 +36,18 @@ class ControlPlane:
 
     @classmethod
     def build(cls, topology: m.Topology) -> ControlPlane:
+        plane = cls.wired(topology)
+        plane.bgp.run()
+        _vnet_tables(plane)
+        _gateway_tables(plane)
+        _msee_tables(plane)
+        plane.routers = onprem.router_tables(topology, plane.bgp, plane.far_ends)
+        _owners(plane)
+        return plane
+
+    @classmethod
+    def wired(cls, topology: m.Topology) -> ControlPlane:
+        """The plane with its BGP sessions wired but not run, and no tables yet."""
         plane = cls(topology, BgpFabric(), far_ends=_vpn_far_ends(topology))
         for peering in topology.peerings:
             if peering.up:
@@ -44,12 +56,6 @@ class ControlPlane:
         plane.gateway_vnet = {name: gateway_vnet_of(topology, name, plane.peerings_of.get(name, []))
                               for name in topology.vnets}
         _wire_bgp(plane)
-        plane.bgp.run()
-        _vnet_tables(plane)
-        _gateway_tables(plane)
-        _msee_tables(plane)
-        plane.routers = onprem.router_tables(topology, plane.bgp, plane.far_ends)
-        _owners(plane)
         return plane
 
     def spokes_of(self, hub: str) -> list[str]:

@@ -7,6 +7,7 @@ ranges and its peered VNets' ranges beat any gateway route, even a more specific
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
@@ -46,12 +47,13 @@ class VNetRoutes:
     user: dict[str, RouteTable] = field(default_factory=dict)  # by route table name
 
     def _layers(self, subnet: str | None) -> tuple[RouteTable | None, RouteTable | None]:
-        spec = self._table_spec(subnet)
+        spec = self.table_spec(subnet)
         user = self.user.get(spec.name) if spec else None
         propagate = spec.propagate_gateway_routes if spec else True
         return user, (self.gateway if propagate else None)
 
-    def _table_spec(self, subnet: str | None) -> m.RouteTableSpec | None:
+    def table_spec(self, subnet: str | None) -> m.RouteTableSpec | None:
+        """The route table associated with ``subnet``, if any."""
         if subnet is None:
             return None
         found = next((s for s in self.vnet.subnets if s.name == subnet), None)
@@ -59,10 +61,14 @@ class VNetRoutes:
             return None
         return self.vnet.route_tables.get(found.route_table)
 
-    def lookup(self, subnet: str | None, address: IPv4Address) -> Route | None:
-        """The route a NIC in ``subnet`` uses for ``address``."""
+    def lookup(self, subnet: str | None, address: IPv4Address,
+               without: Collection[IPv4Network] = ()) -> Route | None:
+        """The route a NIC in ``subnet`` uses for ``address`` (as if the user routes for the
+        prefixes ``without`` were not there)."""
         user, gateway = self._layers(subnet)
         system = self.system.lookup(address)
+        if user is not None and without:
+            user = RouteTable.of(r for r in user if r.prefix not in without)
         candidates = [system, user.lookup(address) if user else None]
         if gateway is not None and not (system and system.next_hop_type in _SHADOWS_GATEWAY):
             candidates.append(gateway.lookup(address))

@@ -1,34 +1,120 @@
-"""Why a network has no route to a prefix: where BGP propagation stopped, and by which rule.
+"""Why a network has no usable route to an address: the causes, as data, each tied to a rule.
 
-Starting from the speakers that feed a network (a VNet's gateways, a site's BGP routers), a
-breadth-first search over BGP sessions — and over the silent boundary between the ExpressRoute
-and VPN gateways of one VNet — finds the nearest speakers that do hold the prefix. Each edge from
-such a holder towards the network is a *barrier*; the export rule of ``bgp.exportable`` (or the
-receiver's ``bgp.accepts``) that refused the route names it. Nothing here matches names.
+A packet dropped at a VNet or router (by a ``None`` route, the Internet default or no route at
+all) is explained by *alternatives*: each is a set of causes that, all undone together, would
+give the dropping element a route that beats the one it used. A cause is a datum — what kind of
+thing stopped the route (``Because``), the rule of ``docs/azure-routing.md`` behind it, the
+element and the setting or prefix involved — and ``azint.render.explain`` puts it in words.
+
+Causes are found, not written down:
+
+* at the VNet: the user routes to ``None`` it met, gateway route propagation turned off in its
+  route table, the gateway it does not use (gateway transit flags off, the peering down), and a
+  peering it lacks towards the destination's VNet (peering is not transitive);
+* along BGP: a breadth-first search from the speakers that would feed the element, over every
+  session the topology *could* have (all links up, Route Server branch-to-branch wherever a VNet
+  has both gateways), finds the nearest speakers holding the prefix — or that would hold it, had
+  a spoke its gateway transit — and follows the path back, collecting every refusal on the way:
+  a link down, branch-to-branch off, an export rule (``bgp.exportable``) or the receiver's
+  ``bgp.accepts``.
+
+Nothing here matches names or walks packets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
+from itertools import pairwise
+from types import MappingProxyType
+from typing import NamedTuple
 
 from azint.control import ids
-from azint.control.bgp import Path, Relation, Role, Session, accepts, advertised, exportable
+from azint.control.bgp import (
+    BgpFabric,
+    Path,
+    Relation,
+    Role,
+    Session,
+    Speaker,
+    accepts,
+    advertised,
+    exportable,
+)
 from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
+from azint.control.routes import Route
+from azint.control.vnet import SOURCE_DEFAULT, SOURCE_USER
+from azint.topology import model as m
+
+DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
+
+
+class Because(StrEnum):
+    """What kind of thing stops a route (the key for its words, and for undoing it)."""
+
+    LINK_DOWN = "link-down"  # a connection or link is down (--down, or state: down)
+    USER_ROUTE = "user-route"  # a user route to None (or the Internet) matched first
+    PROPAGATION_OFF = "gateway-propagation-off"  # the subnet's route table drops gateway routes
+    USE_REMOTE_GATEWAYS_OFF = "use-remote-gateways-off"  # the spoke side of a peering
+    ALLOW_GATEWAY_TRANSIT_OFF = "allow-gateway-transit-off"  # the hub side of a peering
+    NO_GATEWAY = "no-gateway"  # a VNet with no gateway of its own and none by gateway transit
+    NOT_TRANSITIVE = "peering-not-transitive"  # peered to a VNet that is peered to the target
+    NO_EXPRESSROUTE_VPN_TRANSIT = "no-expressroute-vpn-transit"  # branch-to-branch off
+    NO_CIRCUIT_TRANSIT = "no-circuit-transit"  # a VNet does not pass one circuit's routes on
+    GLOBAL_REACH_LIMITS = "global-reach-limits"  # not transitive, no VNet routes
+    VPN_NO_DEFAULT_ROUTE = "vpn-no-default-route"  # a VPN gateway does not pass 0.0.0.0/0 on
+    VPN_OWN_RANGE = "vpn-own-range"  # nor prefixes overlapping its VNet
+    NO_READVERTISE = "router-no-readvertise"  # a router advertises only its own networks
+    AS_PATH_LOOP = "as-path-loop"  # the receiver's ASN is already in the path
+    REFUSES_OWN_RANGE = "refuses-own-range"  # a VPN gateway refuses its own VNet's prefix
+    EXPORT_POLICY = "export-policy"  # another export rule of the exporter's role
+    NOT_FORWARDING = "not-forwarding"  # an appliance without IP forwarding
+    NOT_ADVERTISED = "not-advertised"  # nothing holds a prefix for the address
+
+
+class Cause(NamedTuple):
+    """One thing that stops the route, with the rule (``docs/azure-routing.md``) behind it.
+
+    ``element`` is where it applies (a VNet as ``vnet:NAME``, a speaker, router or host);
+    ``peer`` the element on the other side (the receiver of a refused advertisement, the peered
+    VNet); ``setting`` names the object or flag involved: a link, peering or connection name,
+    ``(route table, route, next hop type)``, or a setting such as ``branch_to_branch``.
+    """
+
+    kind: Because
+    rule: str  # e.g. "5.2"; "" when no Azure rule is involved (a link taken down)
+    element: Element
+    peer: Element | None = None
+    setting: tuple[str, ...] = ()
+    prefix: IPv4Network | None = None
 
 
 @dataclass(frozen=True)
-class Barrier:
-    """``holder`` has ``prefix`` but does not pass it to ``receiver``, by ``rule``."""
+class Alternative:
+    """Causes that, all undone, would bring the prefix to the element that dropped the packet.
 
-    prefix: IPv4Network
-    holder: Element
-    receiver: Element
-    learned: str  # how the holder got it, in words
-    rule: str
-    chain: tuple[Element, ...]  # receiver first, then on to the speaker feeding the network
+    For a route stopped in BGP, ``holder`` is the nearest speaker that holds the prefix (or
+    would, once the gateway-transit causes are undone), ``path`` how it holds it (None when it
+    would originate it), and ``chain`` the speakers from its first receiver on to the speaker
+    feeding the element.
+    """
+
+    causes: tuple[Cause, ...]
+    holder: Element | None = None
+    path: Path | None = None
+    chain: tuple[Element, ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why an element has no usable route for ``address``: ``prefix`` (the most specific prefix
+    that would beat the route it used, None if nothing holds one) and the ways to get it."""
+
+    prefix: IPv4Network | None
+    alternatives: tuple[Alternative, ...]
 
 
 def element_label(element: Element) -> str:
@@ -38,35 +124,6 @@ def element_label(element: Element) -> str:
     words = {Kind.ERGW: "the {} ExpressRoute gateway", Kind.VPNGW: "the {} VPN gateway",
              Kind.ROUTER: "router {}", Kind.VM: "{}", Kind.VNET: "VNet {}", Kind.FABRIC: "VNet {}"}
     return words.get(element.kind, "{}").format(element.name or element.kind.value)
-
-
-def covering_prefix(plane: ControlPlane, address: IPv4Address) -> IPv4Network | None:
-    """The most specific prefix for ``address`` that any BGP speaker holds."""
-    held = {p for s in plane.bgp.speakers.values() for p in s.best if address in p}
-    held.discard(IPv4Network("0.0.0.0/0"))
-    return max(held, key=lambda p: p.prefixlen, default=None)
-
-
-def feeding_speakers(plane: ControlPlane, element: Element) -> list[Element]:
-    """The BGP speakers whose routes the element forwards by."""
-    if element.kind in (Kind.VM, Kind.VNET, Kind.FABRIC):
-        vnet = _network_of(plane, element)
-        if vnet is None:
-            return _site_speakers(plane, element)
-        gateway = plane.gateway_vnet.get(vnet)
-        if gateway is None:
-            return []
-        return [s for s in (ids.ergw(gateway), ids.vpngw(gateway)) if s in plane.bgp.speakers]
-    speaker = plane.bgp.speakers.get(element)
-    if speaker is not None and speaker.sessions:
-        return [element]
-    return _site_speakers(plane, element)
-
-
-def _network_of(plane: ControlPlane, element: Element) -> str | None:
-    """The VNet an element forwards in, or None on-premises."""
-    name = network_of(plane, element)
-    return name if name in plane.topology.vnets else None
 
 
 def network_of(plane: ControlPlane, element: Element) -> str:
@@ -81,27 +138,239 @@ def network_of(plane: ControlPlane, element: Element) -> str:
     return next(e.network for e in plane.topology.endpoints() if e.name == name)
 
 
-def _site_speakers(plane: ControlPlane, element: Element) -> list[Element]:
-    """A router without BGP sessions (or a host on-premises): its site's BGP routers."""
+# -- entry points ---------------------------------------------------------------------------
+
+
+def diagnose_vnet(plane: ControlPlane, vnet: str, subnet: str | None, address: IPv4Address,
+                  matched: Route | None) -> Diagnosis:
+    """Why a NIC in ``subnet`` of ``vnet`` drops ``address`` by ``matched`` (or no route)."""
+    routes = plane.vnets[vnet]
+    spec = routes.table_spec(subnet)
+    skipped: list[Cause] = []
+    while matched is not None and matched.source == SOURCE_USER and _drops(matched):
+        assert spec is not None
+        skipped.append(Cause(Because.USER_ROUTE, "1.7", ids.vnet(vnet), None,
+                             (spec.name, _user_route_name(spec, matched.prefix),
+                              matched.next_hop_type), matched.prefix))
+        matched = routes.lookup(subnet, address, without={c.prefix for c in skipped
+                                                          if c.prefix is not None})
+    if matched is not None and not _drops(matched):
+        return Diagnosis(matched.prefix, (Alternative(tuple(skipped)),))
+    prefix, hypothetical = _wanted(plane, address, matched, equal_beats=_is_system(matched))
+    if prefix is None:
+        return Diagnosis(None, (Alternative((*skipped, _not_advertised(ids.vnet(vnet),
+                                                                        address))),))
+    found = [*_peering_ways(plane, vnet, address), *_gateway_ways(plane, vnet, spec, prefix,
+                                                                   hypothetical)]
+    found = found or [Alternative((Cause(Because.NO_GATEWAY, "2.3", ids.vnet(vnet),
+                                         prefix=prefix),))]
+    return Diagnosis(prefix, tuple(_with(skipped, a) for a in found))
+
+
+def diagnose_element(plane: ControlPlane, element: Element, address: IPv4Address,
+                     matched: Route | None) -> Diagnosis:
+    """Why a router, gateway or edge drops ``address`` by ``matched`` (or no route)."""
+    prefix, hypothetical = _wanted(plane, address, matched, equal_beats=False)
+    if prefix is None:
+        return Diagnosis(None, (Alternative((_not_advertised(element, address),)),))
+    start = _feeding_speakers(plane, element)
+    return Diagnosis(prefix, tuple(_bgp_ways(plane, prefix, start, hypothetical)))
+
+
+def not_forwarding(element: Element) -> Diagnosis:
+    """A packet reached an appliance that does not forward (IP forwarding off)."""
+    return Diagnosis(None, (Alternative((Cause(Because.NOT_FORWARDING, "1.7", element,
+                                               setting=("forwarding",)),)),))
+
+
+def link_down(plane: ControlPlane, element: Element, route: Route | None) -> Diagnosis:
+    """The route's next hop is a VPN tunnel that is down."""
+    down = {hop for hop in (route.next_hops if route else ()) if not hop.up}
+    names = sorted({vpn for (vpn, end), hop in plane.far_ends.items()
+                    if end == element and hop in down})
+    causes = tuple(Cause(Because.LINK_DOWN, "", element, setting=(n,)) for n in names)
+    return Diagnosis(route.prefix if route else None, (Alternative(causes),))
+
+
+def gateway_no_transit(vnet: str, route: Route) -> Diagnosis:
+    """A packet from one gateway of ``vnet`` routed to its other gateway (no Route Server)."""
+    cause = Cause(Because.NO_EXPRESSROUTE_VPN_TRANSIT, "5.2", ids.vnet(vnet),
+                  setting=("branch_to_branch",), prefix=route.prefix)
+    return Diagnosis(route.prefix, (Alternative((cause,)),))
+
+
+# -- the VNet ---------------------------------------------------------------------------------
+
+
+def _drops(route: Route) -> bool:
+    return route.next_hop_type in (m.NextHopType.NONE, m.NextHopType.INTERNET)
+
+
+def _is_system(route: Route | None) -> bool:
+    return route is not None and route.source == SOURCE_DEFAULT
+
+
+def _user_route_name(spec: m.RouteTableSpec, prefix: IPv4Network) -> str:
+    return next(r.name for r in spec.routes if r.prefix == prefix)
+
+
+def _not_advertised(element: Element, address: IPv4Address) -> Cause:
+    return Cause(Because.NOT_ADVERTISED, "1.6", element,
+                 prefix=IPv4Network(f"{address}/32"))
+
+
+def _with(first: list[Cause], alternative: Alternative) -> Alternative:
+    return replace(alternative, causes=(*first, *alternative.causes))
+
+
+def _peering_ways(plane: ControlPlane, vnet: str, address: IPv4Address) -> Iterator[Alternative]:
+    """Peering the destination's VNet: a peering that is down, or one that is missing."""
+    topology = plane.topology
+    target = next((v.name for v in topology.vnets.values() if v.contains(address)), None)
+    if target is None or target == vnet:
+        return
+    direct = [p for p in topology.peerings if {p.a.network, p.b.network} == {vnet, target}]
+    for peering in direct:
+        if not peering.up:
+            yield Alternative((Cause(Because.LINK_DOWN, "", ids.vnet(vnet), ids.vnet(target),
+                                     (peering.name,)),))
+    if direct:
+        return
+    mine, theirs = _peered(topology, vnet), _peered(topology, target)
+    for middle in sorted(mine & theirs):
+        yield Alternative((Cause(Because.NOT_TRANSITIVE, "2.1", ids.vnet(vnet), ids.vnet(target),
+                                 (middle,)),))
+
+
+def _peered(topology: m.Topology, vnet: str) -> set[str]:
+    return {p.other(vnet).network for p in topology.peerings
+            if p.up and vnet in (p.a.network, p.b.network)}
+
+
+def _gateway_ways(plane: ControlPlane, vnet: str, spec: m.RouteTableSpec | None,
+                  prefix: IPv4Network, hypothetical: dict[Element, tuple[Cause, ...]]
+                  ) -> Iterator[Alternative]:
+    """Through the gateways the VNet uses (or would use, given gateway transit)."""
+    gating: list[Cause] = []
+    if spec is not None and not spec.propagate_gateway_routes:
+        gating.append(Cause(Because.PROPAGATION_OFF, "1.7", ids.vnet(vnet), setting=(spec.name,),
+                            prefix=prefix))
+    gateway = plane.gateway_vnet.get(vnet)
+    if gateway is not None:
+        starts = [(_gateway_speakers(plane, gateway), gating)]
+    else:
+        starts = [(_gateway_speakers(plane, hub), [*gating, *transit])
+                  for hub, transit in _transit_ways(plane.topology, vnet)]
+    for start, first in starts:
+        if any(prefix in plane.bgp.speakers[s].best for s in start):
+            if first:
+                yield Alternative(tuple(first))
+            continue
+        for way in _bgp_ways(plane, prefix, start, hypothetical):
+            yield _with(first, way)
+
+
+def _gateway_speakers(plane: ControlPlane, vnet: str) -> list[Element]:
+    return [s for s in (ids.ergw(vnet), ids.vpngw(vnet)) if s in plane.bgp.speakers]
+
+
+def _transit_ways(topology: m.Topology, spoke: str) -> Iterator[tuple[str, list[Cause]]]:
+    """Each VNet with gateways the spoke is peered with, and what keeps it from using them."""
+    for peering in topology.peerings:
+        if spoke not in (peering.a.network, peering.b.network):
+            continue
+        hub = peering.other(spoke).network
+        if hub == spoke or not topology.vnets[hub].has_gateway:
+            continue
+        yield hub, list(_transit_causes(peering, spoke, hub))
+
+
+def _transit_causes(peering: m.Peering, spoke: str, hub: str) -> Iterator[Cause]:
+    if not peering.up:
+        yield Cause(Because.LINK_DOWN, "", ids.vnet(spoke), ids.vnet(hub), (peering.name,))
+    if not peering.side(spoke).use_remote_gateways:
+        yield Cause(Because.USE_REMOTE_GATEWAYS_OFF, "2.3", ids.vnet(spoke), ids.vnet(hub),
+                    (peering.name,))
+    if not peering.other(spoke).allow_gateway_transit:
+        yield Cause(Because.ALLOW_GATEWAY_TRANSIT_OFF, "2.3", ids.vnet(hub), ids.vnet(spoke),
+                    (peering.name,))
+
+
+# -- which prefix, and who holds it ----------------------------------------------------------
+
+
+def _wanted(plane: ControlPlane, address: IPv4Address, matched: Route | None,
+            equal_beats: bool) -> tuple[IPv4Network | None, dict[Element, tuple[Cause, ...]]]:
+    """The most specific prefix for ``address`` that would beat ``matched``, and the speakers
+    that do not hold it but would, were a spoke's gateway transit on (with what that takes)."""
+
+    def beats(prefix: IPv4Network) -> bool:
+        if matched is None or prefix.prefixlen > matched.prefix.prefixlen:
+            return True
+        return equal_beats and prefix.prefixlen == matched.prefix.prefixlen
+
+    held = {p for s in plane.bgp.speakers.values() for p in s.best if address in p and beats(p)}
+    would = {p: causes for p, causes in _spoke_ranges(plane, address).items() if beats(p)}
+    best = max(held | set(would), key=lambda p: p.prefixlen, default=None)
+    if best is None or best in held:
+        return best, {}
+    return best, dict(would[best])
+
+
+def _spoke_ranges(plane: ControlPlane, address: IPv4Address
+                  ) -> dict[IPv4Network, list[tuple[Element, tuple[Cause, ...]]]]:
+    """A gateway-less VNet's range holding ``address``: the hub speakers that would originate
+    it, each with the causes that keep the VNet from using their gateways."""
+    topology = plane.topology
+    found: dict[IPv4Network, list[tuple[Element, tuple[Cause, ...]]]] = {}
+    for vnet in topology.vnets.values():
+        ranges = [r for r in vnet.address_space if address in r]
+        if not ranges or vnet.has_gateway or plane.gateway_vnet.get(vnet.name) is not None:
+            continue
+        for hub, causes in _transit_ways(topology, vnet.name):
+            for speaker in _gateway_speakers(plane, hub):
+                found.setdefault(ranges[0], []).append((speaker, tuple(causes)))
+    return found
+
+
+def _feeding_speakers(plane: ControlPlane, element: Element) -> list[Element]:
+    """The BGP speakers whose routes the element forwards by."""
+    speaker = plane.bgp.speakers.get(element)
+    if speaker is not None and (speaker.sessions or speaker.role is not Role.ROUTER):
+        return [element]
     site = plane.topology.sites.get(network_of(plane, element))
     # a router without sessions learns BGP routes through the site IGP from one that has them
     routers = [ids.router(r.name) for r in (site.routers if site else ())]
     return [i for i in routers if i in plane.bgp.speakers and plane.bgp.speakers[i].sessions]
 
 
-def barriers(plane: ControlPlane, prefix: IPv4Network, start: Iterable[Element]) -> list[Barrier]:
+# -- BGP: where the prefix stops ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Possible:
+    """Every session the topology could have, and which of them are missing now and why."""
+
+    fabric: BgpFabric
+    missing: dict[str, tuple[Cause, ...]]  # session name -> the causes it is missing
+
+
+def _bgp_ways(plane: ControlPlane, prefix: IPv4Network, start: Iterable[Element],
+              hypothetical: dict[Element, tuple[Cause, ...]]) -> list[Alternative]:
     """The nearest places where ``prefix`` stops on its way to the ``start`` speakers."""
-    holds = {sid for sid, s in plane.bgp.speakers.items() if prefix in s.best}
-    frontier: list[tuple[Element, tuple[Element, ...]]] = [(s, (s,)) for s in start
-                                                          if s not in holds]
+    possible = _possible(plane)
+    holds = {sid for sid, s in plane.bgp.speakers.items() if prefix in s.best} | set(hypothetical)
+    frontier: list[tuple[Element, tuple[Element, ...]]] = [
+        (s, (s,)) for s in start if s not in holds and s in possible.fabric.speakers]
     seen = {sid for sid, _ in frontier}
     while frontier:
-        found = [b for node, chain in frontier for b in _stops(plane, prefix, node, chain, holds)]
+        found = [way for node, chain in frontier
+                 for way in _stops(plane, possible, prefix, node, chain, holds, hypothetical)]
         if found:
             return found
         step: list[tuple[Element, tuple[Element, ...]]] = []
         for node, chain in frontier:
-            for neighbour in _neighbours(plane, node):
+            for neighbour in _neighbours(possible.fabric, node):
                 if neighbour not in seen and neighbour not in holds:
                     seen.add(neighbour)
                     step.append((neighbour, (neighbour, *chain)))
@@ -109,99 +378,124 @@ def barriers(plane: ControlPlane, prefix: IPv4Network, start: Iterable[Element])
     return []
 
 
-def _neighbours(plane: ControlPlane, node: Element) -> list[Element]:
-    peers = [s.peer for s in plane.bgp.speakers[node].sessions]
-    twin = _twin(plane, node)
-    return sorted({*peers, *([twin] if twin else [])})
+def _neighbours(fabric: BgpFabric, node: Element) -> list[Element]:
+    return sorted({s.peer for s in fabric.speakers[node].sessions})
 
 
-def _twin(plane: ControlPlane, node: Element) -> Element | None:
-    """The other gateway of the same VNet when the two do not talk (no Route Server)."""
-    other = {Kind.ERGW: Kind.VPNGW, Kind.VPNGW: Kind.ERGW}.get(node.kind)
-    if other is None:
-        return None
-    twin = Element(other, node.name)
-    if twin not in plane.bgp.speakers:
-        return None
-    talking = any(s.peer == twin for s in plane.bgp.speakers[node].sessions)
-    return None if talking else twin
-
-
-def _stops(plane: ControlPlane, prefix: IPv4Network, node: Element, chain: tuple[Element, ...],
-           holds: set[Element]) -> list[Barrier]:
-    found: list[Barrier] = []
-    for holder in _neighbours(plane, node):
+def _stops(plane: ControlPlane, possible: _Possible, prefix: IPv4Network, node: Element,
+           chain: tuple[Element, ...], holds: set[Element],
+           hypothetical: dict[Element, tuple[Cause, ...]]
+           ) -> Iterator[Alternative]:
+    for holder in _neighbours(possible.fabric, node):
         if holder not in holds:
             continue
-        path = plane.bgp.speakers[holder].best[prefix][0]
-        rule = _refusal(plane, holder, node, path)
-        found.append(Barrier(prefix, holder, node, _learned(plane, holder, path), rule, chain))
+        if holder in hypothetical:
+            path, first = None, hypothetical[holder]
+            start = Path(prefix, (), 100, 0, None, Relation.LOCAL)
+        else:
+            path = start = plane.bgp.speakers[holder].best[prefix][0]
+            first = ()
+        causes = _along(plane, possible, start, (holder, *chain))
+        yield Alternative((*first, *causes), holder, path, chain)
+
+
+def _along(plane: ControlPlane, possible: _Possible, path: Path, speakers: tuple[Element, ...]
+           ) -> list[Cause]:
+    """Every refusal ``path`` meets from ``speakers[0]`` on, each refusal assumed undone."""
+    causes: list[Cause] = []
+    for exporter_id, receiver_id in pairwise(speakers):
+        exporter = possible.fabric.speakers[exporter_id]
+        receiver = possible.fabric.speakers[receiver_id]
+        own, theirs = next((o, t) for o, t in possible.fabric.sessions_of(exporter_id)
+                           if t.speaker == receiver_id)
+        causes.extend(c._replace(prefix=path.prefix) for c in possible.missing.get(own.name, ()))
+        if not exportable(exporter, own, path):
+            causes.append(_export_cause(exporter, own, path, receiver_id))
+        offered = advertised(exporter, theirs, path)
+        if not accepts(receiver, theirs, offered):
+            causes.append(_acceptance_cause(receiver, offered, exporter_id))
+        path = offered
+    return causes
+
+
+def _export_cause(exporter: Speaker, towards: Session, path: Path, receiver: Element) -> Cause:
+    at, prefix = exporter.id, path.prefix
+    if exporter.role is Role.ROUTER:
+        return Cause(Because.NO_READVERTISE, "6.1", at, receiver, ("readvertise",), prefix)
+    if exporter.role is Role.ERGW and path.relation is Relation.MSEE \
+            and towards.relation is Relation.MSEE:
+        return Cause(Because.NO_CIRCUIT_TRANSIT, "3.3", at, receiver, prefix=prefix)
+    if exporter.role is Role.MSEE and Relation.GLOBAL_REACH in (towards.relation, path.relation):
+        return Cause(Because.GLOBAL_REACH_LIMITS, "3.3", at, receiver, prefix=prefix)
+    if exporter.role is Role.VPNGW and path.prefix == DEFAULT_ROUTE:
+        return Cause(Because.VPN_NO_DEFAULT_ROUTE, "4.2", at, receiver, prefix=prefix)
+    if exporter.role is Role.VPNGW and any(path.prefix.overlaps(r) for r in exporter.own_ranges):
+        return Cause(Because.VPN_OWN_RANGE, "4.2", at, receiver, prefix=prefix)
+    rule = {Role.MSEE: "3.2", Role.ERGW: "3.2", Role.VPNGW: "4.2"}[exporter.role]
+    return Cause(Because.EXPORT_POLICY, rule, at, receiver,
+                 (towards.relation.value, path.relation.value), prefix)
+
+
+def _acceptance_cause(receiver: Speaker, offered: Path, exporter: Element) -> Cause:
+    if receiver.asn in offered.as_path:
+        rule = "4.1" if receiver.role in (Role.ERGW, Role.VPNGW) else "6.2"
+        return Cause(Because.AS_PATH_LOOP, rule, receiver.id, exporter, (str(receiver.asn),),
+                     offered.prefix)
+    return Cause(Because.REFUSES_OWN_RANGE, "1.3", receiver.id, exporter, prefix=offered.prefix)
+
+
+# -- every session the topology could have -----------------------------------------------------
+
+
+def _possible(plane: ControlPlane) -> _Possible:
+    """Wire BGP (without running it) for the topology with every link up and Route Server
+    branch-to-branch wherever a VNet has both gateways; note why each missing session is."""
+    topology = plane.topology
+    whole = _all_up(topology)
+    fabric = ControlPlane.wired(whole).bgp
+    present = {s.name for speaker in plane.bgp.speakers.values() for s in speaker.sessions}
+    missing: dict[str, tuple[Cause, ...]] = {}
+    for speaker in fabric.speakers.values():
+        for session in speaker.sessions:
+            if session.name not in present and session.name not in missing:
+                missing[session.name] = _why_missing(topology, session)
+    return _Possible(fabric, missing)
+
+
+def _all_up(topology: m.Topology) -> m.Topology:
+    circuits = {name: replace(c, up=True, links=tuple(replace(k, up=True) for k in c.links),
+                              connections=tuple(replace(x, up=True) for x in c.connections))
+                for name, c in topology.circuits.items()}
+    vnets = {name: replace(v, branch_to_branch=bool(v.expressroute_gateway and v.vpn_gateway))
+             for name, v in topology.vnets.items()}
+    return replace(topology, vnets=MappingProxyType(vnets),
+                   peerings=tuple(replace(p, up=True) for p in topology.peerings),
+                   circuits=MappingProxyType(circuits),
+                   vpns=tuple(replace(v, up=True) for v in topology.vpns),
+                   global_reach=tuple(replace(g, up=True) for g in topology.global_reach))
+
+
+def _why_missing(topology: m.Topology, session: Session) -> tuple[Cause, ...]:
+    if session.relation is Relation.BRANCH_TO_BRANCH:
+        return (Cause(Because.NO_EXPRESSROUTE_VPN_TRANSIT, "5.2", ids.vnet(session.speaker.name),
+                      setting=("branch_to_branch",)),)
+    return tuple(Cause(Because.LINK_DOWN, "", session.speaker, session.peer, (name,))
+                 for name in _down_names(topology, session.name))
+
+
+def _down_names(topology: m.Topology, name: str) -> list[str]:
+    """The links and connections that are down and that session ``name`` needs up."""
+    found: list[str] = []
+    for circuit in topology.circuits.values():
+        parts = [(k.name, k.up) for k in circuit.links]
+        parts += [(x.name, x.up) for x in circuit.connections]
+        if any(part == name for part, _ in parts):
+            found += [circuit.name] if not circuit.up else []
+            found += [part for part, up in parts if part == name and not up]
+    for reach in topology.global_reach:
+        if reach.name == name:
+            found += [reach.name] if not reach.up else []
+            found += [c for c in reach.circuits if not topology.circuits[c].up]
+    found += [v.name for v in topology.vpns if v.name == name and not v.up]
     return found
 
-
-def _learned(plane: ControlPlane, holder: Element, path: Path) -> str:
-    if path.session is None:
-        static = path.relation is Relation.STATIC
-        return "has it as a static VPN prefix" if static else "originates it"
-    connection, peer = path.session.connection, path.session.peer
-    if path.relation is Relation.MSEE:
-        how = f"learned it from ExpressRoute circuit {peer.name}"
-    elif path.relation is Relation.ROUTER:
-        how = f"learned it from {element_label(peer)} over {connection}"
-    else:
-        how = f"learned it from {element_label(peer)} ({path.relation.value} session {connection})"
-    return f"{how}, AS path {' '.join(map(str, path.as_path)) or '(empty)'}"
-
-
-def _refusal(plane: ControlPlane, holder: Element, receiver: Element, path: Path) -> str:
-    exporter = plane.bgp.speakers[holder]
-    pair = next(((own, theirs) for own, theirs in plane.bgp.sessions_of(holder)
-                 if theirs.speaker == receiver), None)
-    if pair is None:
-        return _NO_TRANSIT[exporter.role]
-    own, theirs = pair
-    if not exportable(exporter, own, path):
-        return _export_rule(exporter.role, own, path, exporter.readvertise)
-    offered = advertised(exporter, theirs, path)
-    if not accepts(plane.bgp.speakers[receiver], theirs, offered):
-        return _acceptance_rule(plane, receiver, offered)
-    return "it is advertised, but the receiver prefers another path"
-
-
-_NO_TRANSIT = {
-    Role.ERGW: ("a VNet's VPN gateway does not advertise ExpressRoute-learned routes to its "
-                "VPN peers (no transit between ExpressRoute and VPN without Route Server "
-                "branch-to-branch)"),
-    Role.VPNGW: ("a VNet's ExpressRoute gateway does not advertise VPN-learned routes into its "
-                 "circuits (no transit between ExpressRoute and VPN without Route Server "
-                 "branch-to-branch)"),
-}
-
-
-def _export_rule(role: Role, towards: Session, path: Path, readvertise: bool) -> str:
-    if role is Role.ROUTER and not readvertise:
-        return "the router advertises only its own networks (it does not re-advertise BGP routes)"
-    if role is Role.ERGW and path.relation is Relation.MSEE:
-        return ("an ExpressRoute gateway advertises only its VNet's ranges (and gateway-transit "
-                "spokes') into a circuit, so a VNet does not pass routes from one circuit to "
-                "another; circuits exchange routes only over Global Reach")
-    if role is Role.MSEE and towards.relation is Relation.GLOBAL_REACH:
-        return ("over Global Reach an edge passes only its own customer's on-premises routes "
-                "(Global Reach is not transitive and carries no VNet routes)")
-    if role is Role.MSEE and path.relation is Relation.GLOBAL_REACH:
-        return "routes learned over Global Reach go to the customer edge only, not to the VNets"
-    if role is Role.VPNGW and path.relation is Relation.MSEE:
-        return _NO_TRANSIT[Role.ERGW]
-    if role is Role.VPNGW:
-        return ("a VPN gateway does not re-advertise the default route nor prefixes overlapping "
-                "its VNet")
-    return (f"the {role.value} export policy towards a {towards.relation.value} peer does not "
-            f"include routes learned from a {path.relation.value} peer")
-
-
-def _acceptance_rule(plane: ControlPlane, receiver: Element, offered: Path) -> str:
-    speaker = plane.bgp.speakers[receiver]
-    if speaker.asn in offered.as_path:
-        return (f"the receiver drops it: AS path {' '.join(map(str, offered.as_path))} already "
-                f"holds its own ASN {speaker.asn} (loop prevention)")
-    return "a VPN gateway refuses a prefix equal to its own VNet's range"

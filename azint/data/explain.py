@@ -3,25 +3,20 @@
 For each step of the forward walk: the route that decided it (prefix, source, next hop type, where
 it was learned). For each tracert hop that times out: why its reply does not come back (no address
 on that side, an address not advertised into the source network, or a reply that is dropped). For
-a packet that is dropped: which network lacks the destination's prefix, and — from
-``control.why`` — where BGP propagation of that prefix stopped and by which rule.
+a packet (or its echo reply) that is dropped: where, and — from ``control.why`` — the causes, as
+data: the user route, the setting, the link down or the BGP rule that keeps a route from it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
+from azint.control import why
 from azint.control.ids import Element, Kind
+from azint.control.plane import ControlPlane
 from azint.control.routes import Route
-from azint.control.why import (
-    Barrier,
-    barriers,
-    covering_prefix,
-    element_label,
-    feeding_speakers,
-    network_of,
-)
+from azint.control.why import Diagnosis, element_label, network_of
 from azint.data.flowhash import Flow
 from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult
 from azint.data.walk import Disposition, Step, Walk
@@ -40,14 +35,18 @@ class StepExplanation:
 
 @dataclass(frozen=True)
 class Missing:
-    """A network (or router) without a route for the destination's prefix, and why."""
+    """Where a packet (or its reply) is dropped for want of a route, and why."""
 
     where: Element  # the element that dropped it
     network: str  # the VNet or site it belongs to
     address: IPv4Address
-    matched: Route | None  # the less specific route the address fell to, if any
-    prefix: str  # the destination's prefix as BGP knows it, or "" if nobody advertises it
-    barriers: tuple[Barrier, ...]
+    matched: Route | None  # the route the address fell to, if any
+    diagnosis: Diagnosis
+
+    @property
+    def prefix(self) -> IPv4Network | None:
+        """The destination's prefix that would have beaten ``matched``, if anything holds one."""
+        return self.diagnosis.prefix
 
 
 @dataclass(frozen=True)
@@ -133,13 +132,38 @@ def _dropped(walk: Walk) -> str:
 
 
 def _missing(prober: Prober, walk: Walk, address: IPv4Address) -> Missing | None:
-    if walk.disposition not in _DROPS:
+    last = walk.last
+    found = diagnose(prober.plane, walk.disposition, last, address)
+    if found is None:
         return None
-    plane = prober.plane
-    where = walk.last.element
-    prefix = covering_prefix(plane, address)
-    network = network_of(plane, where)
-    if prefix is None:
-        return Missing(where, network, address, walk.last.route, "", ())
-    found = barriers(plane, prefix, feeding_speakers(plane, where))
-    return Missing(where, network, address, walk.last.route, str(prefix), tuple(found))
+    return Missing(last.element, network_of(prober.plane, last.element), address, last.route,
+                   found)
+
+
+def diagnose(plane: ControlPlane, disposition: Disposition, last: Step,
+             address: IPv4Address) -> Diagnosis | None:
+    """The causes of a walk that ended at ``last`` with ``disposition`` (None: not a drop)."""
+    element, route = last.element, last.route
+    if disposition is Disposition.NOT_FORWARDED:
+        return why.not_forwarding(element)
+    if disposition is Disposition.LINK_DOWN:
+        return why.link_down(plane, element, route)
+    if disposition not in _DROPS:
+        return None
+    if element.kind is Kind.FABRIC:
+        vnet = plane.topology.vnets[element.name]
+        if route is not None and route.next_hop_type == m.NextHopType.GATEWAY \
+                and not vnet.branch_to_branch:
+            return why.gateway_no_transit(vnet.name, route)  # one gateway of a VNet to the other
+        gateway_subnet = any(s.name == "GatewaySubnet" for s in vnet.subnets)
+        return why.diagnose_vnet(plane, vnet.name, "GatewaySubnet" if gateway_subnet else None,
+                                 address, route)
+    if element.kind is Kind.VM:
+        host = next(e for e in plane.topology.endpoints() if e.name == element.name)
+        home = plane.topology.vnets.get(host.network)
+        if home is None:
+            return None  # an on-premises host whose default gateway is gone
+        subnet = home.subnet_of(host.address)
+        return why.diagnose_vnet(plane, home.name, subnet.name if subnet else None, address,
+                                 route)
+    return why.diagnose_element(plane, element, address, route)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from azint.control.ids import Kind
-from azint.control.why import Barrier, element_label
+from azint.control.bgp import Path, Relation
+from azint.control.ids import Element, Kind
+from azint.control.why import Alternative, Because, Cause, element_label
 from azint.data.explain import Explanation, Missing, StepExplanation
 from azint.render.jsonout import dumps
 
@@ -46,39 +47,148 @@ def _wrapped(text: str, first: str, rest: str) -> list[str]:
 
 
 def _missing_lines(missing: Missing) -> list[str]:
-    where = _place(missing)
-    if not missing.prefix:
-        return _wrapped(f"no network advertises a route for {missing.address}.", "Why: ", "     ")
+    where, ways = _place(missing), missing.diagnosis.alternatives
     fell = ""
     if missing.matched is not None:
         kind = _KINDS.get(missing.matched.source, f"{missing.matched.source} ")
         fell = (f" ({missing.address} falls to the {missing.matched.prefix} -> "
                 f"{missing.matched.next_hop_type} {kind}route)")
-    lines = _wrapped(f"{where} has no route for {missing.prefix}{fell}.", "Why: ", "     ")
-    if not missing.barriers:
-        lines += _wrapped(f"BGP does deliver {missing.prefix} to {where}'s speakers; "
-                          f"the route the packet met above decides.", "  ", "  ")
-    return lines + [line for barrier in missing.barriers for line in _barrier_lines(barrier)]
+    if missing.prefix is None:
+        head = f"{where} drops {missing.address}{fell}."
+    else:
+        head = f"{where} has no usable route for {missing.prefix}{fell}."
+    lines = _wrapped(head, "Why: ", "     ")
+    if len(ways) > 1:
+        lines.append("  Any one of these, undone, would change that:")
+    for way in ways:
+        lines += _wrapped(alternative_text(way), "  - ", "    ")
+    return lines
 
 
 def _place(missing: Missing) -> str:
-    if missing.where.kind in (Kind.VM, Kind.VNET, Kind.FABRIC):
-        return f"VNet {missing.network}"
+    kind = missing.where.kind
+    forwarder = any(c.kind is Because.NOT_FORWARDING
+                    for a in missing.diagnosis.alternatives for c in a.causes)
+    if kind in (Kind.VNET, Kind.FABRIC) or (kind is Kind.VM and not forwarder):
+        return f"VNet {missing.network}"  # a NIC's routes are its VNet's (and subnet's)
     return f"{element_label(missing.where)} ({missing.network})"
 
 
-def _barrier_lines(barrier: Barrier) -> list[str]:
-    onwards = " -> ".join(element_label(e) for e in barrier.chain)
-    text = (f"{element_label(barrier.holder)} {barrier.learned}, but does not pass it to "
-            f"{element_label(barrier.receiver)}: {barrier.rule}. (From there it would reach "
-            f"the source along {onwards}.)")
-    return _wrapped(text, "  - ", "    ")
+def alternative_text(way: Alternative) -> str:
+    """One way the route could arrive, and everything that stops it on that way, in words."""
+    causes = "; and ".join(cause_text(c) for c in way.causes) or "nothing stops it"
+    if way.holder is None:
+        return f"{causes}."
+    holds = (f"{element_label(way.holder)} {_learned(way.path)}" if way.path is not None else
+             f"{element_label(way.holder)} would originate it")
+    onwards = " -> ".join(element_label(e) for e in (way.holder, *way.chain))
+    return f"{holds}; on the way {onwards}: {causes}."
 
 
-def _barrier_json(barrier: Barrier) -> dict[str, Any]:
-    return {"prefix": str(barrier.prefix), "holder": str(barrier.holder),
-            "receiver": str(barrier.receiver), "learned": barrier.learned, "rule": barrier.rule,
-            "chain": [str(e) for e in barrier.chain]}
+def _learned(path: Path) -> str:
+    if path.session is None:
+        return ("has it as a static VPN prefix" if path.relation is Relation.STATIC
+                else "originates it")
+    connection, peer = path.session.connection, path.session.peer
+    if path.relation is Relation.MSEE:
+        how = f"learned it from ExpressRoute circuit {peer.name}"
+    elif path.relation is Relation.ROUTER:
+        how = f"learned it from {element_label(peer)} over {connection}"
+    else:
+        how = f"learned it from {element_label(peer)} ({path.relation.value} session {connection})"
+    return f"{how}, AS path {' '.join(map(str, path.as_path)) or '(empty)'}"
+
+
+def cause_text(cause: Cause) -> str:
+    """A cause in plain words, led by its rule id."""
+    text = _WORDS[cause.kind](cause)
+    return f"[rule {cause.rule}] {text}" if cause.rule else text
+
+
+def _label(element: Element | None) -> str:
+    return element_label(element) if element is not None else ""
+
+
+def _prefix(cause: Cause) -> str:
+    return str(cause.prefix) if cause.prefix is not None else "the prefix"
+
+
+_WORDS = {
+    Because.LINK_DOWN: lambda c: f"'{c.setting[0]}' is down",
+    Because.USER_ROUTE: lambda c: (f"user route '{c.setting[1]}' of route table "
+                                   f"'{c.setting[0]}' sends {_prefix(c)} to {c.setting[2]}"),
+    Because.PROPAGATION_OFF: lambda c: (f"route table '{c.setting[0]}' of {_label(c.element)} has "
+                                        f"gateway route propagation off, so the subnet gets no "
+                                        f"gateway routes"),
+    Because.USE_REMOTE_GATEWAYS_OFF: lambda c: (
+        f"{_label(c.element)} does not use remote gateways on peering '{c.setting[0]}' "
+        f"(use_remote_gateways is off), so it does not use the gateways of {_label(c.peer)}"),
+    Because.ALLOW_GATEWAY_TRANSIT_OFF: lambda c: (
+        f"{_label(c.element)} does not allow gateway transit on peering '{c.setting[0]}' "
+        f"(allow_gateway_transit is off), so {_label(c.peer)} cannot use its gateways"),
+    Because.NO_GATEWAY: lambda c: (f"{_label(c.element)} has no gateway and uses none through "
+                                   f"gateway transit"),
+    Because.NOT_TRANSITIVE: lambda c: (
+        f"{_label(c.element)} is not peered with {_label(c.peer)}: both are peered with VNet "
+        f"{c.setting[0]}, but peering is not transitive"),
+    Because.NO_EXPRESSROUTE_VPN_TRANSIT: lambda c: (
+        f"the ExpressRoute and VPN gateways of {_label(c.element)} pass neither routes nor traffic "
+        f"to each other without Route Server branch-to-branch (branch_to_branch is off)"),
+    Because.NO_CIRCUIT_TRANSIT: lambda c: (
+        f"{_label(c.element)} advertises only its VNet's ranges (and gateway-transit spokes') "
+        f"into a circuit, so a VNet does not pass routes from one circuit to another; circuits "
+        f"exchange routes only over Global Reach"),
+    Because.GLOBAL_REACH_LIMITS: lambda c: (
+        f"{_label(c.element)} does not pass {_prefix(c)} to {_label(c.peer)}: over Global Reach "
+        f"an edge passes only its own customer's on-premises routes, and routes learned over "
+        f"Global Reach go to the customer edge only (Global Reach is not transitive and carries "
+        f"no VNet routes)"),
+    Because.VPN_NO_DEFAULT_ROUTE: lambda c: (
+        f"{_label(c.element)} does not pass the default route {_prefix(c)} on to "
+        f"{_label(c.peer)}: a VPN gateway does not re-advertise the default route"),
+    Because.VPN_OWN_RANGE: lambda c: (
+        f"{_label(c.element)} does not pass {_prefix(c)} on to {_label(c.peer)}: a VPN gateway "
+        f"does not re-advertise prefixes overlapping its VNet"),
+    Because.NO_READVERTISE: lambda c: (
+        f"{_label(c.element)} advertises only its own networks to {_label(c.peer)}, not "
+        f"BGP-learned {_prefix(c)} (readvertise is off)"),
+    Because.AS_PATH_LOOP: lambda c: (
+        f"{_label(c.element)} drops {_prefix(c)} from {_label(c.peer)}: the AS path already "
+        f"holds ASN {c.setting[0]}, its own (loop prevention)"),
+    Because.REFUSES_OWN_RANGE: lambda c: (
+        f"{_label(c.element)} refuses {_prefix(c)} from {_label(c.peer)}: a VPN gateway refuses "
+        f"a prefix equal to its own VNet's range"),
+    Because.EXPORT_POLICY: lambda c: (
+        f"{_label(c.element)} does not advertise routes learned from a {c.setting[1]} peer to a "
+        f"{c.setting[0]} peer ({_label(c.peer)})"),
+    Because.NOT_FORWARDING: lambda c: (f"{_label(c.element)} is not the destination and does "
+                                       f"not forward (IP forwarding is off)"),
+    Because.NOT_ADVERTISED: lambda c: (f"no network advertises a route for "
+                                       f"{c.prefix.network_address if c.prefix else ''}"),
+}
+
+
+def _cause_json(cause: Cause) -> dict[str, Any]:
+    return {"kind": cause.kind.value, "rule": cause.rule or None, "element": str(cause.element),
+            "peer": None if cause.peer is None else str(cause.peer),
+            "setting": list(cause.setting),
+            "prefix": None if cause.prefix is None else str(cause.prefix),
+            "text": cause_text(cause)}
+
+
+def _path_json(path: Path) -> dict[str, Any]:
+    session = path.session
+    return {"connection": session.connection if session else None,
+            "peer": str(session.peer) if session else None,
+            "relation": path.relation.value, "as_path": list(path.as_path)}
+
+
+def _alternative_json(way: Alternative) -> dict[str, Any]:
+    path = way.path
+    return {"holder": None if way.holder is None else str(way.holder),
+            "chain": [str(e) for e in way.chain],
+            "learned": None if path is None else _path_json(path),
+            "causes": [_cause_json(c) for c in way.causes], "text": alternative_text(way)}
 
 
 def explanation_json(topology: str, explanation: Explanation) -> str:
@@ -95,9 +205,9 @@ def explanation_document(explanation: Explanation) -> dict[str, Any]:
         "steps": [_step_json(s) for s in explanation.steps],
         "missing": None if missing is None else {
             "where": str(missing.where), "network": missing.network, "address": str(missing.address),
-            "prefix": missing.prefix or None,
+            "prefix": None if missing.prefix is None else str(missing.prefix),
             "matched": None if missing.matched is None else str(missing.matched.prefix),
-            "barriers": [_barrier_json(b) for b in missing.barriers]}}
+            "alternatives": [_alternative_json(a) for a in missing.diagnosis.alternatives]}}
 
 
 def _step_json(step: StepExplanation) -> dict[str, Any]:
