@@ -47,7 +47,7 @@ def test_branch_to_remote_names_the_expressroute_vpn_rule(azint) -> None:
     assert first["holder"] == "ergw:hub" and first["chain"] == ["vpngw:hub", "vpngw:branch"]
     (cause,) = first["causes"]
     assert (cause["kind"], cause["rule"], cause["element"], cause["setting"]) == (
-        "no-expressroute-vpn-transit", "5.2", "hub", ["branch_to_branch"])
+        "no-expressroute-vpn-transit", "5.2", "vnet:hub", ["branch_to_branch"])
     assert "branch-to-branch" in cause["text"]
 
 
@@ -91,7 +91,7 @@ def test_vpn_routes_do_not_enter_a_circuit(azint) -> None:
     (way,) = missing["alternatives"]
     assert way["holder"] == "vpngw:hub" and way["chain"][0] == "ergw:hub"
     assert [(c["kind"], c["element"]) for c in way["causes"]] == [
-        ("no-expressroute-vpn-transit", "hub")]
+        ("no-expressroute-vpn-transit", "vnet:hub")]
 
 
 def test_timed_out_hops_say_why(azint) -> None:
