@@ -72,7 +72,7 @@ def test_a_failure_gives_the_rule_that_decided_it(azint: Callable[..., Run], tmp
     line = run.out.splitlines()[0]
     assert line.startswith(f"{tmp_path}/net.intents.yaml:4: FAIL branch to remote: branch -> remote: not reached")
     assert "branch has no route for 10.17.30.0/24" in line
-    assert "does not advertise ExpressRoute-learned routes" in line
+    assert "[rule 5.2]" in line and "branch-to-branch (branch_to_branch is off)" in line
 
 
 def test_via_avoid_hops_and_rtt_each_fail_with_what_was_measured(azint: Callable[..., Run],

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from azint.control.why import element_label
 from azint.data.explain import Explanation
 from azint.gate.check import Finding, IntentResult, Probe, Problem
-from azint.render.explain import explanation_document
+from azint.render.explain import alternative_text, explanation_document
 from azint.render.jsonout import dumps
 
 
@@ -42,17 +41,17 @@ def finding_text(finding: Finding) -> str:
 
 
 def explanation_reason(explanation: Explanation) -> str:
-    """``explain``'s outcome and, when a route is missing, where and by which rule."""
+    """``explain``'s outcome and, when a route is missing, where and the first way to get it."""
     missing = explanation.missing
     if missing is None:
         return explanation.outcome
-    if not missing.prefix:
-        return f"{explanation.outcome}; no network advertises a route for {missing.address}"
-    text = f"{explanation.outcome}; {missing.network} has no route for {missing.prefix}"
-    if missing.barriers:
-        barrier = missing.barriers[0]
-        text += (f"; {element_label(barrier.holder)} does not pass it to "
-                 f"{element_label(barrier.receiver)}: {barrier.rule}")
+    text = explanation.outcome
+    if missing.prefix is not None:
+        text += f"; {missing.network} has no route for {missing.prefix}"
+    ways = missing.diagnosis.alternatives
+    if ways:
+        others = f" (or {len(ways) - 1} other ways)" if len(ways) > 1 else ""
+        text += f"; {alternative_text(ways[0]).removesuffix('.')}{others}"
     return text
 
 
