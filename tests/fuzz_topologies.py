@@ -163,7 +163,7 @@ def random_value(rng: random.Random) -> Any:
 
 def generate_topology(rng: random.Random) -> bytes:
     """A small random topology from scratch, names drawn from a small pool so they collide."""
-    names = ["a", "b", "c", "d", "site1", "site2"]
+    names = ["va", "vb", "vc", "vd", "site1", "site2"]  # VNet names take 2+ characters
     networks = [_random_vnet(rng, n) for n in names[:rng.randint(1, 4)]]
     networks += [_random_site(rng, n) for n in names[4:4 + rng.randint(0, 2)]]
     connections = [_random_connection(rng, names) for _ in range(rng.randint(0, 6))]

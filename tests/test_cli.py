@@ -54,12 +54,12 @@ def test_endpoint_names_and_addresses_as_source_and_target() -> None:
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("networks:\n  - name: a\n    kind: vnet\n    address_space: [10.0.0.300/24]\n")
+    bad.write_text("networks:\n  - name: aa\n    kind: vnet\n    address_space: [10.0.0.300/24]\n")
     cases = {
         ("tracert", "nowhere", "10.0.0.1"): "azint: error: unknown source 'nowhere'",
         ("tracert", "hub", "10.0.0.256"): "azint: error: '10.0.0.256' is not a valid IPv4 address",
         ("ping", "--down", "er3", "hub", "10.0.0.1"): "azint: error: --down: no link or connection named 'er3'",
-        ("tracert", "--topology", str(bad), "a", "10.0.0.1"): f"{bad}:4:21: error: '10.0.0.300/24' is not an IPv4 prefix",
+        ("tracert", "--topology", str(bad), "aa", "10.0.0.1"): f"{bad}:4:21: error: '10.0.0.300/24' is not an IPv4 prefix",
     }
     for args, message in cases.items():
         result = azint(*args)
@@ -106,14 +106,14 @@ def test_validate_command_reports_every_problem_and_exits_by_severity(tmp_path: 
     assert clean.exit_code == 0
     assert clean.output.startswith("topologies/azure-interop.yaml:") and ": warning: link 'er1-secondary'" in clean.output
     broken = tmp_path / "two.yaml"
-    broken.write_text("networks:\n  - {name: a, kind: vnet, adress_space: [10.0.0.0/8]}\n"
-                      "  - {name: b, kind: vnet, address_space: [10.1.0.0/33]}\n")
+    broken.write_text("networks:\n  - {name: aa, kind: vnet, adress_space: [10.0.0.0/8]}\n"
+                      "  - {name: bb, kind: vnet, address_space: [10.1.0.0/33]}\n")
     before = broken.read_bytes()
     result = azint("validate", str(broken))
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         f"{broken}:2:5: error: missing required key 'address_space'",
-        f"{broken}:2:41: error: unknown key 'adress_space'; did you mean 'address_space'?",
-        f"{broken}:3:43: error: '10.1.0.0/33' is not an IPv4 prefix",
+        f"{broken}:2:42: error: unknown key 'adress_space'; did you mean 'address_space'?",
+        f"{broken}:3:44: error: '10.1.0.0/33' is not an IPv4 prefix",
     ]
     assert broken.read_bytes() == before

@@ -1,10 +1,11 @@
 """Names are data: any character a name may hold leaves every answer as it was.
 
 Element and session ids are structured values, so a name holding ``:`` or ``|`` (the characters
-azint prints ids with) is just a longer name. The reference topology is renamed with such a
-prefix on every name the loader accepts it in; every command must then answer exactly as for
-the plain names once the prefix is taken out of its JSON output (text tables only differ in
-column widths, so for them the exit code is compared).
+azint prints ids with) is just a longer name. Azure's naming rules refuse both in resource
+names, but on-premises names (sites, routers, interfaces, hosts) and circuit links are free
+text. The reference topology is renamed with such a prefix on every one of those; every command
+must then answer as for the plain names once the prefix is taken out of its JSON output (text
+tables only differ in column widths, so for them the exit code is compared).
 """
 
 from __future__ import annotations
@@ -16,23 +17,30 @@ from typing import Any
 import pytest
 import yaml
 
+from azint.topology import naming
 from tests.conftest import Run
 
 REFERENCE = Path(__file__).parent.parent / "topologies" / "azure-interop.yaml"
 PREFIX = "x:y|"
 
 
-def _names(node: Any) -> Iterator[str]:
-    """Every name in the document (not the topology's own, nor the fixed GatewaySubnet)."""
+def _all_names(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "name" and isinstance(value, str) and value != "GatewaySubnet":
+            if key == "name" and isinstance(value, str):
                 yield value
             elif key != "name":
-                yield from _names(value)
+                yield from _all_names(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _names(item)
+            yield from _all_names(item)
+
+
+def _free_names(doc: dict[str, Any]) -> frozenset[str]:
+    """The names no Azure rule governs: everything on-premises, and circuit links."""
+    sites = [n for n in doc["networks"] if n["kind"] == "onprem"]
+    links = [k for c in doc["connections"] if c["type"] == "expressroute" for k in c["links"]]
+    return frozenset(_all_names(sites)) | frozenset(_all_names(links))
 
 
 def _renamed(node: Any, names: frozenset[str]) -> Any:
@@ -53,7 +61,7 @@ def _renamed(node: Any, names: frozenset[str]) -> Any:
 @pytest.fixture(scope="module")
 def topologies(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, str]:
     doc = yaml.safe_load(REFERENCE.read_text())
-    names = frozenset(_names(doc["networks"])) | frozenset(_names(doc["connections"]))
+    names = _free_names(doc)
     folder = tmp_path_factory.mktemp("names")
     plain, odd = folder / "plain.yaml", folder / "odd.yaml"
     plain.write_text(yaml.safe_dump(doc))
@@ -112,7 +120,7 @@ def _answer(command: str, run: Run) -> Any:
 def test_names_with_colons_and_bars_give_the_same_answers(
         azint: Callable[..., Run], topologies: tuple[dict[str, Any], str, str]) -> None:
     doc, plain, odd = topologies
-    names = frozenset(_names(doc["networks"])) | frozenset(_names(doc["connections"]))
+    names = _free_names(doc)
     compared = 0
     for command in _commands(doc):
         renamed = tuple(_rename(a, names) for a in command)
@@ -129,3 +137,39 @@ def test_names_with_colons_and_bars_give_the_same_answers(
         assert text.code == found.code, (renamed, text.err)
         compared += 1
     assert compared > 100
+
+
+@pytest.mark.parametrize(("name", "rule"), [
+    ("hub", naming.VIRTUAL_NETWORKS), ("ab", naming.VIRTUAL_NETWORKS), ("Hub.Net-1_", naming.VIRTUAL_NETWORKS),
+    ("GatewaySubnet", naming.SUBNETS), ("x", naming.SUBNETS), ("a" * 80, naming.CONNECTIONS),
+    ("fw 01 (NVA)", naming.VIRTUAL_MACHINES), ("a" * 64, naming.VIRTUAL_MACHINES)])
+def test_names_azure_accepts_pass(name: str, rule: naming.AzureNaming) -> None:
+    """Naming rules and restrictions for Azure resources (Microsoft.Network, Microsoft.Compute),
+    https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+    """
+    assert naming.azure_name_problem(name, rule) is None
+
+
+@pytest.mark.parametrize(("name", "rule", "problem"), [
+    ("a", naming.VIRTUAL_NETWORKS, "it has 1 character"),
+    ("a" * 65, naming.VIRTUAL_NETWORKS, "it has 65 characters"),
+    ("hub:1", naming.VIRTUAL_NETWORKS, "':' is not allowed"),
+    ("hub|1", naming.CONNECTIONS, "'|' is not allowed"),
+    ("héllo", naming.SUBNETS, "'é' is not allowed"),
+    ("_rt", naming.ROUTE_TABLES, "it starts with '_'"),
+    ("rt-", naming.ROUTES, "it ends with '-'"),
+    ("a" * 81, naming.CIRCUITS, "it has 81 characters"),
+    ("vm:1", naming.VIRTUAL_MACHINES, "':' is not allowed"),
+    ("vm.", naming.VIRTUAL_MACHINES, "it ends with '.'")])
+def test_names_azure_refuses_say_why(name: str, rule: naming.AzureNaming, problem: str) -> None:
+    """Naming rules and restrictions for Azure resources (Microsoft.Network, Microsoft.Compute),
+    https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+    """
+    assert naming.azure_name_problem(name, rule) == problem
+
+
+@pytest.mark.parametrize(("text", "address_like"), [
+    ("10.1.0.5", True), ("10.1", True), ("10.0.0.300", True), ("hub", False), ("r1.dc", False),
+    ("10.1.0.5-vm", False)])
+def test_names_that_read_as_addresses(text: str, address_like: bool) -> None:
+    assert naming.looks_like_address(text) is address_like

@@ -139,10 +139,10 @@ def test_default_system_routes(tmp_path: Path) -> None:
 
     Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
     """
-    net = build(tmp_path, [vnet("a", "10.1.0.0/24"), vnet("wide", "10.0.0.0/8")], [])
-    assert route_in(net, "a", "10.99.0.1").next_hop_type == NextHopType.NONE
-    assert route_in(net, "a", "192.168.1.1").next_hop_type == NextHopType.NONE
-    assert route_in(net, "a", "8.8.8.8").next_hop_type == NextHopType.INTERNET
+    net = build(tmp_path, [vnet("aa", "10.1.0.0/24"), vnet("wide", "10.0.0.0/8")], [])
+    assert route_in(net, "aa", "10.99.0.1").next_hop_type == NextHopType.NONE
+    assert route_in(net, "aa", "192.168.1.1").next_hop_type == NextHopType.NONE
+    assert route_in(net, "aa", "8.8.8.8").next_hop_type == NextHopType.INTERNET
     wide = {r.prefix for r in net.plane.vnets["wide"].system}
     assert IPv4Network("10.0.0.0/8") in wide and IPv4Network("172.16.0.0/12") in wide
     assert net.plane.vnets["wide"].lookup(None, IPv4Address("10.99.0.1")).next_hop_type == NextHopType.VNET_LOCAL  # type: ignore[union-attr]
@@ -168,13 +168,13 @@ def test_peering_not_transitive_and_global(tmp_path: Path) -> None:
 
     Azure Virtual Network peering, https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
     """
-    net = build(tmp_path, [vnet("a", "10.1.0.0/24"), vnet("b", "10.2.0.0/24", region="r2"),
-                           vnet("c", "10.3.0.0/24", region="r2")],
-                [peering("a-b", "a", "b"), peering("b-c", "b", "c")])
-    assert reaches(net, "a", "10.2.0.4") and reaches(net, "b", "10.3.0.4")
-    assert not reaches(net, "a", "10.3.0.4")
-    assert route_in(net, "a", "10.2.0.4").next_hop_type == NextHopType.VNET_GLOBAL_PEERING
-    assert route_in(net, "b", "10.3.0.4").next_hop_type == NextHopType.VNET_PEERING
+    net = build(tmp_path, [vnet("aa", "10.1.0.0/24"), vnet("bb", "10.2.0.0/24", region="r2"),
+                           vnet("cc", "10.3.0.0/24", region="r2")],
+                [peering("a-b", "aa", "bb"), peering("b-c", "bb", "cc")])
+    assert reaches(net, "aa", "10.2.0.4") and reaches(net, "bb", "10.3.0.4")
+    assert not reaches(net, "aa", "10.3.0.4")
+    assert route_in(net, "aa", "10.2.0.4").next_hop_type == NextHopType.VNET_GLOBAL_PEERING
+    assert route_in(net, "bb", "10.3.0.4").next_hop_type == NextHopType.VNET_PEERING
 
 
 def test_peering_beats_gateway_connection(tmp_path: Path) -> None:
@@ -183,10 +183,10 @@ def test_peering_beats_gateway_connection(tmp_path: Path) -> None:
     Azure Virtual Network peering, https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview
     Virtual network traffic routing, https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
     """
-    net = build(tmp_path, [vnet("a", "10.1.0.0/24", vpn=True), vnet("b", "10.2.0.0/24", vpn=True, asn=65516)],
-                [peering("a-b", "a", "b"), vpn("a-b-vpn", "a", "b")])
-    assert route_in(net, "a", "10.2.0.4").next_hop_type == NextHopType.VNET_PEERING
-    trace = net.prober.tracert(resolve_source(net.topology, "a"), IPv4Address("10.2.0.4"))
+    net = build(tmp_path, [vnet("aa", "10.1.0.0/24", vpn=True), vnet("bb", "10.2.0.0/24", vpn=True, asn=65516)],
+                [peering("a-b", "aa", "bb"), vpn("a-b-vpn", "aa", "bb")])
+    assert route_in(net, "aa", "10.2.0.4").next_hop_type == NextHopType.VNET_PEERING
+    trace = net.prober.tracert(resolve_source(net.topology, "aa"), IPv4Address("10.2.0.4"))
     assert [h.kind for h in trace.hops] == ["echo-reply"]  # peering adds no hop
 
 

@@ -8,6 +8,7 @@ from ipaddress import IPv4Address
 
 from azint.errors import UsageError
 from azint.topology import model as m
+from azint.topology.naming import looks_like_address
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,8 @@ def resolve_target(topology: m.Topology, text: str) -> Target:
     for address, name in topology.names.items():
         if name == text:
             return Target(address, text)
-    if _looks_like_address(text):
+    if looks_like_address(text):
         raise UsageError(f"'{text}' is not a valid IPv4 address")
     raise UnresolvedTarget(text)
 
 
-def _looks_like_address(text: str) -> bool:
-    return all(part.isdigit() for part in text.split(".")) and text.count(".") >= 1

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from azint.errors import Position
 from azint.topology import model as m
+from azint.topology import naming
 from azint.topology.problems import InvalidTopology, Problem, Severity
 from azint.topology.source import Document, PathKey, read_document
 
@@ -176,6 +177,29 @@ class TopologyBuilder:
             raise self.fail(path, f"expected a name, got {_kind(value)}")
         return value
 
+    def name(self, value: Any, path: PathKey, what: str, rule: naming.AzureNaming | None = None,
+             *, typed: bool = True) -> str:
+        """A name that follows Azure's rule for its resource type (``rule``), or for anything
+        else is printable; a name users type where an address is also accepted (``typed``)
+        must not read as one. A broken rule is an error, but the name is kept so that what
+        refers to it does not fail again."""
+        name = self.text(value, path)
+        if rule is not None:
+            problem = naming.azure_name_problem(name, rule)
+            if problem is not None:
+                self.error(path, f"{what} {name!r} breaks Azure's naming rule for "
+                                 f"{rule.resource}: {problem} (allowed: {rule.summary()})")
+                return name
+        else:
+            problem = naming.free_name_problem(name)
+            if problem is not None:
+                self.error(path, f"{what} {name!r} is not usable: {problem}")
+                return name
+        if typed and naming.looks_like_address(name):
+            self.error(path, f"{what} {name!r} reads as an IPv4 address; commands accept "
+                             f"a name or an address in the same place, so it would be ambiguous")
+        return name
+
     def number(self, value: Any, path: PathKey, low: float, high: float) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(path, f"expected a number, got {_kind(value)}")
@@ -305,8 +329,8 @@ class TopologyBuilder:
         for item_path, item in self.items(value, path):
             try:
                 doc = self.mapping(item, item_path, "name record")
-                names[self.address(doc["address"], (*item_path, "address"))] = self.text(
-                    doc["name"], (*item_path, "name"))
+                names[self.address(doc["address"], (*item_path, "address"))] = self.name(
+                    doc["name"], (*item_path, "name"), "name record")
             except _Skip:
                 continue
         return names
@@ -328,7 +352,7 @@ class TopologyBuilder:
 
     def _vnet(self, doc: Any, path: PathKey) -> m.VNet:
         doc = self.mapping(doc, path, "vnet")
-        name = self.text(doc["name"], (*path, "name"))
+        name = self.name(doc["name"], (*path, "name"), "VNet name", naming.VIRTUAL_NETWORKS)
         self.unique("network", name, (*path, "name"))
         space = self.each(doc["address_space"], (*path, "address_space"), self.prefix)
         if not space and doc["address_space"]:  # its ranges were all bad, each one reported
@@ -359,7 +383,7 @@ class TopologyBuilder:
     def _subnet(self, doc: Any, path: PathKey, vnet: str,
                 tables: dict[str, m.RouteTableSpec]) -> m.Subnet:
         doc = self.mapping(doc, path, "subnet")
-        name = self.text(doc["name"], (*path, "name"))
+        name = self.name(doc["name"], (*path, "name"), "subnet name", naming.SUBNETS, typed=False)
         self.unique("subnet", f"{vnet}/{name}", (*path, "name"))
         table = self.optional(doc, "route_table", path, self.text, None)
         if table is not None and table not in tables:
@@ -369,7 +393,8 @@ class TopologyBuilder:
 
     def _route_table(self, doc: Any, path: PathKey, vnet: str) -> m.RouteTableSpec:
         doc = self.mapping(doc, path, "route table")
-        name = self.text(doc["name"], (*path, "name"))
+        name = self.name(doc["name"], (*path, "name"), "route table name", naming.ROUTE_TABLES,
+                         typed=False)
         self.unique("route table", f"{vnet}/{name}", (*path, "name"))
         routes = self.each(doc.get("routes"), (*path, "routes"), self._user_route)
         return m.RouteTableSpec(
@@ -387,8 +412,9 @@ class TopologyBuilder:
         if kind is not m.NextHopType.APPLIANCE and hop_ip is not None:
             self.error((*path, "next_hop_ip"), "only a VirtualAppliance route takes next_hop_ip")
         prefix = self.prefix(doc["prefix"], (*path, "prefix"))
-        return m.UserRoute(self.optional(doc, "name", path, self.text, str(prefix)), prefix,
-                           kind, hop_ip)
+        name = self.optional(doc, "name", path, lambda v, p: self.name(
+            v, p, "route name", naming.ROUTES, typed=False), str(prefix))
+        return m.UserRoute(name, prefix, kind, hop_ip)
 
     def _gateways(self, doc: Any, path: PathKey) -> dict[str, Any]:
         doc = self.mapping(doc, path, "gateways")
@@ -419,7 +445,8 @@ class TopologyBuilder:
 
     def _endpoint(self, doc: Any, path: PathKey, network: str, *, onprem: bool) -> m.Endpoint:
         doc = self.mapping(doc, path, "endpoint")
-        name = self.text(doc["name"], (*path, "name"))
+        name = self.name(doc["name"], (*path, "name"), "endpoint name" if onprem else "VM name",
+                         None if onprem else naming.VIRTUAL_MACHINES)
         self.unique("endpoint", name, (*path, "name"))
         gateway = self.optional(doc, "gateway", path, self.address, None)
         if onprem and gateway is None:
@@ -436,7 +463,7 @@ class TopologyBuilder:
 
     def _site(self, doc: Any, path: PathKey) -> m.OnPremSite:
         doc = self.mapping(doc, path, "onprem")
-        name = self.text(doc["name"], (*path, "name"))
+        name = self.name(doc["name"], (*path, "name"), "site name")
         self.unique("network", name, (*path, "name"))
         routers = self.each(doc.get("routers"), (*path, "routers"),
                             lambda v, p: self._router(v, p, name))
@@ -454,7 +481,10 @@ class TopologyBuilder:
 
     def _router(self, doc: Any, path: PathKey, site: str) -> m.Router:
         doc = self.mapping(doc, path, "router")
-        name = self.text(doc["name"], (*path, "name"))
+        name = self.name(doc["name"], (*path, "name"), "router name")
+        if "/" in name:
+            self.error((*path, "name"), f"router name {name!r} holds '/', which site links use "
+                                        f"to write ROUTER/INTERFACE")
         self.unique("router", name, (*path, "name"))
         interfaces = self.each(doc.get("interfaces"), (*path, "interfaces"), self._interface)
         bgp = self.optional(doc, "bgp", path, lambda v, p: self.mapping(v, p, "router bgp"),
@@ -488,7 +518,7 @@ class TopologyBuilder:
 
     def _interface(self, doc: Any, path: PathKey) -> m.RouterInterface:
         doc = self.mapping(doc, path, "interface")
-        return m.RouterInterface(self.text(doc["name"], (*path, "name")),
+        return m.RouterInterface(self.name(doc["name"], (*path, "name"), "interface name"),
                                  self.interface_address(doc["address"], (*path, "address")))
 
     def _static(self, doc: Any, path: PathKey) -> m.StaticRoute:
@@ -539,8 +569,9 @@ class TopologyBuilder:
                                    f"got {kind!r}")
         return builders[str(kind)](doc, path)
 
-    def _named(self, doc: dict[str, Any], path: PathKey, kind: str = "connection") -> str:
-        name = self.text(doc["name"], (*path, "name"))
+    def _named(self, doc: dict[str, Any], path: PathKey, kind: str,
+               rule: naming.AzureNaming | None) -> str:
+        name = self.name(doc["name"], (*path, "name"), f"{kind} name", rule, typed=False)
         self.unique("connection", name, (*path, "name"))
         self.paths[(kind, name)] = path
         return name
@@ -555,7 +586,7 @@ class TopologyBuilder:
 
     def _peering(self, doc: Any, path: PathKey) -> m.Peering:
         doc = self.mapping(doc, path, "peering")
-        name = self._named(doc, path, "peering")
+        name = self._named(doc, path, "peering", naming.PEERINGS)
         sides = [self._peering_side(doc[s], (*path, s)) for s in ("a", "b")]
         return m.Peering(name, sides[0], sides[1], self._latency(doc, path, 0.7),
                          self._state(doc, path))
@@ -568,7 +599,7 @@ class TopologyBuilder:
 
     def _circuit(self, doc: Any, path: PathKey) -> m.Circuit:
         doc = self.mapping(doc, path, "expressroute")
-        name = self._named(doc, path, "circuit")
+        name = self._named(doc, path, "circuit", naming.CIRCUITS)
         links = self.each(doc["links"], (*path, "links"), self._circuit_link)
         vnets = self.each(doc.get("vnets"), (*path, "vnets"), self._circuit_connection)
         return m.Circuit(name, self.optional(doc, "peering_location", path, self.text, name),
@@ -578,7 +609,7 @@ class TopologyBuilder:
 
     def _circuit_link(self, doc: Any, path: PathKey) -> m.CircuitLink:
         doc = self.mapping(doc, path, "circuit link")
-        name = self._named(doc, path, "link")
+        name = self._named(doc, path, "link", None)  # not an Azure resource
         subnet = self.prefix(doc["subnet"], (*path, "subnet"))
         if subnet.prefixlen != 30:
             raise self.fail((*path, "subnet"), f"a circuit link is a /30, got {subnet}")
@@ -589,7 +620,7 @@ class TopologyBuilder:
 
     def _circuit_connection(self, doc: Any, path: PathKey) -> m.CircuitConnection:
         doc = self.mapping(doc, path, "circuit vnet")
-        name = self._named(doc, path, "vnet link")
+        name = self._named(doc, path, "vnet link", naming.CONNECTIONS)
         return m.CircuitConnection(
             name, self.text(doc["network"], (*path, "network")),
             self.optional(doc, "weight", path, lambda v, p: self.integer(v, p, 0, 32000), 0),
@@ -597,7 +628,7 @@ class TopologyBuilder:
 
     def _vpn(self, doc: Any, path: PathKey) -> m.VpnConnection:
         doc = self.mapping(doc, path, "vpn")
-        name = self._named(doc, path, "vpn")
+        name = self._named(doc, path, "vpn", naming.CONNECTIONS)
         a = self._vpn_end(doc["a"], (*path, "a"))
         b = self._vpn_end(doc["b"], (*path, "b"))
         if a.is_onprem and not b.is_onprem:
@@ -623,7 +654,7 @@ class TopologyBuilder:
 
     def _global_reach(self, doc: Any, path: PathKey) -> m.GlobalReach:
         doc = self.mapping(doc, path, "global_reach")
-        name = self._named(doc, path, "global reach")
+        name = self._named(doc, path, "global reach", naming.CONNECTIONS)
         circuits = self.each(doc["circuits"], (*path, "circuits"), self.text)
         if len(circuits) != 2:
             raise self.fail((*path, "circuits"), "Global Reach joins exactly two circuits")
