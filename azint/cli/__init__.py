@@ -24,8 +24,8 @@ class Entry(NamedTuple):
     summary: str
 
 
-# Families: probe (tracert, ping), observe (routes, bgp, matrix, explain), topology (validate),
-# gate (check, whatif, diff).
+# Families: probe (tracert, ping), observe (routes, bgp, matrix, explain), topology (validate,
+# schema), gate (check, whatif, diff).
 # Keep each family's rows together and in the order they should appear in ``azint --help``.
 COMMANDS: dict[str, Entry] = {
     "tracert": Entry("probe", "Trace the route from SOURCE to TARGET as Windows tracert shows it."),
@@ -35,6 +35,7 @@ COMMANDS: dict[str, Entry] = {
     "matrix": Entry("observe", "Show who reaches whom, and over what."),
     "explain": Entry("observe", "Explain the path from SOURCE to TARGET, step by step."),
     "validate": Entry("topology", "Check a topology file and report every problem at once."),
+    "schema": Entry("topology", "Print the topology format's JSON Schema, for editors."),
     "check": Entry("gate", "Check that the network does what an intents file says it must."),
 }
 
