@@ -184,3 +184,10 @@ def test_ping_reason_says_why_a_delivered_echo_was_not_seen(azint: Azint) -> Non
     document = run.json()
     assert (document["success"], document["disposition"], run.code) == (False, "DELIVERED", 1)
     assert document["reason"].endswith(f", but no echo reply within {wait} ms")
+
+
+def test_explain_says_a_lan_neighbour_is_reached_without_the_gateway(azint: Azint) -> None:
+    text = azint("explain", "--topology", LAN, "pc", "nas").out
+    assert "on its own subnet, directly (ARP), not through its gateway" in text
+    assert "default gateway" not in text
+    assert "default gateway" in azint("explain", "--topology", LAN, "pc", "10.50.9.1").out

@@ -19,7 +19,7 @@ from azint.control.routes import Route
 from azint.control.why import Diagnosis, element_label, network_of
 from azint.data.flowhash import Flow
 from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult
-from azint.data.walk import Disposition, Step, Walk
+from azint.data.walk import OWN_SUBNET, Disposition, Step, Walk
 from azint.topology import model as m
 
 _DROPS = (Disposition.NO_ROUTE, Disposition.NULL_ROUTED, Disposition.EXITS_TO_INTERNET)
@@ -90,6 +90,8 @@ def decision(step: Step) -> str:
         return f"{route.prefix} [{route.source}] -> {route.next_hop_type}{origin}{path}"
     if step.note == "delivered":
         return "the destination: it owns the address"
+    if step.note == OWN_SUBNET:
+        return "on its own subnet, directly (ARP), not through its gateway"
     fixed = {Kind.VNET: "delivered inside the VNet to the owner of the address",
              Kind.ERGW: "from the circuit into its VNet",
              Kind.VM: "to its default gateway"}

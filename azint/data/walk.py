@@ -135,6 +135,7 @@ class _Decision:
     disposition: Disposition = Disposition.NO_ROUTE
     reason: str = ""
     unreachable: str | None = None
+    note: str = ""  # for the step: a fixed behaviour that decided, when no route did
 
 
 @dataclass
@@ -205,7 +206,8 @@ class Forwarder:
             if decision.next_hop is not None and element.kind is Kind.ERGW \
                     and decision.next_hop.element.kind is Kind.MSEE:
                 latency += decision.next_hop.latency_ms  # answers from the circuit's edge
-            steps.append(Step(element, port, reply, is_hop, latency, decision.route))
+            steps.append(Step(element, port, reply, is_hop, latency, decision.route,
+                              decision.note))
             hop = decision.next_hop
             if hop is None:
                 return Walk(flow, tuple(steps), decision.disposition, decision.reason,
@@ -347,16 +349,16 @@ class Forwarder:
         for neighbour in site.endpoints:
             if neighbour.address == dst:
                 return _Decision(None, NextHop(ids.vm(neighbour.name), "nic", dst,
-                                               site.lan_latency_ms))
+                                               site.lan_latency_ms), note=OWN_SUBNET)
         for router in site.routers:
             routes = self.plane.routers[router.name]
             for iface, address in routes.interfaces.items():
                 if address.ip == dst and routes.up[iface]:
                     return _Decision(None, NextHop(ids.router(router.name), iface, dst,
-                                                   site.lan_latency_ms))
+                                                   site.lan_latency_ms), note=OWN_SUBNET)
         return _Decision(None, None, Disposition.NO_HOST,
                          f"no host on {gateway[2].network} answers {endpoint.name}'s ARP for "
-                         f"{dst}", "host")
+                         f"{dst}", "host", OWN_SUBNET)
 
     def _gateway_interface(self, site: m.OnPremSite,
                            endpoint: m.Endpoint) -> tuple[str, str, IPv4Interface] | None:
@@ -427,4 +429,5 @@ class Forwarder:
 
 
 _LOOPBACK = IPv4Network("127.0.0.0/8")
+OWN_SUBNET = "own subnet"  # a host's step note: it sent on its own subnet, not to its gateway
 _GATEWAY_NAMES = {"ergw": "ExpressRoute", "vpngw": "VPN"}
