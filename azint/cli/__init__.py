@@ -37,6 +37,7 @@ COMMANDS: dict[str, Entry] = {
     "validate": Entry("topology", "Check a topology file and report every problem at once."),
     "schema": Entry("topology", "Print the topology format's JSON Schema, for editors."),
     "check": Entry("gate", "Check that the network does what an intents file says it must."),
+    "diff": Entry("gate", "Show what changed between two topologies (files or git revisions)."),
 }
 
 

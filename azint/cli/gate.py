@@ -9,6 +9,7 @@ import click
 from azint.errors import ExitCode
 
 FAILED = ExitCode.UNREACHED  # 1: an intent failed
+CHANGED = ExitCode.UNREACHED  # 1: diff found a change
 
 CHECK_EXIT_CODES = """\b
 Exit codes:
@@ -54,3 +55,39 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     else:
         click.echo(rendered.check_text(results), nl=False)
     raise SystemExit(ExitCode.OK if all(r.passed for r in results) else FAILED)
+
+
+DIFF_EXIT_CODES = """\b
+Exit codes:
+  0  nothing changed
+  1  something changed
+  2  bad usage or input"""
+
+
+@click.command(epilog=DIFF_EXIT_CODES)
+@click.option("--format", "style", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True, help="markdown: tables to paste into a pull request comment.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON document (schema 1) instead of text.")
+@click.argument("old")
+@click.argument("new")
+def diff(old: str, new: str, style: str, as_json: bool) -> None:
+    """Show what changed from OLD to NEW: route-table rows per network, and the pairs of
+    networks whose reachability or path changed.
+
+    OLD and NEW are topology files or git revisions of one: azint diff HEAD~1:net.yaml net.yaml
+    """
+    from azint.gate.changes import compare
+    from azint.network import Network
+    from azint.render import changes as rendered
+    from azint.topology.revision import load_spec
+
+    before, after = Network.of(load_spec(old)), Network.of(load_spec(new))
+    found = compare(before, after)
+    if as_json:
+        click.echo(rendered.diff_json(old, new, found), nl=False)
+    elif style == "markdown":
+        click.echo(rendered.diff_markdown(old, new, found), nl=False)
+    else:
+        click.echo(rendered.diff_text(old, new, found), nl=False)
+    raise SystemExit(CHANGED if found.any else ExitCode.OK)

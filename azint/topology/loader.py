@@ -92,11 +92,23 @@ def load(path: Path | None = None) -> m.Topology:
 
 def load_with_problems(path: Path | None = None) -> tuple[m.Topology | None, list[Problem]]:
     """Read and build a topology, returning it (if it could be built) and every problem found."""
-    from azint.topology.checks import check_topology
-
     real = path or default_topology_path()
     display = str(path) if path is not None else f"topologies/{DEFAULT_TOPOLOGY}"
-    document = read_document(real, display)
+    return build_with_problems(read_document(real, display))
+
+
+def load_document(document: Document) -> m.Topology:
+    """Build a topology from a parsed document (a file read elsewhere, e.g. from git)."""
+    topology, problems = build_with_problems(document)
+    if topology is None or any(p.severity is Severity.ERROR for p in problems):
+        raise InvalidTopology(problems)
+    return topology
+
+
+def build_with_problems(document: Document) -> tuple[m.Topology | None, list[Problem]]:
+    """Build a parsed document into a topology and check it, returning every problem found."""
+    from azint.topology.checks import check_topology
+
     builder = TopologyBuilder(document)
     topology = builder.build()
     problems = list(builder.problems)

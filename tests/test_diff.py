@@ -1,0 +1,114 @@
+"""``azint diff OLD NEW``: route-table rows and pairs that changed, from files or git revisions."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+
+REFERENCE = Path(__file__).resolve().parents[1] / "topologies" / "azure-interop.yaml"
+SPOKE_LINE = "b: {network: spoke, use_remote_gateways: true}"
+
+
+def without_remote_gateways(tmp_path: Path) -> Path:
+    text = REFERENCE.read_text()
+    assert SPOKE_LINE in text
+    path = tmp_path / "no-transit.yaml"
+    path.write_text(text.replace(SPOKE_LINE, SPOKE_LINE.replace("true", "false")))
+    return path
+
+
+def test_the_spoke_without_remote_gateways_loses_its_gateway_paths_and_routes(
+        azint: Callable[..., Run], tmp_path: Path) -> None:
+    """Use remote gateways: a spoke learns its hub's gateway routes only with it on ("Configure
+    VPN gateway transit for virtual network peering",
+    https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit)."""
+    run = azint("diff", "--json", str(REFERENCE), str(without_remote_gateways(tmp_path)))
+    assert run.code == 1
+    document = run.json()
+    assert document["schema"] == 1 and document["changed"] is True
+    lost = {(p["source"], p["target"]) for p in document["pairs"]
+            if p["before"]["reachable"] and not p["after"]["reachable"]}
+    others = ("branch", "remote", "location1", "location2")
+    assert lost == {("spoke", n) for n in others} | {(n, "spoke") for n in others}
+    assert len(document["pairs"]) == len(lost)
+    spoke = [r for r in document["routes"] if r["network"] == "spoke"]
+    assert {r["change"] for r in spoke} == {"removed"}
+    assert sorted(r["before"]["prefix"] for r in spoke) == [
+        "10.1.31.0/25", "10.11.30.64/26", "10.17.30.0/24", "10.2.30.0/25"]
+    assert all(r["before"]["source"] == "VirtualNetworkGateway" for r in spoke)
+    # everywhere else, only the spoke's own range is withdrawn
+    assert {r["before"]["prefix"] for r in document["routes"] if r["network"] != "spoke"} == {"10.11.30.0/26"}
+    assert {r["change"] for r in document["routes"]} == {"removed"}
+
+
+def test_the_same_topology_has_no_changes(azint: Callable[..., Run]) -> None:
+    run = azint("diff", str(REFERENCE), str(REFERENCE))
+    assert (run.code, run.out) == (0, f"No changes between {REFERENCE} and {REFERENCE}.\n")
+
+
+def test_a_path_change_shows_every_element_crossed(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """Another flow-hash seed sends flows through other gateway instances: same connections,
+    other path."""
+    changed = tmp_path / "seed.yaml"
+    changed.write_text(REFERENCE.read_text().replace("flow_hash_seed: 2939", "flow_hash_seed: 7"))
+    run = azint("diff", "--json", str(REFERENCE), str(changed))
+    assert run.code == 1
+    pairs = run.json()["pairs"]
+    assert pairs and run.json()["routes"] == []
+    for pair in pairs:
+        assert pair["before"]["reachable"] == pair["after"]["reachable"]
+        assert pair["before"]["path"] != pair["after"]["path"]
+    text = azint("diff", str(REFERENCE), str(changed)).out
+    assert "before: reachable via " in text and "@10.10.30." in text
+
+
+def test_markdown_for_a_pull_request(azint: Callable[..., Run], tmp_path: Path) -> None:
+    run = azint("diff", "--format", "markdown", str(REFERENCE), str(without_remote_gateways(tmp_path)))
+    assert run.code == 1
+    lines = run.out.splitlines()
+    assert lines[0].startswith("### azint diff: ")
+    pairs = lines.index("| From | To | Before | After |")
+    rows = [line for line in lines[pairs + 2:] if line.startswith("| ")]
+    assert rows[0] == ("| spoke | branch | reachable over hub-spoke, hub-branch | "
+                       "unreachable (VNet 'spoke' routes 10.0.0.0/8 to None) |")
+    assert "#### Route tables" in lines
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
+                   cwd=cwd, check=True, capture_output=True)
+
+
+def test_either_side_may_be_a_git_revision(azint: Callable[..., Run], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "net.yaml").write_text(REFERENCE.read_text())
+    git(tmp_path, "add", "net.yaml")
+    git(tmp_path, "commit", "-qm", "reference")
+    (tmp_path / "net.yaml").write_text(without_remote_gateways(tmp_path).read_text())
+    monkeypatch.chdir(tmp_path)
+    changed = azint("diff", "HEAD:net.yaml", "net.yaml")
+    assert changed.code == 1
+    assert changed.out.startswith("Changes from HEAD:net.yaml to net.yaml: 13 route-table rows")
+    assert azint("diff", "HEAD:net.yaml", "HEAD:net.yaml").code == 0
+    missing = azint("diff", "HEAD~1:net.yaml", "net.yaml")
+    assert missing.code == 2
+    assert missing.err.startswith("azint: error: cannot read 'HEAD~1:net.yaml' from git: ")
+    assert len(missing.err.splitlines()) == 1
+
+
+def test_a_broken_revision_names_its_line(azint: Callable[..., Run], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "net.yaml").write_text("azint: 1\nnetworks: [\n")
+    git(tmp_path, "add", "net.yaml")
+    git(tmp_path, "commit", "-qm", "broken")
+    monkeypatch.chdir(tmp_path)
+    run = azint("diff", "HEAD:net.yaml", str(REFERENCE))
+    assert run.code == 2
+    assert run.err.startswith("HEAD:net.yaml:3:1: error: YAML syntax")
