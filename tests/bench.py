@@ -6,6 +6,9 @@ within Azure's limits (validate enforces them): at most 1,000 prefixes advertise
 (the hub and its spokes) and 10,000 on-premises prefixes into a Premium circuit. Prints, per size, the
 seconds to load the YAML, to compute every table, to trace spoke -> on-premises, and the total
 number of route-table entries, so growth with N and P can be read off (linear is the goal).
+
+Then the time to refuse a BGP policy that never settles (a "bad gadget") next to 8,000 prefixes
+that do: convergence is decided per prefix, so the unrelated prefixes add only their own work.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from azint.data.endpoints import resolve_source
+from azint.errors import TopologyError
 from azint.network import Network
 from azint.topology import loader
-from tests.builders import circuit, peering, site, vnet, vpn
+from tests.builders import bad_gadget, circuit, peering, site, vnet, vpn
 
 
 def landing_zone(spokes: int, prefixes: int) -> dict[str, object]:
@@ -62,6 +66,22 @@ def measure(spokes: int, prefixes: int, workdir: Path) -> tuple[float, float, fl
     return loaded - start, computed - loaded, traced - computed, entries
 
 
+def refuse_oscillation(unrelated: int, workdir: Path) -> tuple[float, float]:
+    """Seconds to load a bad gadget plus ``unrelated`` prefixes, and then to refuse it."""
+    networks, connections = bad_gadget(unrelated)
+    path = workdir / f"gadget-{unrelated}.yaml"
+    path.write_text(yaml.safe_dump({"azint": 1, "name": "gadget", "networks": networks,
+                                    "connections": connections}, sort_keys=False))
+    start = time.perf_counter()
+    topology = loader.load(path)
+    loaded = time.perf_counter()
+    try:
+        Network.of(topology)
+    except TopologyError:
+        return loaded - start, time.perf_counter() - loaded
+    raise AssertionError("a bad gadget must be refused")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100x1000,200x2000,400x4000,800x8000",
@@ -73,6 +93,10 @@ def main() -> None:
             spokes, prefixes = (int(x) for x in size.split("x"))
             load, compute, trace, entries = measure(spokes, prefixes, Path(tmp))
             print(f"{spokes:7d} {prefixes:9d} {load:8.3f} {compute:10.3f} {trace:8.4f} {entries:9d}")
+        for unrelated in (0, 8000):
+            load, refuse = refuse_oscillation(unrelated, Path(tmp))
+            print(f"bad gadget + {unrelated:5,} settling prefixes: load {load:.3f} s, "
+                  f"refused after {refuse:.3f} s")
 
 
 if __name__ == "__main__":

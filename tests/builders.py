@@ -90,3 +90,45 @@ def build(tmp_path: Path, networks: list[Doc], connections: list[Doc], down: tup
 def reference_doc() -> Doc:
     data: Doc = yaml.safe_load(loader.default_topology_path().read_text())
     return data
+
+
+def bad_gadget(unrelated: int = 0) -> tuple[list[Doc], list[Doc]]:
+    """Griffin, Shepherd and Wilfong's "bad gadget": a BGP policy with no stable state.
+
+    VPN gateway ``hub`` originates 10.0.0.0/16. Routers r1, r2, r3 (sites s1..s3, readvertise on)
+    each have a VPN to it, and VNet gi's VPN gateway joins ri to the next router round the ring.
+    Each ri gives what it hears over ``gi-own`` local preference 200, so it prefers the path
+    through the next router to its own direct path, which the next router must be using for the
+    path to exist: whatever ri picks, one of them changes its mind. gi passes the next router's
+    path on (its session ``gi-next`` sorts first on a tie). r1 also advertises ``unrelated``
+    /24s from 11.0.0.0, which settle.
+    """
+    networks: list[Doc] = [_gadget_vnet("hub", 0, 65515)]
+    connections: list[Doc] = []
+    for i in (1, 2, 3):
+        networks.append(_gadget_vnet(f"g{i}", i, 65100 + i))
+    for i in (1, 2, 3):
+        extra = [str(IPv4Network((0x0B000000 + n * 256, 24))) for n in range(unrelated)] if i == 1 else []
+        networks.append({
+            "name": f"s{i}", "kind": "onprem", "asn": 65000 + i,
+            "endpoints": [{"name": f"s{i}-vm", "address": f"192.168.{i}.10", "gateway": f"192.168.{i}.1"}],
+            "routers": [{"name": f"r{i}", "interfaces": [
+                {"name": "lan", "address": f"192.168.{i}.1/24"},
+                {"name": "t-hub", "address": f"172.16.{i}.1/32"},
+                {"name": "t-own", "address": f"172.16.{i}.2/32"},
+                {"name": "t-prev", "address": f"172.16.{i}.3/32"}],
+                "bgp": {"advertise": [f"192.168.{i}.0/24", *extra], "readvertise": True,
+                        "local_preference": {f"g{i}-own": 200}}}]})
+        following = i % 3 + 1
+        connections += [
+            vpn(f"hub-r{i}", "hub", (f"r{i}", "t-hub")),
+            vpn(f"g{i}-own", f"g{i}", (f"r{i}", "t-own")),
+            vpn(f"g{i}-next", f"g{i}", (f"r{following}", "t-prev"))]
+    return networks, connections
+
+
+def _gadget_vnet(name: str, index: int, asn: int) -> Doc:
+    return {"name": name, "kind": "vnet", "address_space": [f"10.{index}.0.0/16"],
+            "subnets": [{"name": "GatewaySubnet", "prefix": f"10.{index}.255.0/27"}],
+            "endpoints": [{"name": f"{name}-vm", "address": f"10.{index}.0.4"}],
+            "gateways": {"vpn": {"asn": asn, "instances": [f"10.{index}.255.4"]}}}

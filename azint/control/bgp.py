@@ -1,8 +1,9 @@
 """BGP between on-premises routers, Microsoft edge routers (MSEE) and Azure gateways.
 
-Propagation is a per-prefix worklist run to a fixpoint, so the work grows with the routes that
-actually move, not with the square of the network. Azure's no-transit rules are export policies
-keyed by who a path was learned from:
+Propagation runs one prefix at a time to a fixpoint (prefixes never interact), so the work grows
+with the routes that actually move, not with the square of the network, and a prefix that never
+settles is found by its own repeating state, whatever else the network carries. Azure's
+no-transit rules are export policies keyed by who a path was learned from:
 
 * an ExpressRoute gateway advertises only its VNet (and gateway-transit spokes) into a circuit, so
   a VNet linked to two circuits never passes routes from one to the other, nor VPN routes into one;
@@ -15,19 +16,24 @@ keyed by who a path was learned from:
 
 from __future__ import annotations
 
-from collections import deque
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from ipaddress import IPv4Network
+from typing import NamedTuple
 
 from azint.control.ids import Element, SessionKey
-from azint.errors import TopologyError
 from azint.topology.model import AZURE_GATEWAY_ASN
 
 DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
 ORIGINATED_WEIGHT = 32768
+# A prefix whose state never repeats yet never settles is given up on after this many rounds per
+# speaker (a safety net: a cycle is found by its repeated state long before).
+ROUNDS_PER_SPEAKER = 64
+
+SpeakerId = Element
 
 
 class Role(StrEnum):
@@ -52,9 +58,8 @@ class Relation(StrEnum):
     BRANCH_TO_BRANCH = "branch-to-branch"
 
 
-@dataclass(frozen=True)
-class Path:
-    """A path to a prefix as one speaker holds it."""
+class Path(NamedTuple):
+    """A path to a prefix as one speaker holds it (a hot record: a plain tuple)."""
 
     prefix: IPv4Network
     as_path: tuple[int, ...] = ()
@@ -111,14 +116,19 @@ class Speaker:
             found.append(self.originated[prefix])
         return found
 
-    def select(self, prefix: IPv4Network) -> tuple[Path, ...]:
-        """Best path(s): highest weight, then local preference, then shortest AS path."""
-        paths = sorted(self.candidates(prefix), key=lambda p: (p.rank(), session_order(p), p.as_path))
-        if not paths:
-            return ()
-        if not self.multipath:
-            return (paths[0],)
-        return tuple(p for p in paths if p.rank() == paths[0].rank())
+
+def choose(candidates: list[Path], multipath: bool) -> tuple[Path, ...]:
+    """Best path(s): highest weight, then local preference, then shortest AS path.
+
+    Among equally good paths the one from the session that sorts first is the best; with
+    multipath every equally good path is kept (all are installed, the first is advertised).
+    """
+    if not candidates:
+        return ()
+    paths = sorted(candidates, key=lambda p: (p.rank(), session_order(p), p.as_path))
+    if not multipath:
+        return (paths[0],)
+    return tuple(p for p in paths if p.rank() == paths[0].rank())
 
 
 def session_order(path: Path) -> str:
@@ -180,12 +190,37 @@ def accepts(receiver: Speaker, session: Session, path: Path) -> bool:
     return True
 
 
+def _path_order(path: Path) -> tuple[str, tuple[int, ...]]:
+    return (session_order(path), path.as_path)
+
+
+class Oscillation(NamedTuple):
+    """A prefix that never settles: each speaker that keeps changing and the paths it moves between.
+
+    ``paths`` holds, per flapping speaker, every path it takes as best on the way around the
+    cycle (the sessions they were learned on are the sessions involved).
+    """
+
+    prefixes: tuple[IPv4Network, ...]  # the prefix run, then any alike
+    paths: tuple[tuple[SpeakerId, tuple[Path, ...]], ...]
+
+    @property
+    def prefix(self) -> IPv4Network:
+        return self.prefixes[0]
+
+    @property
+    def speakers(self) -> tuple[SpeakerId, ...]:
+        return tuple(speaker for speaker, _ in self.paths)
+
+
 class BgpFabric:
     """All speakers and sessions of a topology, propagated to a fixpoint."""
 
     def __init__(self) -> None:
         self.speakers: dict[Element, Speaker] = {}
         self._reverse: dict[Element, list[tuple[Session, Session]]] = {}
+        self.unsettled: list[Oscillation] = []  # prefixes the last ``run`` found oscillating
+        self.groups: list[_PrefixRun] = []  # the last ``run``'s groups of alike prefixes
 
     def sessions_of(self, speaker_id: Element) -> list[tuple[Session, Session]]:
         """The speaker's sessions as (its own view, the receiver's view) pairs."""
@@ -220,50 +255,200 @@ class BgpFabric:
         self._reverse.setdefault(a, []).append((at_a, at_b))
         self._reverse.setdefault(b, []).append((at_b, at_a))
 
-    def run(self) -> None:
-        queue: deque[tuple[Element, IPv4Network]] = deque()
-        waiting: set[tuple[Element, IPv4Network]] = set()
+    def run(self, reverse: bool = False) -> None:
+        """Propagate every prefix to a fixpoint: each group of alike prefixes once.
 
-        def push(speaker_id: Element, prefix: IPv4Network) -> None:
-            if (speaker_id, prefix) not in waiting:
-                waiting.add((speaker_id, prefix))
-                queue.append((speaker_id, prefix))
+        Prefixes never interact (every rule decides per prefix), so each settles on its own and
+        costs only the work its own routes make. Prefixes that the same speakers originate and
+        that every rule treats alike (``_alike``) take the same paths, so one of them is run and
+        the others copy its outcome, as routers share one update among many prefixes.
+        ``reverse`` has speakers decide in the reverse order of their ids (to find policies
+        with more than one stable state). A prefix that never settles is recorded in
+        ``unsettled``; the others are still settled, but then nothing is written into the
+        speakers' tables (no table can be built, and copying them would be wasted).
+        """
+        exporters = {speaker_id: sorted(pairs, key=lambda pair: (pair[1].speaker, pair[1].name),
+                                        reverse=reverse)
+                     for speaker_id, pairs in self._reverse.items()}
+        self.unsettled = []
+        self.groups = []
+        for prefixes, origins in _alike(self.speakers.values()):
+            run = _PrefixRun(self, prefixes, exporters, reverse)
+            oscillation = run.settle(origins)
+            self.groups.append(run)
+            if oscillation is not None:
+                self.unsettled.append(oscillation._replace(prefixes=prefixes))
+        if not self.unsettled:
+            for run in self.groups:
+                run.commit()
 
-        for speaker in self.speakers.values():
-            for prefix in speaker.originated:
-                push(speaker.id, prefix)
-        budget = 64 * (len(queue) + 1) * (len(self._reverse) + 1) + 10_000
-        while queue:
-            budget -= 1
-            if budget < 0:
-                raise TopologyError("BGP does not converge (persistent route oscillation)")
-            speaker_id, prefix = queue.popleft()
-            waiting.discard((speaker_id, prefix))
-            speaker = self.speakers[speaker_id]
-            best = speaker.select(prefix)
-            if best == speaker.best.get(prefix, ()):
-                continue
-            if best:
-                speaker.best[prefix] = best
-            else:
-                speaker.best.pop(prefix, None)
-            for own_view, theirs in self._reverse.get(speaker_id, ()):
-                if self._send(speaker, own_view, theirs, prefix, best):
-                    push(theirs.speaker, prefix)
 
-    def _send(self, speaker: Speaker, own_view: Session, theirs: Session, prefix: IPv4Network,
-              best: tuple[Path, ...]) -> bool:
-        receiver = self.speakers[theirs.speaker]
+def _alike(speakers: Iterable[Speaker]) -> list[tuple[tuple[IPv4Network, ...], list[SpeakerId]]]:
+    """Prefixes grouped by what decides their propagation, each group sorted, with its origins.
+
+    The rules that look at a prefix are few: who originates it (and how), whether it is the
+    default route, and which VPN gateways' own ranges it equals or overlaps. Prefixes alike in
+    all of these travel the same way.
+    """
+    origins: dict[IPv4Network, list[tuple[SpeakerId, Relation]]] = {}
+    own: dict[tuple[int, int], list[SpeakerId]] = {}
+    for speaker in speakers:
+        for prefix, path in speaker.originated.items():
+            origins.setdefault(prefix, []).append((speaker.id, path.relation))
+        for own_range in speaker.own_ranges:
+            own.setdefault((int(own_range.network_address), own_range.prefixlen), []).append(
+                speaker.id)
+    starts = sorted(own)
+    groups: dict[object, list[IPv4Network]] = {}
+    for prefix, by in origins.items():
+        key = (tuple(sorted(by)), prefix == DEFAULT_ROUTE, _own_ranges_touched(prefix, own, starts))
+        groups.setdefault(key, []).append(prefix)
+    found = [(tuple(sorted(members)), sorted({s for s, _ in origins[members[0]]}))
+             for members in groups.values()]
+    return sorted(found)
+
+
+def _own_ranges_touched(prefix: IPv4Network, own: dict[tuple[int, int], list[SpeakerId]],
+                        starts: list[tuple[int, int]]) -> tuple[tuple[SpeakerId, bool], ...]:
+    """The speakers one of whose own ranges overlaps ``prefix``, and whether it equals it."""
+    first, length = int(prefix.network_address), prefix.prefixlen
+    touched: set[tuple[SpeakerId, bool]] = set()
+    for outer in range(length + 1):  # ranges holding the prefix: its supernets
+        for speaker_id in own.get((first & _MASKS[outer], outer), ()):
+            touched.add((speaker_id, outer == length))
+    last = first | (~_MASKS[length] & 0xFFFFFFFF)
+    index = bisect_left(starts, (first, length + 1))
+    while index < len(starts) and starts[index][0] <= last:  # ranges inside the prefix
+        touched.update((speaker_id, False) for speaker_id in own[starts[index]])
+        index += 1
+    return tuple(sorted(touched))
+
+
+_MASKS = tuple((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33))
+
+
+class _PrefixRun:
+    """One prefix on its way through the fabric: what each speaker heard, and its best paths.
+
+    Kept apart from the speakers' tables (keyed by session only) while the prefix settles, and
+    written into them once at the end.
+    """
+
+    def __init__(self, fabric: BgpFabric, prefixes: tuple[IPv4Network, ...],
+                 exporters: dict[SpeakerId, list[tuple[Session, Session]]], reverse: bool) -> None:
+        self.fabric, self.exporters, self.reverse = fabric, exporters, reverse
+        self.prefixes = prefixes  # the first is run; the others are alike and copy its paths
+        self.prefix = prefixes[0]
+        self.heard: dict[SpeakerId, dict[SessionKey, Path]] = {}
+        self.best: dict[SpeakerId, tuple[Path, ...]] = {}
+
+    def settle(self, origins: list[SpeakerId]) -> Oscillation | None:
+        """Run in rounds until nobody has news; None once settled.
+
+        In each round every speaker that heard news since it last decided picks its best paths
+        again, in order of its id, seeing what the speakers before it in that round just sent.
+        Between rounds, the state (every speaker's best paths and who has news) decides all that
+        follows, so a state seen before is a cycle: the prefix oscillates forever. A signature
+        of that state, kept up to date as best paths change, finds the repeat within as many
+        rounds as the cycle is long, whatever the size of the rest of the network.
+        """
+        pending = sorted(set(origins), reverse=self.reverse)
+        signature = 0
+        seen: dict[tuple[int, int], int] = {}
+        limit = ROUNDS_PER_SPEAKER * (len(self.fabric.speakers) + 1)
+        for number in range(limit):
+            if not pending:
+                return None
+            state = (signature, hash(frozenset(pending)))
+            if state in seen:
+                return self._cycle(pending, number - seen[state])
+            seen[state] = number
+            news: set[SpeakerId] = set()
+            for speaker_id in pending:
+                old = self.best.get(speaker_id, ())
+                new = self._decide(speaker_id, news)
+                if new != old:
+                    signature += _signature(speaker_id, new) - _signature(speaker_id, old)
+            pending = sorted(news, reverse=self.reverse)
+        return self._cycle(pending, limit)
+
+    def _decide(self, speaker_id: SpeakerId, news: set[SpeakerId]) -> tuple[Path, ...]:
+        """Re-select one speaker's best paths and send a change to its peers."""
+        speaker = self.fabric.speakers[speaker_id]
+        old = self.best.get(speaker_id, ())
+        found = list(self.heard.get(speaker_id, {}).values())
+        if self.prefix in speaker.originated:
+            found.append(speaker.originated[self.prefix])
+        best = choose(found, speaker.multipath)
+        if best == old:
+            return old
+        if best:
+            self.best[speaker_id] = best
+        else:
+            del self.best[speaker_id]
+        offer = best[0] if best else None
+        for own_view, theirs in self.exporters.get(speaker_id, []):
+            if self._send(speaker, own_view, theirs, offer):
+                news.add(theirs.speaker)
+        return best
+
+    def _send(self, speaker: Speaker, own_view: Session, theirs: Session,
+              best: Path | None) -> bool:
+        """Offer ``best`` (or a withdrawal) on one session; whether the receiver's view changed."""
         offered = None
-        if best and exportable(speaker, own_view, best[0]):
-            offered = advertised(speaker, theirs, best[0])
-            if not accepts(receiver, theirs, offered):
+        if best is not None and exportable(speaker, own_view, best):
+            offered = advertised(speaker, theirs, best)
+            if not accepts(self.fabric.speakers[theirs.speaker], theirs, offered):
                 offered = None
-        table = receiver.adj_in.setdefault(theirs.key, {})
-        if table.get(prefix) == offered:
+        heard = self.heard.setdefault(theirs.speaker, {})
+        if heard.get(theirs.key) == offered:
             return False
         if offered is None:
-            del table[prefix]
+            del heard[theirs.key]
         else:
-            table[prefix] = offered
+            heard[theirs.key] = offered
         return True
+
+    def _cycle(self, pending: list[SpeakerId], rounds: int) -> Oscillation:
+        """Go once more around a cycle of ``rounds`` rounds, noting the paths each speaker takes."""
+        held: dict[SpeakerId, set[Path]] = {}
+        for _ in range(rounds):
+            news: set[SpeakerId] = set()
+            for speaker_id in pending:
+                before = self.best.get(speaker_id, ())
+                after = self._decide(speaker_id, news)
+                if after != before:
+                    held.setdefault(speaker_id, set()).update(before + after)
+            pending = sorted(news, reverse=self.reverse)
+        return Oscillation((self.prefix,), tuple(
+            (speaker_id, tuple(sorted(held[speaker_id], key=_path_order)))
+            for speaker_id in sorted(held)))
+
+    def commit(self) -> None:
+        """Write the paths into the speakers' tables, for every prefix of the group."""
+        speakers = self.fabric.speakers
+        for speaker_id, best in self.best.items():
+            table = speakers[speaker_id].best
+            for prefix in self.prefixes:
+                table[prefix] = best if prefix is self.prefix else _moved(best, prefix)
+        for speaker_id, heard in self.heard.items():
+            tables = speakers[speaker_id].adj_in
+            for key, path in heard.items():
+                received = tables.setdefault(key, {})
+                for prefix in self.prefixes:
+                    received[prefix] = path if prefix is self.prefix else _to(prefix, path)
+
+
+def _to(prefix: IPv4Network, path: Path) -> Path:
+    """The same path to an alike prefix (built as a plain tuple: this runs per prefix)."""
+    return tuple.__new__(Path, (prefix, *path[1:]))
+
+
+def _moved(paths: tuple[Path, ...], prefix: IPv4Network) -> tuple[Path, ...]:
+    """``paths`` of one prefix as the same paths to an alike ``prefix``."""
+    return tuple(_to(prefix, path) for path in paths)
+
+
+def _signature(speaker_id: SpeakerId, best: tuple[Path, ...]) -> int:
+    """A speaker's part of a prefix's state signature (the prefix is the same for all parts)."""
+    return hash((speaker_id, tuple((p.session, p.as_path) for p in best))) if best else 0

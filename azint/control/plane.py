@@ -15,6 +15,7 @@ from azint.control.bgp import BgpFabric, Path, Relation, Role, Speaker
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.vnet import SOURCE_GATEWAY, VNetRoutes, system_routes, user_routes
+from azint.errors import TopologyError
 from azint.topology import model as m
 
 MSEE_ROLES = ("primary", "secondary")
@@ -38,6 +39,10 @@ class ControlPlane:
     def build(cls, topology: m.Topology) -> ControlPlane:
         plane = cls.wired(topology)
         plane.bgp.run()
+        if plane.bgp.unsettled:
+            first = plane.bgp.unsettled[0]
+            raise TopologyError(f"BGP does not converge for {first.prefix} (persistent route "
+                                f"oscillation between {', '.join(map(str, first.speakers))})")
         _vnet_tables(plane)
         _gateway_tables(plane)
         _msee_tables(plane)
