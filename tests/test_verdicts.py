@@ -8,9 +8,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from azint.data.walk import Disposition
+from azint.network import Network
 from tests.conftest import TESTS, Run, topology
 
 Azint = Callable[..., Run]
@@ -191,3 +194,34 @@ def test_explain_says_a_lan_neighbour_is_reached_without_the_gateway(azint: Azin
     assert "on its own subnet, directly (ARP), not through its gateway" in text
     assert "default gateway" not in text
     assert "default gateway" in azint("explain", "--topology", LAN, "pc", "10.50.9.1").out
+
+
+@pytest.mark.parametrize("name", [None, "er-vpn", "loops", "lan", "two-circuits"])
+def test_every_verdict_agrees_with_its_printed_lines(name: str | None) -> None:
+    """Every pair of endpoints, short and long hop limits, short and long waits: the verdict
+    never claims more (or less) than the lines tracert prints."""
+    network = Network.open(None if name is None else Path(topology(name)))
+    endpoints = network.topology.endpoints()
+    for source in endpoints:
+        for target in endpoints:
+            for max_hops in (1, 2, 3, 5, 8):
+                for wait in (4000, 1):
+                    trace = network.prober.tracert(source, target.address, max_hops, wait)
+                    lines, walk = trace.hops, trace.walk
+                    assert [line.ttl for line in lines] == list(range(1, len(lines) + 1))
+                    assert trace.reached == (lines[-1].kind == "echo-reply")
+                    assert not trace.reached or walk.delivered
+                    if walk.ttl_expired:
+                        assert len(walk.hops) == len(lines) == max_hops and not trace.reached
+                        assert walk.disposition in (Disposition.TTL_EXCEEDED, Disposition.LOOP)
+                    if walk.delivered:
+                        assert len(walk.hops) < max_hops
+                    if not trace.reached and lines[-1].kind != "unreachable":
+                        assert len(lines) == max_hops  # tracert goes on to the hop limit
+                    for line in lines:
+                        answered = any(p is not None for p in line.probes)
+                        if line.kind == "unreachable":
+                            assert line is lines[-1] and line.address is not None
+                        else:
+                            assert (line.kind == "timeout") == (line.address is None) \
+                                == (not answered)
