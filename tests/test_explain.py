@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import golden, topology
@@ -116,3 +118,109 @@ def test_every_step_shows_the_route_that_decided_it(azint) -> None:
 def test_unrouted_destination_says_nobody_advertises_it(azint) -> None:
     text = azint("explain", "hub", "10.99.0.1").out
     assert "no network advertises a route for 10.99.0.1" in text
+
+
+# -- each cause on tests/topologies/causes.yaml: what explain names, as data -----------------
+
+def _why(azint, *args: str) -> list[list[tuple[str, str, str | None, tuple[str, ...]]]]:  # type: ignore[no-untyped-def]
+    """explain's alternatives on causes.yaml, each as (kind, element, peer, setting) tuples."""
+    found = azint("explain", "--topology", topology("causes"), *args, "--json").json()
+    assert not found["reached"]
+    return [[(c["kind"], c["element"], c["peer"], tuple(c["setting"])) for c in causes]
+            for causes in _causes(found["missing"])]
+
+
+def test_a_spoke_without_gateway_transit_names_the_flags_that_are_off(azint) -> None:
+    """Rule 2.3: a spoke uses its hub's gateways only when the hub allows gateway transit and
+    the spoke uses remote gateways. It used to say "BGP does deliver 10.110.0.0/24 to VNet
+    spoke-off's speakers" (a VNet without gateways has none).
+    Configure VPN gateway transit for virtual network peering,
+    https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit"""
+    assert _why(azint, "spoke-off", "10.110.0.10") == [[
+        ("use-remote-gateways-off", "vnet:spoke-off", "vnet:hub", ("hub-off",)),
+        ("allow-gateway-transit-off", "vnet:hub", "vnet:spoke-off", ("hub-off",))]]
+    assert _why(azint, "spoke-half", "10.110.0.10") == [[
+        ("use-remote-gateways-off", "vnet:spoke-half", "vnet:hub", ("hub-half",))]]
+    # the other way: the hub's gateways would advertise the spoke, were transit on
+    ways = _why(azint, "dc", "10.103.0.4")
+    assert ways and all(w == [("use-remote-gateways-off", "vnet:spoke-off", "vnet:hub", ("hub-off",)),
+                              ("allow-gateway-transit-off", "vnet:hub", "vnet:spoke-off", ("hub-off",))]
+                        for w in ways)
+
+
+def test_a_none_user_route_is_named_not_a_missing_route(azint) -> None:
+    """Rule 1.7: a user route to None drops what it matches, whatever the gateway learned
+    (it used to say the VNet "has no route" and that BGP "does deliver" the prefix).
+    Virtual network traffic routing,
+    https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"""
+    assert _why(azint, "on-vm", "10.110.0.10") == [[
+        ("user-route", "vnet:spoke-on", None, ("blackhole", "drop-dc", "None"))]]
+    text = azint("explain", "--topology", topology("causes"), "on-vm", "10.110.0.10").out
+    assert "user route 'drop-dc' of route table 'blackhole' sends 10.110.0.0/25 to None" in text
+    assert "BGP does deliver" not in text
+
+
+def test_gateway_route_propagation_off_is_named(azint) -> None:
+    """Rule 1.7: a route table with gateway route propagation off gives its subnet no gateway
+    routes.
+    Virtual network traffic routing,
+    https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"""
+    assert _why(azint, "quiet-vm", "10.110.0.10") == [[
+        ("gateway-propagation-off", "vnet:spoke-on", None, ("no-propagation",))]]
+
+
+def test_peering_is_not_transitive(azint) -> None:
+    """Rule 2.1: far is peered with spoke-on, spoke-on with hub; far gets nothing towards hub.
+    Azure Virtual Network peering,
+    https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview"""
+    assert _why(azint, "far", "10.100.0.4") == [[
+        ("peering-not-transitive", "vnet:far", "vnet:hub", ("spoke-on",))]]
+
+
+def test_a_vpn_gateway_does_not_pass_the_default_route_on(azint) -> None:
+    """Rule 4.2: dc2 advertises 0.0.0.0/0 to the hub's VPN gateway, which does not re-advertise
+    a default route to the branch (it used to say "no network advertises a route").
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview"""
+    found = azint("explain", "--topology", topology("causes"), "branch", "8.8.8.8", "--json").json()
+    (way,) = found["missing"]["alternatives"]
+    assert found["missing"]["prefix"] == "0.0.0.0/0"
+    assert (way["holder"], way["learned"]["connection"]) == ("vpngw:hub", "dc2-vpn")
+    assert [(c["kind"], c["rule"], c["element"], c["peer"]) for c in way["causes"]] == [
+        ("vpn-no-default-route", "4.2", "vpngw:hub", "vpngw:branch")]
+    text = azint("explain", "--topology", topology("causes"), "branch", "8.8.8.8").out
+    assert "no network advertises" not in text
+
+
+@pytest.mark.parametrize("down, expected", [
+    (("c1-primary", "c1-secondary"), {("c1-primary",), ("c1-secondary",)}),
+    (("hub-c1",), {("hub-c1",)}),
+    (("c1",), {("c1",)}),
+])
+def test_links_taken_down_are_named(azint, down: tuple[str, ...], expected: set[tuple[str, ...]]) -> None:
+    """--down: the link, connection or circuit taken down is the cause (it used to say "BGP does
+    deliver 10.110.0.0/24" or name an export rule)."""
+    args = [a for name in down for a in ("--down", name)]
+    ways = _why(azint, "hub", "10.110.0.10", *args)
+    assert all(len(w) == 1 and w[0][0] == "link-down" for w in ways), ways
+    assert {w[0][3] for w in ways} == expected
+
+
+def test_a_static_route_into_a_vpn_that_is_down_names_it(azint) -> None:
+    ways = _why(azint, "dc2", "10.100.0.4", "--down", "dc2-vpn")
+    assert ways == [[("link-down", "router:dc2-ce", None, ("dc2-vpn",))]]
+    text = azint("explain", "--topology", topology("causes"), "dc2", "10.100.0.4",
+                 "--down", "dc2-vpn").out
+    assert "forwards 10.100.0.4 into a connection that is down" in text
+
+
+def test_an_appliance_without_ip_forwarding_is_named(azint, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Rule 1.7: a user route to a VirtualAppliance needs the VM to forward (IP forwarding).
+    Virtual network traffic routing,
+    https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"""
+    path = tmp_path / "idle.yaml"
+    text = Path(topology("nva-hub")).read_text()
+    path.write_text(text.replace("forwarding: true", "forwarding: false"))
+    found = azint("explain", "--topology", str(path), "spoke1", "10.92.0.4", "--json").json()
+    (way,) = found["missing"]["alternatives"]
+    assert [(c["kind"], c["element"], c["setting"]) for c in way["causes"]] == [
+        ("not-forwarding", "vm:fw", ["forwarding"])]

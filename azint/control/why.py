@@ -352,7 +352,7 @@ class _Possible:
     """Every session the topology could have, and which of them are missing now and why."""
 
     fabric: BgpFabric
-    missing: dict[str, tuple[Cause, ...]]  # session name -> the causes it is missing
+    missing: dict[tuple[Element, Element, str], tuple[Cause, ...]]  # (from, to, name) -> why
 
 
 def _bgp_ways(plane: ControlPlane, prefix: IPv4Network, start: Iterable[Element],
@@ -396,7 +396,7 @@ def _stops(plane: ControlPlane, possible: _Possible, prefix: IPv4Network, node: 
             path = start = plane.bgp.speakers[holder].best[prefix][0]
             first = ()
         causes = _along(plane, possible, start, (holder, *chain))
-        yield Alternative((*first, *causes), holder, path, chain)
+        yield Alternative(_unique((*first, *causes)), holder, path, chain)
 
 
 def _along(plane: ControlPlane, possible: _Possible, path: Path, speakers: tuple[Element, ...]
@@ -408,7 +408,8 @@ def _along(plane: ControlPlane, possible: _Possible, path: Path, speakers: tuple
         receiver = possible.fabric.speakers[receiver_id]
         own, theirs = next((o, t) for o, t in possible.fabric.sessions_of(exporter_id)
                            if t.speaker == receiver_id)
-        causes.extend(c._replace(prefix=path.prefix) for c in possible.missing.get(own.name, ()))
+        missing = possible.missing.get((exporter_id, receiver_id, own.name), ())
+        causes.extend(c._replace(prefix=path.prefix) for c in missing)
         if not exportable(exporter, own, path):
             causes.append(_export_cause(exporter, own, path, receiver_id))
         offered = advertised(exporter, theirs, path)
@@ -416,6 +417,18 @@ def _along(plane: ControlPlane, possible: _Possible, path: Path, speakers: tuple
             causes.append(_acceptance_cause(receiver, offered, exporter_id))
         path = offered
     return causes
+
+
+def _unique(causes: Iterable[Cause]) -> tuple[Cause, ...]:
+    """Each link down or Route Server setting once, however many sessions it takes away."""
+    kept: list[Cause] = []
+    for cause in causes:
+        once = cause.kind in (Because.LINK_DOWN, Because.NO_EXPRESSROUTE_VPN_TRANSIT)
+        if not (once and any(k.kind is cause.kind and k.setting == cause.setting
+                             and (cause.kind is Because.LINK_DOWN or k.element == cause.element)
+                             for k in kept)):
+            kept.append(cause)
+    return tuple(kept)
 
 
 def _export_cause(exporter: Speaker, towards: Session, path: Path, receiver: Element) -> Cause:
@@ -453,12 +466,14 @@ def _possible(plane: ControlPlane) -> _Possible:
     topology = plane.topology
     whole = _all_up(topology)
     fabric = ControlPlane.wired(whole).bgp
-    present = {s.name for speaker in plane.bgp.speakers.values() for s in speaker.sessions}
-    missing: dict[str, tuple[Cause, ...]] = {}
+    present = {(s.peer, s.speaker, s.name) for speaker in plane.bgp.speakers.values()
+               for s in speaker.sessions}
+    missing: dict[tuple[Element, Element, str], tuple[Cause, ...]] = {}
     for speaker in fabric.speakers.values():
         for session in speaker.sessions:
-            if session.name not in present and session.name not in missing:
-                missing[session.name] = _why_missing(topology, session)
+            key = (session.peer, session.speaker, session.name)
+            if key not in present:
+                missing[key] = _why_missing(topology, session)
     return _Possible(fabric, missing)
 
 

@@ -42,6 +42,7 @@ class Missing:
     address: IPv4Address
     matched: Route | None  # the route the address fell to, if any
     diagnosis: Diagnosis
+    disposition: Disposition
 
     @property
     def prefix(self) -> IPv4Network | None:
@@ -139,7 +140,7 @@ def _missing(prober: Prober, walk: Walk, address: IPv4Address) -> Missing | None
     if found is None:
         return None
     return Missing(last.element, network_of(prober.plane, last.element), address, last.route,
-                   found)
+                   found, walk.disposition)
 
 
 def diagnose(plane: ControlPlane, disposition: Disposition, last: Step,

@@ -12,6 +12,7 @@ from azint.control.bgp import Path, Relation
 from azint.control.ids import Element, Kind
 from azint.control.why import Alternative, Because, Cause, element_label
 from azint.data.explain import Explanation, Missing, StepExplanation
+from azint.data.walk import Disposition
 from azint.render.jsonout import dumps
 
 
@@ -50,14 +51,22 @@ def _missing_lines(missing: Missing) -> list[str]:
     where, ways = _place(missing), missing.diagnosis.alternatives
     fell = ""
     if missing.matched is not None:
-        kind = _KINDS.get(missing.matched.source, f"{missing.matched.source} ")
-        fell = (f" ({missing.address} falls to the {missing.matched.prefix} -> "
+        source = missing.matched.source
+        kind = "" if source == missing.matched.next_hop_type else _KINDS.get(source, f"{source} ")
+        verb = "is sent by" if missing.disposition is Disposition.LINK_DOWN else "falls to"
+        fell = (f" ({missing.address} {verb} the {missing.matched.prefix} -> "
                 f"{missing.matched.next_hop_type} {kind}route)")
-    if missing.prefix is None:
+    if missing.disposition is Disposition.LINK_DOWN:
+        head = f"{where} forwards {missing.address} into a connection that is down{fell}."
+    elif missing.disposition is Disposition.NOT_FORWARDED:
+        head = f"{where} receives a packet for {missing.address} and does not forward it."
+    elif missing.prefix is None:
         head = f"{where} drops {missing.address}{fell}."
     else:
         head = f"{where} has no usable route for {missing.prefix}{fell}."
     lines = _wrapped(head, "Why: ", "     ")
+    if not ways:
+        lines.append("  azint finds no change to the topology that would bring the route.")
     if len(ways) > 1:
         lines.append("  Any one of these, undone, would change that:")
     for way in ways:
