@@ -315,3 +315,65 @@ def test_two_sites_may_reuse_an_internal_address() -> None:
                     if r is switch else r for r in loc2.routers)
     sites = MappingProxyType({**REFERENCE.sites, "location2": replace(loc2, routers=routers)})
     assert list(checks.check_shared_addresses(replace(REFERENCE, sites=sites), _where)) == []
+
+
+# -- local preference ----------------------------------------------------------------------
+
+
+def _loc1_ce_best(preferences: dict[str, int]) -> dict[IPv4Network, tuple[int, ...]]:
+    from azint.control import ids
+    from azint.network import Network
+
+    speaker = Network.of(_with_loc1_preferences(preferences)).plane.bgp.speakers[
+        ids.router("loc1-ce")]
+    return {prefix: tuple(p.local_preference for p in paths)
+            for prefix, paths in speaker.best.items()}
+
+
+def test_a_circuit_name_sets_the_preference_of_all_its_links() -> None:
+    """BGP applies a circuit's name to each of its links on the router, and a link's own name
+    before it; until now it ignored circuit names, which the symmetry check counted."""
+    reference = _loc1_ce_best({"er1-primary": 200, "er1-secondary": 200})
+    assert _loc1_ce_best({"er1": 200}) == reference
+    assert _loc1_ce_best({"er1": 50, "er1-primary": 200, "er1-secondary": 200}) == reference
+    assert _loc1_ce_best({}) != reference
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("er1", None), ("er1-primary", None), ("loc1-vpn", None),
+    ("er2", "local_preference names 'er2', which is not a BGP session of router 'loc1-ce' "
+            "(its sessions: er1-primary, er1, er1-secondary, loc1-vpn); did you mean 'er1'?"),
+    ("hub-spoke", "local_preference names 'hub-spoke', which is not a BGP session of router "
+                  "'loc1-ce' (its sessions: er1-primary, er1, er1-secondary, loc1-vpn)"),
+    ("er1-primry", "local_preference names unknown connection or circuit link 'er1-primry'; "
+                   "did you mean 'er1-primary'?")])
+def test_local_preference_keys_are_the_routers_own_sessions(key: str, message: str | None) -> None:
+    found = list(checks.check_router_names(_with_loc1_preferences({key: 200}), _where))
+    assert [p.message for p in found] == ([message] if message else [])
+
+
+# -- BGP over VPN ------------------------------------------------------------------------------
+
+
+def _router(*statics: m.StaticRoute) -> m.Router:
+    from ipaddress import IPv4Interface
+    return m.Router("r", "s", (m.RouterInterface("lan", IPv4Interface("10.9.0.1/24")),
+                               m.RouterInterface("tunnel", IPv4Interface("10.9.0.254/32"))),
+                    statics)
+
+
+@pytest.mark.parametrize(("statics", "out"), [
+    ((), None),
+    ((m.StaticRoute(IPv4Network("0.0.0.0/0"), discard=True),), None),
+    ((m.StaticRoute(IPv4Network("10.1.255.30/32"), interface="tunnel"),), "tunnel"),
+    ((m.StaticRoute(IPv4Network("10.1.0.0/16"), interface="tunnel"),
+      m.StaticRoute(IPv4Network("10.1.255.0/24"), discard=True)), None),   # more specific wins
+    ((m.StaticRoute(IPv4Network("10.0.0.0/8"), next_hop=IPv4Address("10.9.0.2")),), "lan"),
+])
+def test_the_route_a_router_takes_to_its_bgp_peer(statics: tuple[m.StaticRoute, ...],
+                                                 out: str | None) -> None:
+    assert checks._exit_interface(_router(*statics), IPv4Address("10.1.255.30")) == out
+
+
+def test_a_bgp_peer_on_a_connected_subnet_needs_no_static_route() -> None:
+    assert checks._exit_interface(_router(), IPv4Address("10.9.0.7")) == "lan"

@@ -148,7 +148,7 @@ def _wire_circuit(plane: ControlPlane, circuit: m.Circuit) -> None:
     for link in circuit.links:
         if link.up and link.router is not None:
             router = topology.router(link.router)
-            pref = router.local_preference.get(link.name, 100)
+            pref = router.preference(link.name, circuit.name)
             fabric.connect(link.name, ids.msee(circuit.name, link.role), ids.router(router.name),
                            Relation.ROUTER, Relation.MSEE, b_policy=(pref, 0))
     for conn in circuit.connections:
@@ -166,7 +166,7 @@ def _wire_vpn(plane: ControlPlane, vpn: m.VpnConnection) -> None:
         return
     assert vpn.b.router is not None
     router = plane.topology.router(vpn.b.router)
-    pref = router.local_preference.get(vpn.name, 100)
+    pref = router.preference(vpn.name)
     plane.bgp.connect(vpn.name, a, ids.router(router.name), Relation.ROUTER, Relation.VPNGW,
                       b_policy=(pref, 0))
 

@@ -28,7 +28,6 @@ RESERVED_ASNS = (8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520)
 ONPREM_PREFIX_LIMIT = 4_000  # private peering drops the session above this
 PREMIUM_PREFIX_LIMIT = 10_000
 AZURE_PREFIX_LIMIT = 1_000  # prefixes Azure advertises per connection
-DEFAULT_LOCAL_PREFERENCE = 100
 
 
 def _error(where: Position, message: str) -> Problem:
@@ -78,18 +77,18 @@ def _check_vpn(topology: m.Topology, vpn: m.VpnConnection, routers: dict[str, m.
         if end.network is not None:
             vnet = topology.vnets.get(end.network)
             if vnet is None:
-                yield _error(at("vpn", vpn.name, key, "network"),
+                yield _error(at(f"vpn end {key}", vpn.name, "network"),
                              f"VPN '{vpn.name}' names unknown VNet '{end.network}'")
             elif vnet.vpn_gateway is None:
-                yield _error(at("vpn", vpn.name, key, "network"),
+                yield _error(at(f"vpn end {key}", vpn.name, "network"),
                              f"VNet '{end.network}' has no VPN gateway for VPN '{vpn.name}'")
         elif end.router is not None:
             router = routers.get(end.router)
             if router is None:
-                yield _error(at("vpn", vpn.name, key, "router"),
+                yield _error(at(f"vpn end {key}", vpn.name, "router"),
                              f"VPN '{vpn.name}' names unknown router '{end.router}'")
             elif end.interface not in {i.name for i in router.interfaces}:
-                yield _error(at("vpn", vpn.name, key, "interface"),
+                yield _error(at(f"vpn end {key}", vpn.name, "interface"),
                              f"router '{end.router}' has no interface '{end.interface}'")
     if vpn.a.network is not None and vpn.a.network == vpn.b.network:
         yield _error(at("vpn", vpn.name), "a VPN connection cannot join a VNet to itself")
@@ -195,8 +194,14 @@ def check_gateway_transit(topology: m.Topology, at: Locate) -> Iterator[Problem]
 
 
 def check_router_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
-    """Interface names are unique per router; static routes and preferences name real things."""
+    """Interface names are unique per router; static routes and preferences name real things.
+
+    BGP looks a router's ``local_preference`` up by the names of its own sessions only: its
+    circuit links, their circuits (a circuit stands for all its links on the router) and its BGP
+    VPNs. Any other key, even another connection's name, would be silently ignored: an error.
+    """
     known = topology.connection_names()
+    sessions = _session_names(topology)
     for router in topology.routers():
         seen: set[str] = set()
         for index, interface in enumerate(router.interfaces):
@@ -208,16 +213,35 @@ def check_router_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
             if route.interface is not None and route.interface not in seen:
                 yield _error(at("router", router.name, "static_routes", index, "interface"),
                              f"router '{router.name}' has no interface '{route.interface}'")
+        own = sessions.get(router.name, [])
         for key in router.local_preference:
-            if key not in known:
+            if key not in own:
                 yield _error(at("router", router.name, "bgp", "local_preference", key),
-                             _unknown_name(key, known))
+                             _not_a_session(key, router.name, own, known))
 
 
-def _unknown_name(name: str, known: Iterable[str]) -> str:
-    hint = difflib.get_close_matches(name, list(known), n=1)
+def _session_names(topology: m.Topology) -> dict[str, list[str]]:
+    """Router -> the names BGP looks its local preference up by, in file order."""
+    names: dict[str, list[str]] = {}
+    for circuit in topology.circuits.values():
+        for link in circuit.links:
+            if link.router is not None:
+                own = names.setdefault(link.router, [])
+                own += [n for n in (link.name, circuit.name) if n not in own]
+    for vpn in topology.vpns:
+        if vpn.bgp and vpn.b.router is not None:
+            names.setdefault(vpn.b.router, []).append(vpn.name)
+    return names
+
+
+def _not_a_session(name: str, router: str, sessions: list[str], known: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(name, sessions, n=1)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-    return f"local_preference names unknown connection or circuit link '{name}'{suggestion}"
+    if name not in known:
+        return f"local_preference names unknown connection or circuit link '{name}'{suggestion}"
+    listed = ", ".join(sessions) if sessions else "none"
+    return (f"local_preference names '{name}', which is not a BGP session of router '{router}' "
+            f"(its sessions: {listed}){suggestion}")
 
 
 def check_appliance_next_hops(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -489,7 +513,8 @@ def _vpn_offers(topology: m.Topology, vpn: m.VpnConnection, at: Locate) -> list[
             offers += _vnet_offers(topology, end.network, at, transit=True)
         elif end.router is not None:
             site = next((r.site for r in topology.routers() if r.name == end.router), end.router)
-            offers += [_Offer(site, p, at("vpn", vpn.name)) for p in end.prefixes]
+            offers += [_Offer(site, p, at("vpn end b", vpn.name, "prefixes", index))
+                       for index, p in enumerate(end.prefixes)]
             if vpn.bgp:
                 offers += _router_offers(topology, end.router, at)
     return offers
@@ -718,6 +743,45 @@ def check_site_links(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                              f"'{link.b_router}' to itself")
 
 
+def check_vpn_ends(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Each tunnel interface carries one VPN; BGP over a VPN needs a router that speaks BGP.
+
+    A route-based tunnel interface has one far end, so a second connection on it cannot exist.
+    A router without a ``bgp`` section has no BGP to run with the gateway ("About BGP and VPN
+    Gateway", https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview: both ends
+    must be configured for BGP); ExpressRoute private peering is BGP on both links ("ExpressRoute
+    routing requirements",
+    https://learn.microsoft.com/azure/expressroute/expressroute-routing). The model would
+    otherwise run sessions the file says cannot exist: each is an error.
+    """
+    routers = {r.name: r for r in topology.routers()}
+    tunnels: dict[tuple[str, str], str] = {}
+    for vpn in topology.vpns:
+        end = vpn.b
+        router = routers.get(end.router or "")
+        if router is None or end.interface is None:
+            continue
+        first = tunnels.setdefault((router.name, end.interface), vpn.name)
+        if first != vpn.name:
+            yield _error(at("vpn end b", vpn.name, "interface"),
+                         f"VPN '{vpn.name}' ends on tunnel interface '{end.interface}' of router "
+                         f"'{router.name}', which VPN '{first}' already uses; a tunnel interface "
+                         f"carries one VPN connection")
+        if vpn.bgp and not router.bgp:
+            yield _error(at("vpn end b", vpn.name, "router"),
+                         f"VPN '{vpn.name}' runs BGP (bgp: true is the default) with router "
+                         f"'{router.name}', which has no bgp section; give it one or set "
+                         f"bgp: false on the VPN")
+    for circuit in topology.circuits.values():
+        for link in circuit.links:
+            router = routers.get(link.router or "")
+            if router is not None and not router.bgp:
+                yield _error(at("link", link.name, "router"),
+                             f"link '{link.name}' of circuit '{circuit.name}' ends at router "
+                             f"'{router.name}', which has no bgp section; ExpressRoute private "
+                             f"peering runs BGP")
+
+
 # -- warnings: legal but probably not meant --------------------------------------------------
 
 
@@ -735,21 +799,13 @@ def check_redundancy(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                                f"the circuit has no redundancy")
 
 
-def _preference(router: m.Router, *names: str) -> int:
-    """The local preference a router gives a session: by its own name, else its circuit's."""
-    for name in names:
-        if name in router.local_preference:
-            return router.local_preference[name]
-    return DEFAULT_LOCAL_PREFERENCE
-
-
 def check_preference_symmetry(topology: m.Topology, at: Locate) -> Iterator[Problem]:
     """A CE with both ExpressRoute and BGP VPN must prefer ExpressRoute, as Azure does."""
     for router in topology.routers():
-        circuit_prefs = [_preference(router, link.name, circuit.name)
+        circuit_prefs = [router.preference(link.name, circuit.name)
                          for circuit in topology.circuits.values() for link in circuit.links
                          if link.router == router.name]
-        vpn_prefs = [_preference(router, vpn.name) for vpn in topology.vpns
+        vpn_prefs = [router.preference(vpn.name) for vpn in topology.vpns
                      if vpn.bgp and vpn.b.router == router.name]
         if circuit_prefs and vpn_prefs and min(circuit_prefs) <= max(vpn_prefs):
             yield _warning(at("router", router.name, "bgp"),
@@ -757,6 +813,57 @@ def check_preference_symmetry(topology: m.Topology, at: Locate) -> Iterator[Prob
                            f"{min(circuit_prefs)} and VPN {max(vpn_prefs)}: Azure prefers "
                            f"ExpressRoute, so traffic would return on another path "
                            f"(give the circuit links a higher local_preference)")
+
+
+def _exit_interface(router: m.Router, address: IPv4Address) -> str | None:
+    """The interface a router's most specific connected or static route sends ``address`` out of.
+
+    None when no route matches, or the best one discards. A static route to a next hop leaves by
+    the interface whose subnet holds that next hop; a connected route wins a tie.
+    """
+    best: tuple[int, int, str | None] | None = None
+    for interface in router.interfaces:
+        if address in interface.address.network:
+            candidate: tuple[int, int, str | None] = (interface.address.network.prefixlen, 1,
+                                                      interface.name)
+            best = candidate if best is None or candidate[:2] > best[:2] else best
+    for route in router.static_routes:
+        if address not in route.prefix:
+            continue
+        out = route.interface
+        if route.next_hop is not None:
+            out = next((i.name for i in router.interfaces
+                        if route.next_hop in i.address.network), None)
+        candidate = (route.prefix.prefixlen, 0, None if route.discard else out)
+        best = candidate if best is None or candidate[:2] > best[:2] else best
+    return None if best is None else best[2]
+
+
+def check_bgp_peer_routes(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A router reaches its gateway's BGP peer address through the VPN's tunnel.
+
+    BGP over a site-to-site VPN runs between the gateway's BGP peer address and the device's, so
+    the device needs a route to Azure's BGP peer address over the tunnel, usually a static /32
+    ("Configure BGP for VPN Gateway",
+    https://learn.microsoft.com/azure/vpn-gateway/bgp-howto). Azure accepts the connection
+    without it, and the session just never comes up: legal but surely unintended, a warning.
+    azint still brings the session up, as if the route were there.
+    """
+    routers = {r.name: r for r in topology.routers()}
+    for vpn in topology.vpns:
+        router = routers.get(vpn.b.router or "")
+        vnet = topology.vnets.get(vpn.a.network or "")
+        if (not vpn.bgp or router is None or vnet is None or vnet.vpn_gateway is None
+                or vpn.b.interface not in {i.name for i in router.interfaces}):
+            continue
+        gateway = vnet.vpn_gateway
+        peer = gateway.bgp_peer_address or gateway.instances[0]
+        if _exit_interface(router, peer) != vpn.b.interface:
+            yield _warning(at("vpn end b", vpn.name, "interface"),
+                           f"router '{router.name}' has no route to {peer}, the BGP peer address "
+                           f"of '{vnet.name}', through tunnel '{vpn.b.interface}': the BGP "
+                           f"session of VPN '{vpn.name}' would not come up (add a static route "
+                           f"{peer}/32 with interface: {vpn.b.interface}); azint assumes it up")
 
 
 def _touched(topology: m.Topology) -> set[str]:
@@ -788,7 +895,8 @@ CHECKS: tuple[Check, ...] = (
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
     check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,
-    check_redundancy, check_preference_symmetry, check_isolated_networks,
+    check_vpn_ends,
+    check_redundancy, check_preference_symmetry, check_bgp_peer_routes, check_isolated_networks,
 )
 
 

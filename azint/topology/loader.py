@@ -514,7 +514,8 @@ class TopologyBuilder:
                                                             self._preferences, {})),
             readvertise=self.optional(bgp, "readvertise", bp, self.flag, False),
             multipath=self.optional(bgp, "multipath", bp, self.flag, False),
-            icmp_unreachables=self.optional(doc, "icmp_unreachables", path, self.flag, True))
+            icmp_unreachables=self.optional(doc, "icmp_unreachables", path, self.flag, True),
+            bgp=doc.get("bgp") is not None)
 
     def _preferences(self, value: Any, path: PathKey) -> dict[str, int]:
         if not isinstance(value, dict):
@@ -643,8 +644,13 @@ class TopologyBuilder:
         name = self._named(doc, path, "vpn", naming.CONNECTIONS)
         a = self._vpn_end(doc["a"], (*path, "a"))
         b = self._vpn_end(doc["b"], (*path, "b"))
+        keys = ("a", "b")
         if a.is_onprem and not b.is_onprem:
             a, b = b, a
+            keys = ("b", "a")
+        # The model's end a is always the VNet: checks locate each end where the file wrote it.
+        self.paths[("vpn end a", name)] = (*path, keys[0])
+        self.paths[("vpn end b", name)] = (*path, keys[1])
         if a.is_onprem:
             raise self.fail(path, "a VPN connection needs an Azure VNet (its VPN gateway) on "
                                   "at least one end")

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 AZURE_GATEWAY_ASN = 65515
 MSEE_ASN = 12076
+DEFAULT_LOCAL_PREFERENCE = 100
 
 INITIAL_TTL = {"windows": 128, "linux": 64, "network": 255}
 
@@ -144,6 +145,16 @@ class Router:
     multipath: bool = False
     icmp_unreachables: bool = True
     up: bool = True
+    bgp: bool = True  # has a bgp section: speaks BGP (ExpressRoute and BGP VPNs need it)
+
+    def preference(self, *names: str) -> int:
+        """The local preference of routes learned over a session, looked up by the session's
+        names from the most specific: a circuit link's own name, then its circuit's (which
+        stands for all of the circuit's links on this router); BGP's default otherwise."""
+        for name in names:
+            if name in self.local_preference:
+                return self.local_preference[name]
+        return DEFAULT_LOCAL_PREFERENCE
 
 
 @dataclass(frozen=True)
