@@ -58,7 +58,7 @@ class ControlPlane:
             if peering.up:
                 plane.peerings_of.setdefault(peering.a.network, []).append(peering)
                 plane.peerings_of.setdefault(peering.b.network, []).append(peering)
-        plane.gateway_vnet = {name: gateway_vnet_of(topology, name, plane.peerings_of.get(name, []))
+        plane.gateway_vnet = {name: topology.gateway_vnet(name, plane.peerings_of.get(name, []))
                               for name in topology.vnets}
         _wire_bgp(plane)
         return plane
@@ -83,19 +83,6 @@ class ControlPlane:
 
     def peering_between(self, a: str, b: str) -> m.Peering | None:
         return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
-
-
-def gateway_vnet_of(topology: m.Topology, name: str, peerings: list[m.Peering]) -> str | None:
-    """The VNet whose gateways ``name`` uses: its own, or its hub's through gateway transit."""
-    vnet = topology.vnets[name]
-    if vnet.has_gateway:
-        return name
-    for peering in peerings:
-        own, other = peering.side(name), peering.other(name)
-        hub = topology.vnets.get(other.network)
-        if own.use_remote_gateways and other.allow_gateway_transit and hub and hub.has_gateway:
-            return hub.name
-    return None
 
 
 # -- BGP wiring ------------------------------------------------------------------------------

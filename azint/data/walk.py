@@ -398,6 +398,11 @@ class Forwarder:
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
                     came_from: str | None) -> _Decision:
+        if not route.next_hops:  # a user route to a gateway where no VPN gateway serves
+            return _Decision(route, None, Disposition.NULL_ROUTED,
+                             f"VNet '{vnet}' routes {route.prefix} to VirtualNetworkGateway, but "
+                             f"has no VPN gateway to use (a user route's gateway must be a VPN "
+                             f"gateway), so Azure drops it")
         target = route.next_hops[0].element.kind.value
         if came_from is not None:
             arrived = came_from.removeprefix("from:")

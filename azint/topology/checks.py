@@ -263,6 +263,36 @@ def check_appliance_next_hops(topology: m.Topology, at: Locate) -> Iterator[Prob
                                           f"drops packets not addressed to it (forwarding: false)")
 
 
+def check_gateway_next_hops(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A user route to VirtualNetworkGateway needs a VPN gateway: Azure drops it otherwise.
+
+    "Virtual network traffic routing": the gateway must be of type VPN; an ExpressRoute gateway
+    cannot be a user route's next hop (ExpressRoute custom routes come from BGP).
+    """
+    for vnet in topology.vnets.values():
+        used = {s.route_table for s in vnet.subnets if s.route_table is not None}
+        for table in vnet.route_tables.values():
+            gateway = _udr_gateway_problem(topology, vnet.name) if table.name in used else None
+            for index, route in enumerate(table.routes):
+                if gateway is not None and route.next_hop_type is m.NextHopType.GATEWAY:
+                    yield _warning(at("route table", f"{vnet.name}/{table.name}", "routes", index,
+                                      "next_hop_type"),
+                                   f"route '{route.name}' sends {route.prefix} to "
+                                   f"VirtualNetworkGateway, but {gateway}: Azure drops that "
+                                   f"traffic (a user route's gateway must be a VPN gateway)")
+
+
+def _udr_gateway_problem(topology: m.Topology, name: str) -> str | None:
+    """Why VNet ``name`` has no VPN gateway for its user routes, or None when it has one."""
+    hub = topology.gateway_vnet(name)
+    if hub is None:
+        return f"VNet '{name}' has no gateway, its own or a hub's through gateway transit"
+    if topology.vnets[hub].vpn_gateway is not None:
+        return None
+    whose = f"VNet '{name}'" if hub == name else f"its gateway VNet '{hub}'"
+    return f"{whose} has only an ExpressRoute gateway"
+
+
 # -- addresses -------------------------------------------------------------------------------
 
 
@@ -890,7 +920,7 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 
 
 CHECKS: tuple[Check, ...] = (
-    check_references, check_router_names, check_appliance_next_hops,
+    check_references, check_router_names, check_appliance_next_hops, check_gateway_next_hops,
     check_endpoints, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,

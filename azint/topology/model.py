@@ -5,7 +5,7 @@ Nothing here computes routes; ``azint.control`` does that from these values alon
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
@@ -306,6 +306,21 @@ class Topology:
 
     def routers(self) -> tuple[Router, ...]:
         return tuple(r for site in self.sites.values() for r in site.routers)
+
+    def gateway_vnet(self, name: str, peerings: Iterable[Peering] | None = None) -> str | None:
+        """The VNet whose gateways VNet ``name`` uses: its own, or its hub's through gateway
+        transit over one of ``peerings`` (by default its peerings that are up)."""
+        vnet = self.vnets[name]
+        if vnet.has_gateway:
+            return name
+        if peerings is None:
+            peerings = [p for p in self.peerings if p.up and name in (p.a.network, p.b.network)]
+        for peering in peerings:
+            own, other = peering.side(name), peering.other(name)
+            hub = self.vnets.get(other.network)
+            if own.use_remote_gateways and other.allow_gateway_transit and hub and hub.has_gateway:
+                return hub.name
+        return None
 
     def router(self, name: str) -> Router:
         for candidate in self.routers():

@@ -1,0 +1,90 @@
+"""User routes Azure treats specially: a gateway next hop with no VPN gateway to use.
+
+Every rule here is from "Virtual network traffic routing",
+https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.builders import Doc, circuit, peering, site, vnet, vpn
+from tests.conftest import Run
+
+TO_DC = {"name": "to-dc", "prefix": "10.2.0.0/24", "next_hop_type": "VirtualNetworkGateway"}
+
+
+def _routed(doc: Doc, *routes: Doc) -> Doc:
+    """``doc`` with a route table of ``routes`` on its default subnet."""
+    doc["route_tables"] = [{"name": "rt", "routes": list(routes)}]
+    doc["subnets"][0]["route_table"] = "rt"
+    return doc
+
+
+def _write(tmp_path: Path, networks: list[Doc], connections: list[Doc]) -> str:
+    path = tmp_path / "topology.yaml"
+    path.write_text(yaml.safe_dump({"azint": 1, "name": "udr", "networks": networks,
+                                    "connections": connections}, sort_keys=False))
+    return str(path)
+
+
+def _er(vnet_name: str) -> Doc:
+    return circuit("er", [("er-p", "primary", "192.168.0.16/30", "dc-ce"),
+                          ("er-s", "secondary", "192.168.0.20/30", "dc-ce")],
+                   [("conn-er", vnet_name)])
+
+
+_NO_VPN_GATEWAY = {
+    "expressroute-only": ([_routed(vnet("hub", "10.10.0.0/24", er=True), TO_DC)], [_er("hub")],
+                          "VNet 'hub' has only an ExpressRoute gateway"),
+    "no-gateway": ([_routed(vnet("hub", "10.10.0.0/24"), TO_DC)], [],
+                   "VNet 'hub' has no gateway, its own or a hub's through gateway transit"),
+    "hub-expressroute-only": (
+        [vnet("core", "10.9.0.0/24", er=True), _routed(vnet("hub", "10.10.0.0/24"), TO_DC)],
+        [_er("core"), peering("core-hub", "core", "hub", transit=True)],
+        "its gateway VNet 'core' has only an ExpressRoute gateway"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NO_VPN_GATEWAY))
+def test_gateway_user_route_without_a_vpn_gateway_drops_and_validate_warns(
+        tmp_path: Path, azint: Callable[..., Run], case: str) -> None:
+    """A user route's VirtualNetworkGateway next hop must be a VPN gateway; an ExpressRoute
+    gateway cannot be one. With no VPN gateway the route has no next hop and Azure drops what
+    matches it (it shows no next hop address)."""
+    vnets, connections, why = _NO_VPN_GATEWAY[case]
+    file = _write(tmp_path, [*vnets, site("dc", 65001, "10.2.0.0/24")], connections)
+    report = azint("validate", file)
+    assert report.code == 0  # the commands accept it, so validate only warns
+    warning = next(line for line in report.out.splitlines() if "VirtualNetworkGateway" in line)
+    route_line = next(n for n, text in enumerate(Path(file).read_text().splitlines(), 1)
+                      if "VirtualNetworkGateway" in text)
+    assert warning.startswith(f"{file}:{route_line}:")
+    assert f"{why}: Azure drops that traffic" in warning
+    trace = azint("tracert", "--json", "--topology", file, "hub", "10.2.0.10")
+    assert trace.code == 1
+    assert trace.json()["disposition"] == "NULL_ROUTED"
+    assert "VirtualNetworkGateway" in trace.json()["reason"]
+    rows = azint("routes", "--json", "--topology", file, "hub").json()["routes"]
+    user = next(r for r in rows if r["source"] == "User")
+    assert (user["state"], user["next_hop_type"], user["next_hop_ips"]) == \
+        ("Active", "VirtualNetworkGateway", [])
+    for command in (("ping", "-n", "1", "hub", "10.2.0.10"), ("explain", "hub", "dc-vm"),
+                    ("matrix",), ("routes", "dc")):
+        assert azint(*command, "--topology", file).code in (0, 1), command
+
+
+def test_gateway_user_route_with_a_vpn_gateway_uses_it(tmp_path: Path,
+                                                       azint: Callable[..., Run]) -> None:
+    """The route-based VPN gateway is a valid VirtualNetworkGateway next hop: no warning, and
+    the packet goes through it (the gateway instance is the first hop)."""
+    hub = _routed(vnet("hub", "10.10.0.0/24", vpn=True), TO_DC)
+    dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250")
+    file = _write(tmp_path, [hub, dc], [vpn("s2s", "hub", ("dc-ce", "tunnel"))])
+    assert "VirtualNetworkGateway" not in azint("validate", file).out
+    trace = azint("tracert", "--json", "--topology", file, "hub", "10.2.0.10").json()
+    assert trace["reached"] and trace["hops"][0]["element"] == "vpngw:hub"
