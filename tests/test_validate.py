@@ -106,3 +106,10 @@ def test_every_command_refuses_an_error_with_the_line_validate_prints_first(
     more = len(report.errors) - 1
     suffix = f" (and {more} more error{'s' if more != 1 else ''}; run 'azint validate')"
     assert run.err == first + (suffix if more else "") + "\n"
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "topologies").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_every_test_topology_validates_without_errors(path: Path) -> None:
+    """The topologies the tests trace are possible networks: no check may refuse them."""
+    assert validate(path).errors == ()

@@ -872,12 +872,12 @@ def _exit_interface(router: m.Router, address: IPv4Address) -> str | None:
 def check_bgp_peer_routes(topology: m.Topology, at: Locate) -> Iterator[Problem]:
     """A router reaches its gateway's BGP peer address through the VPN's tunnel.
 
-    BGP over a site-to-site VPN runs between the gateway's BGP peer address and the device's, so
-    the device needs a route to Azure's BGP peer address over the tunnel, usually a static /32
-    ("Configure BGP for VPN Gateway",
-    https://learn.microsoft.com/azure/vpn-gateway/bgp-howto). Azure accepts the connection
-    without it, and the session just never comes up: legal but surely unintended, a warning.
-    azint still brings the session up, as if the route were there.
+    The device needs "a host route of the Azure BGP peer IP address ... with a next-hop
+    interface of the matching IPsec tunnel interface" ("VPN Gateway FAQ", "What should I add to
+    my on-premises VPN device for the BGP peering session?",
+    https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq). Azure accepts the
+    connection without it, and the session just never comes up: legal but surely unintended, a
+    warning. azint still brings the session up, as if the route were there.
     """
     routers = {r.name: r for r in topology.routers()}
     for vpn in topology.vpns:
