@@ -1,4 +1,5 @@
-"""User routes Azure treats specially: a gateway next hop with no VPN gateway to use.
+"""User routes Azure treats specially: a gateway next hop with no VPN gateway to use, and a
+route for 0.0.0.0/0, which removes the default None routes of the private ranges.
 
 Every rule here is from "Virtual network traffic routing",
 https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
@@ -7,12 +8,18 @@ https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
 from __future__ import annotations
 
 from collections.abc import Callable
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.builders import Doc, circuit, peering, site, vnet, vpn
+from azint.control import ids
+from azint.data.endpoints import resolve_source
+from azint.data.walk import Disposition
+from azint.network import Network
+from azint.topology.model import NextHopType
+from tests.builders import Doc, build, circuit, peering, site, vnet, vpn
 from tests.conftest import Run
 
 TO_DC = {"name": "to-dc", "prefix": "10.2.0.0/24", "next_hop_type": "VirtualNetworkGateway"}
@@ -88,3 +95,49 @@ def test_gateway_user_route_with_a_vpn_gateway_uses_it(tmp_path: Path,
     assert "VirtualNetworkGateway" not in azint("validate", file).out
     trace = azint("tracert", "--json", "--topology", file, "hub", "10.2.0.10").json()
     assert trace["reached"] and trace["hops"][0]["element"] == "vpngw:hub"
+
+
+def _firewalled_hub(tmp_path: Path, *routes: Doc) -> Network:
+    """A hub whose default subnet has ``routes``; a firewall appliance in its own subnet."""
+    hub = vnet("hub", "10.10.0.0/24")
+    hub["subnets"].append({"name": "nva", "prefix": "10.10.0.64/27"})
+    hub["endpoints"].append({"name": "fw", "address": "10.10.0.70", "os": "linux",
+                             "forwarding": True})
+    return build(tmp_path, [_routed(hub, *routes)], [], validated=False)
+
+
+def _to_fw(prefix: str) -> Doc:
+    return {"name": "via-fw", "prefix": prefix, "next_hop_type": "VirtualAppliance",
+            "next_hop_ip": "10.10.0.70"}
+
+
+def test_default_user_route_removes_the_reserved_none_routes(tmp_path: Path) -> None:
+    """"Routing example": Azure removed the routes for 10.0.0.0/8, 192.168.0.0/16 and
+    100.64.0.0/10 from Subnet1's table when the user route for 0.0.0.0/0 was added to it; the
+    "Default" section lists 172.16.0.0/12 among the same reserved None routes. Traffic to
+    other private networks then follows the user's 0.0.0.0/0 route to the appliance."""
+    reserved = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"}
+    net = _firewalled_hub(tmp_path, _to_fw("0.0.0.0/0"))
+    routes = net.plane.vnets["hub"]
+    listed = {str(r.route.prefix) for r in routes.effective("default")}
+    assert not reserved & listed  # removed, not merely Invalid
+    assert reserved <= {str(r.route.prefix) for r in routes.effective("nva")}  # no 0/0 there
+    source = resolve_source(net.topology, "hub-vm")
+    for private in ("192.168.5.5", "172.16.1.1", "10.99.0.1", "100.64.0.1"):
+        route = routes.lookup("default", IPv4Address(private))
+        assert route is not None and route.next_hop_type == NextHopType.APPLIANCE, private
+        walk = net.prober.tracert(source, IPv4Address(private)).walk
+        assert walk.hops[0].element == ids.vm("fw"), private  # on to the firewall
+    assert routes.lookup("default", IPv4Address("10.10.0.5")).next_hop_type == \
+        NextHopType.VNET_LOCAL  # type: ignore[union-attr]
+
+
+def test_a_narrower_user_route_keeps_the_reserved_none_routes(tmp_path: Path) -> None:
+    """Only a user route for 0.0.0.0/0 removes them ("Routing example"): with a route for a
+    narrower prefix, another private network is still dropped by the None route."""
+    net = _firewalled_hub(tmp_path, _to_fw("10.99.0.0/16"))
+    source = resolve_source(net.topology, "hub-vm")
+    assert net.prober.tracert(source, IPv4Address("192.168.5.5")).walk.disposition is \
+        Disposition.NULL_ROUTED
+    assert net.prober.tracert(source, IPv4Address("10.99.0.1")).walk.hops[0].element == \
+        ids.vm("fw")

@@ -45,6 +45,17 @@ class VNetRoutes:
     gateway: RouteTable | None
     gateway_vnet: str | None
     user: dict[str, RouteTable] = field(default_factory=dict)  # by route table name
+    _undropped: RouteTable | None = field(default=None, repr=False)
+
+    def _system(self, user: RouteTable | None) -> RouteTable:
+        """The default routes a subnet keeps: a user route for 0.0.0.0/0 makes Azure remove
+        the ``None`` routes of the reserved private ranges, so that traffic to them follows
+        the user's default route instead of being dropped."""
+        if user is None or user.get(INTERNET) is None:
+            return self.system
+        if self._undropped is None:
+            self._undropped = RouteTable.of(r for r in self.system if not _reserved_drop(r))
+        return self._undropped
 
     def _layers(self, subnet: str | None) -> tuple[RouteTable | None, RouteTable | None]:
         spec = self.table_spec(subnet)
@@ -66,9 +77,9 @@ class VNetRoutes:
         """The route a NIC in ``subnet`` uses for ``address`` (as if the user routes for the
         prefixes ``without`` were not there)."""
         user, gateway = self._layers(subnet)
-        system = self.system.lookup(address)
         if user is not None and without:
             user = RouteTable.of(r for r in user if r.prefix not in without)
+        system = self._system(user).lookup(address)
         candidates = [system, user.lookup(address) if user else None]
         if gateway is not None and not (system and system.next_hop_type in _SHADOWS_GATEWAY):
             candidates.append(gateway.lookup(address))
@@ -83,7 +94,7 @@ class VNetRoutes:
         rows: list[EffectiveRoute] = []
         overridden = {r.prefix for r in user} if user else set()
         learned = {r.prefix for r in gateway} if gateway else set()
-        for route in self.system:
+        for route in self._system(user):
             is_invalid = route.prefix in overridden or (
                 route.prefix in learned and route.next_hop_type not in _SHADOWS_GATEWAY)
             rows.append(EffectiveRoute(route, not is_invalid))
@@ -94,6 +105,11 @@ class VNetRoutes:
         order = {SOURCE_DEFAULT: 0, SOURCE_USER: 1, SOURCE_GATEWAY: 2}
         rows.sort(key=lambda row: (order[row.route.source], row.route.prefix))
         return rows
+
+
+def _reserved_drop(route: Route) -> bool:
+    return (route.source == SOURCE_DEFAULT and route.next_hop_type is m.NextHopType.NONE
+            and route.prefix in RESERVED_DROPS)
 
 
 def system_routes(vnet: m.VNet, peers: list[tuple[m.VNet, m.Peering]]) -> RouteTable:
