@@ -10,7 +10,11 @@ computed and traced (tracert and ping from each network's first endpoint to ever
 the reachability matrix). A finding is: any exception other than ``AzintError`` from ``load`` or
 from the computation and probes, a trace longer than its hop limit, any exception at all from
 ``validate``, a report line that is not one line, ``validate`` and ``load`` disagreeing on
-whether there are errors, the file changing, or an input taking more than ``--budget`` seconds.
+whether there are errors, the file changing, or an input taking more than ``--budget`` seconds
+of CPU time. CPU time, not wall time, so that other work on the machine does not turn an input
+into a finding. Before fuzzing, the script times the largest document the reader accepts (an
+alias bomb just under ``MAX_NODES`` values) and refuses to run if the budget is not at least twice
+that: a budget within a factor of two of a legitimate input would make findings flaky.
 Findings are saved to ``--keep`` so they can be replayed; the script prints a summary and exits 1
 if there was any finding.
 """
@@ -39,6 +43,7 @@ from azint.errors import AzintError, ExitCode
 from azint.network import Network
 from azint.topology.loader import default_topology_path, load
 from azint.topology.model import Topology
+from azint.topology.source import MAX_NODES
 from azint.topology.validate import validate
 
 REFERENCE_TEXT = default_topology_path().read_text()
@@ -242,14 +247,29 @@ def deep_nesting(rng: random.Random) -> bytes:
     return "".join("  " * i + "- \n" for i in range(min(depth, 3000))).encode()
 
 
+BOMB_SIZES = range(2, 13)  # fan-out and levels of the alias bombs
+
+
 def alias_bomb(rng: random.Random) -> bytes:
-    fanout, levels = rng.randint(2, 12), rng.randint(2, 12)
+    return _bomb(rng.choice(BOMB_SIZES), rng.choice(BOMB_SIZES), loop=rng.random() < 0.3)
+
+
+def _bomb(fanout: int, levels: int, loop: bool = False) -> bytes:
     rows = [f"l0: &l0 [{', '.join(['lol'] * fanout)}]"]
     for level in range(1, levels):
         rows.append(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * fanout)}]")
-    if rng.random() < 0.3:
+    if loop:
         rows.append("networks: &loop [*loop]")
     return ("\n".join(rows) + "\n").encode()
+
+
+def _bomb_values(fanout: int, levels: int) -> int:
+    """How many values ``_bomb`` expands to: the mapping plus every level, aliases expanded."""
+    total, level = 1, 1 + fanout
+    for _ in range(levels):
+        total += level
+        level = 1 + fanout * level
+    return total
 
 
 GENERATORS: dict[str, tuple[Callable[[random.Random], bytes], int]] = {
@@ -314,7 +334,7 @@ def _outcome(lines: tuple[str, ...]) -> str:
 def run_one(path: Path, content: bytes, budget: float,
             outcomes: Counter[str]) -> tuple[float, list[str]]:
     path.write_bytes(content)
-    start = time.monotonic()
+    start = time.process_time()
     signal.alarm(HARD_LIMIT_S)
     try:
         problems = examine(path, content, outcomes)
@@ -324,9 +344,9 @@ def run_one(path: Path, content: bytes, budget: float,
         problems = [f"{type(exc).__name__}: {str(exc)[:200]}"]
     finally:
         signal.alarm(0)
-    elapsed = time.monotonic() - start
+    elapsed = time.process_time() - start
     if elapsed > budget:
-        problems.append(f"took {elapsed:.2f} s (budget {budget:.1f} s)")
+        problems.append(f"took {elapsed:.2f} s of CPU (budget {budget:.1f} s)")
     return elapsed, problems
 
 
@@ -334,7 +354,35 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise _Hang
 
 
+def largest_accepted_document() -> bytes:
+    """The alias bomb of ``alias_bomb``'s sizes that expands to the most values the reader still
+    accepts (at most ``MAX_NODES``): the most work any generated input asks of the reader."""
+    sizes = [(f, n) for f in BOMB_SIZES for n in BOMB_SIZES if _bomb_values(f, n) <= MAX_NODES]
+    return _bomb(*max(sizes, key=lambda size: _bomb_values(*size)))
+
+
+def calibrate(scratch: Path) -> float:
+    """CPU seconds ``examine`` takes on the largest accepted document (best of three)."""
+    path = scratch / "largest.yaml"
+    content = largest_accepted_document()
+    path.write_bytes(content)
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        examine(path, content, Counter())
+        times.append(time.process_time() - start)
+    return min(times)
+
+
 def fuzz(count: int, seed: int, budget: float, keep: Path) -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        largest = calibrate(Path(scratch))
+    print(f"largest accepted document ({MAX_NODES:,} values at most): {largest:.3f} s of CPU; "
+          f"budget {budget:.1f} s per input")
+    if budget < 2 * largest:
+        print(f"the budget must be at least twice that ({2 * largest:.2f} s) or findings are "
+              f"flaky: raise --budget, or make the reader faster")
+        return 2
     rng = random.Random(seed)
     names = list(GENERATORS)
     weights = [GENERATORS[n][1] for n in names]
@@ -344,6 +392,7 @@ def fuzz(count: int, seed: int, budget: float, keep: Path) -> int:
     slowest = (0.0, "")
     signal.signal(signal.SIGALRM, _on_alarm)
     started = time.monotonic()
+    cpu_started = time.process_time()
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "fuzz.yaml"
         for index in range(count):
@@ -356,7 +405,8 @@ def fuzz(count: int, seed: int, budget: float, keep: Path) -> int:
                 findings.append(Finding(generator, index, problem))
             if problems:
                 _save(keep, generator, index, content)
-    _summary(count, seed, time.monotonic() - started, made, slowest, findings, keep)
+    _summary(count, seed, (time.monotonic() - started, time.process_time() - cpu_started), made,
+             slowest, findings, keep)
     print("outcomes: " + ", ".join(f"{k} {n:,}" for k, n in sorted(outcomes.items())))
     return 1 if findings else 0
 
@@ -366,12 +416,12 @@ def _save(keep: Path, generator: str, index: int, content: bytes) -> None:
     (keep / f"{index:06d}-{generator}.yaml").write_bytes(content)
 
 
-def _summary(count: int, seed: int, seconds: float, made: Counter[str],
+def _summary(count: int, seed: int, seconds: tuple[float, float], made: Counter[str],
              slowest: tuple[float, str], findings: list[Finding], keep: Path) -> None:
-    print(f"fuzzed {count:,} inputs (seed {seed}) in {seconds:.1f} s")
+    print(f"fuzzed {count:,} inputs (seed {seed}) in {seconds[0]:.1f} s ({seconds[1]:.1f} s of CPU)")
     for generator, n in sorted(made.items()):
         print(f"  {generator:20} {n:6,}")
-    print(f"slowest input: {slowest[1]} at {slowest[0]:.3f} s")
+    print(f"slowest input: {slowest[1]} at {slowest[0]:.3f} s of CPU")
     if not findings:
         print("findings: none")
         return
@@ -387,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--budget", type=float, default=2.0, help="seconds allowed per input")
+    parser.add_argument("--budget", type=float, default=2.0, help="CPU seconds allowed per input")
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "azint-fuzz")
     args = parser.parse_args(argv)
     return fuzz(args.count, args.seed, args.budget, args.keep)
