@@ -7,11 +7,24 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit codes, documented in the README and in ``--help``."""
+    """Process exit codes, documented in the README and in ``--help`` (sysexits.h for 70, 74)."""
 
     OK = 0
-    UNREACHED = 1
+    UNREACHED = 1  # tracert/ping: the target did not answer; validate --strict: warnings
     BAD_INPUT = 2
+    INTERNAL = 70  # EX_SOFTWARE: a bug in azint, never the user's input
+    IO_ERROR = 74  # EX_IOERR: the environment failed us (a full disk, a closed stdout)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped as Python writes them.
+
+    Names come from the user's file and command line; escaped, a name holding a newline or a NUL
+    can neither split an error line nor forge a second one.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 @dataclass(frozen=True)
@@ -23,7 +36,7 @@ class Position:
     column: int | None = None
 
     def __str__(self) -> str:
-        parts = [self.file]
+        parts = [printable(self.file)]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from azint.errors import ExitCode
-from azint.topology.loader import load
+from azint.topology.loader import default_topology_path, load
 from azint.topology.problems import InvalidTopology
 from azint.topology.validate import validate
 from tests.conftest import Run, check_golden
@@ -61,7 +61,9 @@ def test_reference_topology_is_valid_with_its_one_deliberate_warning() -> None:
     assert report.errors == ()
     assert [p.message for p in report.warnings] == [
         "link 'er1-secondary' of circuit 'er1' is down: the circuit has no redundancy"]
-    assert report.lines[0].startswith("topologies/azure-interop.yaml:")
+    # named by the absolute path it is installed at: a path the user can open
+    assert report.lines[0].startswith(f"{default_topology_path().resolve()}:")
+    assert Path(report.file).is_absolute() and Path(report.file).is_file()
 
 
 @pytest.mark.parametrize("case", ["msee-asn", "gateway-outside-vnet", "onprem-prefix-limit"])

@@ -28,6 +28,7 @@ RESERVED_ASNS = (8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520)
 ONPREM_PREFIX_LIMIT = 4_000  # private peering drops the session above this
 PREMIUM_PREFIX_LIMIT = 10_000
 AZURE_PREFIX_LIMIT = 1_000  # prefixes Azure advertises per connection
+PEERINGS_PER_VNET = 500  # "Azure subscription and service limits", networking limits
 
 
 def _error(where: Position, message: str) -> Problem:
@@ -655,6 +656,20 @@ def check_prefix_limits(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                 yield from _azure_limit(topology, end.network, vpn.name, at("vpn", vpn.name))
 
 
+def check_peering_limit(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A VNet takes at most 500 peerings ("Azure subscription and service limits, quotas, and
+    constraints", networking limits: https://learn.microsoft.com/en-us/azure/
+    azure-resource-manager/management/azure-subscription-service-limits)."""
+    count: dict[str, int] = {}
+    for peering in topology.peerings:
+        for side in (peering.a, peering.b):
+            count[side.network] = count.get(side.network, 0) + 1
+    for name, found in count.items():
+        if found > PEERINGS_PER_VNET and name in topology.vnets:
+            yield _error(at("network", name), f"VNet '{name}' has {found:,} peerings; Azure "
+                                              f"allows at most {PEERINGS_PER_VNET} per VNet")
+
+
 def _azure_limit(topology: m.Topology, network: str, connection: str,
                  where: Position) -> Iterator[Problem]:
     count = _advertised_by_azure(topology, network)
@@ -925,7 +940,7 @@ CHECKS: tuple[Check, ...] = (
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
     check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,
-    check_vpn_ends,
+    check_vpn_ends, check_peering_limit,
     check_redundancy, check_preference_symmetry, check_bgp_peer_routes, check_isolated_networks,
 )
 

@@ -7,6 +7,7 @@ example. Cross-checks that need the whole model (Azure rules, overlaps) live in 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
@@ -18,9 +19,11 @@ from azint.errors import Position
 from azint.topology import model as m
 from azint.topology import naming
 from azint.topology.problems import InvalidTopology, Problem, Severity
-from azint.topology.source import Document, PathKey, read_document
+from azint.topology.source import STDIN, STDIN_NAME, Document, PathKey, read_document
 
 T = TypeVar("T")
+
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")  # YAML 1.1's octal integers: 017 is 15
 
 DEFAULT_TOPOLOGY = "azure-interop.yaml"
 FORMAT_VERSION = 1
@@ -82,6 +85,14 @@ def default_topology_path() -> Path:
     return Path(str(resources.files("azint") / "topologies" / DEFAULT_TOPOLOGY))
 
 
+def display_name(path: Path | None) -> str:
+    """How messages name the file: as the user wrote it, ``<stdin>`` for ``-``, and the bundled
+    topology by the absolute path it is installed at (a path the user can open)."""
+    if path is None:
+        return str(default_topology_path().resolve())
+    return STDIN_NAME if path == STDIN else str(path)
+
+
 def load(path: Path | None = None) -> m.Topology:
     """Read and build a topology; raise ``InvalidTopology`` if it has any error."""
     topology, problems = load_with_problems(path)
@@ -92,9 +103,8 @@ def load(path: Path | None = None) -> m.Topology:
 
 def load_with_problems(path: Path | None = None) -> tuple[m.Topology | None, list[Problem]]:
     """Read and build a topology, returning it (if it could be built) and every problem found."""
-    real = path or default_topology_path()
-    display = str(path) if path is not None else f"topologies/{DEFAULT_TOPOLOGY}"
-    return build_with_problems(read_document(real, display))
+    return build_with_problems(read_document(path or default_topology_path(),
+                                             display_name(path)))
 
 
 def load_document(document: Document) -> m.Topology:
@@ -185,6 +195,9 @@ class TopologyBuilder:
         return built
 
     def text(self, value: Any, path: PathKey) -> str:
+        """A name (or an address, a prefix): a string, whatever YAML 1.1 made of it unquoted
+        (``name: yes`` is "yes", ``name: 017`` is "017", not true or 15)."""
+        value = self.document.written.get(path, value)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(path, f"expected a name, got {_kind(value)}")
         return value
@@ -212,7 +225,20 @@ class TopologyBuilder:
                              f"a name or an address in the same place, so it would be ambiguous")
         return name
 
+    def _surprise(self, value: Any, path: PathKey) -> None:
+        """Refuse numbers YAML 1.1 reads in a notation nobody means in a topology."""
+        written = self.document.written.get(path)
+        if written is None:
+            return
+        if ":" in written:
+            raise self.fail(path, f"'{written}' is a base-60 number in YAML 1.1 ({value:g}); "
+                                  f"write it in decimal, or quote it if it is text")
+        if _OCTAL.fullmatch(written):
+            raise self.fail(path, f"'{written}' is an octal number in YAML 1.1 ({value}); write "
+                                  f"it without the leading zero")
+
     def number(self, value: Any, path: PathKey, low: float, high: float) -> float:
+        self._surprise(value, path)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(path, f"expected a number, got {_kind(value)}")
         if not low <= value <= high:
@@ -220,6 +246,7 @@ class TopologyBuilder:
         return float(value)
 
     def integer(self, value: Any, path: PathKey, low: int, high: int) -> int:
+        self._surprise(value, path)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(path, f"expected a whole number, got {_kind(value)}")
         if not low <= value <= high:
@@ -232,6 +259,7 @@ class TopologyBuilder:
         return value
 
     def choice(self, value: Any, path: PathKey, options: tuple[str, ...]) -> str:
+        value = self.document.written.get(path, value)
         if value not in options:
             raise self.fail(path, f"expected one of {', '.join(options)}, got {value!r}")
         return str(value)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from azint.errors import Position, TopologyError
+from azint.errors import Position, TopologyError, printable
 
 
 class Severity(StrEnum):
@@ -21,7 +21,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.severity}: {self.message}"
+        return f"{self.position}: {self.severity}: {printable(self.message)}"
 
 
 class InvalidTopology(TopologyError):

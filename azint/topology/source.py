@@ -7,24 +7,48 @@ path in the document (``("networks", 0, "address_space", 1)``) to its position. 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
 from azint.errors import Position, TopologyError
 
 try:  # libyaml's C loader is several times faster; fall back to the pure-Python one.
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
+
+class _Loader(_BaseLoader):
+    """Remembers the tag of each plain scalar text: a topology repeats its keys and kinds
+    thousands of times, and resolving a tag by regular expressions is most of the parse."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or implicit is None or not implicit[0]:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        tag = self._plain_tags.get(value)
+        if tag is None:
+            tag = self._plain_tags[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return tag
+
+# Caps sized from Azure's limits ("Azure subscription and service limits, quotas, and
+# constraints", https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/
+# azure-subscription-service-limits#networking-limits): a VNet has at most 500 peerings, so the
+# largest full mesh Azure allows joins 501 VNets with 125,250 peerings — under 10 MB of YAML in
+# flow or block style, about 1.2 million values. The byte cap admits it; values are not counted
+# on their own (the bytes bound them), except those that aliases add.
 MAX_BYTES = 16 * 1024 * 1024
-# A real topology has a few thousand values (10,000 premium prefixes fit many times over); the cap
-# keeps the largest accepted document (an alias bomb just under it) near half a second to build.
-MAX_NODES = 200_000
+# Values that aliases may add beyond the document's own nodes. Real topologies share a few
+# settings this way; a billion-laughs bomb multiplies and is refused before anything is built.
+MAX_ALIASED_VALUES = 100_000
 MAX_INT_BITS = 128  # wider ints only arrive from hostile input and cannot be printed in messages
 MAX_DEPTH = 64
 
@@ -33,11 +57,17 @@ PathKey = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed YAML document: its plain value and the position of every value in it."""
+    """A parsed YAML document: its plain value and the position of every value in it.
+
+    ``written`` keeps the source text of each unquoted scalar that YAML 1.1 read as something
+    other than a string (``yes``, ``017``, ``1:00:00``, ``2024-01-01``), so that a name is taken
+    as written and a number in a surprising notation can be refused with a clear message.
+    """
 
     file: str
     root: Any
     positions: Mapping[PathKey, tuple[int, int]] = field(default_factory=dict)
+    written: Mapping[PathKey, str] = field(default_factory=dict)
 
     def where(self, path: PathKey) -> Position:
         """The position of the value at ``path``, or of its nearest ancestor that has one."""
@@ -48,8 +78,19 @@ class Document:
         return Position(self.file)
 
 
+STDIN = Path("-")  # ``--topology -``: the document arrives on standard input
+STDIN_NAME = "<stdin>"
+
+
 def read_document(path: Path, display_name: str | None = None) -> Document:
-    """Load ``path`` as one YAML document; never modifies the file."""
+    """Load ``path`` (or standard input for ``-``) as one YAML document; never modifies a file.
+
+    Every kind of file is read with a bounded read, so that a pipe, a FIFO or a device such as
+    ``/dev/zero`` is refused at the cap like a large regular file instead of filling memory.
+    """
+    if path == STDIN:
+        name = display_name or STDIN_NAME
+        return parse_document(_bounded(sys.stdin.buffer, name), name)
     name = display_name or str(path)
     try:
         size = path.stat().st_size
@@ -58,10 +99,27 @@ def read_document(path: Path, display_name: str | None = None) -> Document:
                 f"file is {size:,} bytes; a topology may be at most {MAX_BYTES:,}",
                 Position(name),
             )
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = _bounded(stream, name)
     except OSError as exc:
         raise TopologyError(f"cannot read: {exc.strerror or exc}", Position(name)) from exc
     return parse_document(raw, name)
+
+
+def _bounded(stream: BinaryIO, name: str) -> bytes:
+    """At most ``MAX_BYTES`` from ``stream``; one byte more means the input is too large."""
+    chunks: list[bytes] = []
+    left = MAX_BYTES + 1
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    if left <= 0:
+        raise TopologyError(f"input is over {MAX_BYTES:,} bytes; a topology may be at most "
+                            f"{MAX_BYTES:,}", Position(name))
+    return b"".join(chunks)
 
 
 def parse_document(raw: bytes, name: str) -> Document:
@@ -73,8 +131,10 @@ def parse_document(raw: bytes, name: str) -> Document:
     if node is None:
         raise TopologyError("the file is empty; a topology is a YAML mapping", Position(name, 1, 1))
     builder = _Builder(name)
+    if "*" in text:  # without an alias no value is shared: nothing can multiply
+        builder.refuse_alias_bombs(node)
     root = builder.build(node, ())
-    return Document(name, root, builder.positions)
+    return Document(name, root, builder.positions, builder.written)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -126,24 +186,19 @@ def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+STR_TAG = "tag:yaml.org,2002:str"
+
+
 class _Builder:
     """Turns a composed node graph into plain values, bounded in depth and in size."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.positions: dict[PathKey, tuple[int, int]] = {}
-        self.count = 0
+        self.written: dict[PathKey, str] = {}
         self.constructor = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
-        if not path:
-            self._measure(node, 0, {})
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise TopologyError(
-                f"the document expands to over {MAX_NODES:,} values (alias bomb?)",
-                self._position(node),
-            )
         if len(path) > MAX_DEPTH:
             raise TopologyError(f"values nested deeper than {MAX_DEPTH} levels",
                                 self._position(node))
@@ -152,13 +207,18 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        value = self._scalar(node)
+        if not isinstance(value, str) and value is not None and _plain(node):
+            self.written[path] = str(node.value)
+        return value
 
-    def _measure(self, node: yaml.Node, depth: int, sizes: dict[int, int]) -> int:
-        """Count the values an aliased graph expands to before building it.
+    def refuse_alias_bombs(self, root: yaml.Node) -> None:
+        """Count the values the aliased graph expands to before building it: a bomb is refused
+        at once, not after building its values; a node several aliases share is sized once."""
+        cap = _distinct_nodes(root) + MAX_ALIASED_VALUES
+        self._measure(root, 0, {}, cap)
 
-        A bomb is then refused at once, not after building the values; a node that several aliases
-        share is sized once."""
+    def _measure(self, node: yaml.Node, depth: int, sizes: dict[int, int], cap: int) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
@@ -170,10 +230,10 @@ class _Builder:
             children = [value for _, value in node.value]
         elif isinstance(node, yaml.SequenceNode):
             children = list(node.value)
-        total = 1 + sum(self._measure(child, depth + 1, sizes) for child in children)
-        if total > MAX_NODES:
+        total = 1 + sum(self._measure(child, depth + 1, sizes, cap) for child in children)
+        if total > cap:
             raise TopologyError(
-                f"the document expands to over {MAX_NODES:,} values (alias bomb?)",
+                f"aliases expand the document to over {cap:,} values (alias bomb?)",
                 self._position(node))
         sizes[id(node)] = total
         return total
@@ -183,16 +243,25 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise TopologyError("merge keys (<<) are not supported", self._position(key_node))
-            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str | int) or isinstance(key, bool):
-                raise TopologyError("mapping keys must be plain names", self._position(key_node))
-            key = str(key)
+            key = self._key(key_node)
             if key in result:
                 raise TopologyError(f"duplicate key '{key}'", self._position(key_node))
             result[key] = self.build(value_node, (*path, key))
         return result
 
+    def _key(self, node: yaml.Node) -> str:
+        """A key is a name: taken as written when unquoted YAML 1.1 reads it otherwise (``yes``,
+        ``017``)."""
+        key = self._scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        if isinstance(key, str):
+            return key
+        if key is None or not isinstance(node, yaml.ScalarNode) or not _plain(node):
+            raise TopologyError("mapping keys must be plain names", self._position(node))
+        return str(node.value)
+
     def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == STR_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # the common case, without the constructor's dispatch
         try:
             value = self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -211,3 +280,24 @@ class _Builder:
 
     def _position(self, node: yaml.Node) -> Position:
         return Position(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _plain(node: yaml.Node) -> bool:
+    """Unquoted: libyaml marks a plain scalar's style '', the pure-Python loader None."""
+    return isinstance(node, yaml.ScalarNode) and not node.style
+
+
+def _distinct_nodes(root: yaml.Node) -> int:
+    """How many nodes the document writes (each aliased node once), cycles included."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return len(seen)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azint.errors import ExitCode, Position, TopologyError
-from azint.topology.loader import DEFAULT_TOPOLOGY, load_with_problems
+from azint.topology.loader import display_name, load_with_problems
 from azint.topology.problems import Problem, Severity
 
 
@@ -40,6 +40,12 @@ class ValidationReport:
     def exit_code(self) -> ExitCode:
         return ExitCode.BAD_INPUT if self.errors else ExitCode.OK
 
+    def verdict(self, strict: bool = False) -> ExitCode:
+        """The exit code: 2 with errors; with ``strict``, 1 with warnings only; else 0."""
+        if self.errors:
+            return ExitCode.BAD_INPUT
+        return ExitCode.UNREACHED if strict and self.warnings else ExitCode.OK
+
     @property
     def lines(self) -> tuple[str, ...]:
         return tuple(str(p) for p in self.problems)
@@ -47,7 +53,7 @@ class ValidationReport:
 
 def validate(path: Path | None = None) -> ValidationReport:
     """Read, build and check ``path`` (default: the bundled reference topology)."""
-    display = str(path) if path is not None else f"topologies/{DEFAULT_TOPOLOGY}"
+    display = display_name(path)
     try:
         _, problems = load_with_problems(path)
     except TopologyError as exc:  # unreadable or unparsable: nothing further can be checked
