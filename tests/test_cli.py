@@ -47,8 +47,12 @@ def test_ping_with_small_ttl_expires_in_transit() -> None:
 def test_endpoint_names_and_addresses_as_source_and_target() -> None:
     by_name = azint("tracert", "loc1-vm", "hub-vm")
     assert by_name.output.startswith("\nTracing route to hub-vm [10.10.30.4]\nover a maximum of 30 hops:\n")
+    # -d stops reverse look-ups of hops only: the name typed as TARGET stays in the header
     by_address = azint("tracert", "-d", "10.2.30.10", "hub-vm")
-    assert by_address.output.startswith("\nTracing route to 10.10.30.4 over a maximum")
+    assert by_address.output.startswith("\nTracing route to hub-vm [10.10.30.4]\nover a maximum")
+    assert "[" not in by_address.output.split("hops:", 1)[1]
+    assert azint("tracert", "-d", "10.2.30.10", "10.10.30.4").output.startswith(
+        "\nTracing route to 10.10.30.4 over a maximum")
     assert by_address.exit_code == by_name.exit_code == 0
 
 

@@ -2,19 +2,24 @@
 
 ``COMMANDS`` maps each command to the module that defines it and its one-line summary, so that
 ``azint --help`` lists every command without importing the model, and ``azint tracert`` imports
-only what tracing needs. Errors become one line and an exit code in ``AzintGroup.invoke``: the
-one place that catches them.
+only what tracing needs. Every failure — click's usage errors, azint's own, the environment's, a
+bug — becomes one line on stderr (and, under ``--json``, an error object on stdout) and an exit
+code in ``AzintGroup.main``: the one place that catches them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import click
 
 from azint import __version__
-from azint.errors import AzintError
+from azint.errors import AzintError, ExitCode, Position, printable
 
 
 class Entry(NamedTuple):
@@ -22,11 +27,12 @@ class Entry(NamedTuple):
 
     module: str
     summary: str
+    attribute: str = ""  # the command object's name in the module, when not the command's own
 
 
 # Families: probe (tracert, ping), observe (routes, bgp, matrix, explain), topology (validate,
-# schema), gate (check, whatif, diff).
-# Keep each family's rows together and in the order they should appear in ``azint --help``.
+# schema, list), gate (check, whatif, diff), guide (help).
+# Keep each family's rows together, in the order of ``azint --help``.
 COMMANDS: dict[str, Entry] = {
     "tracert": Entry("probe", "Trace the route from SOURCE to TARGET as Windows tracert shows it."),
     "ping": Entry("probe", "Ping TARGET from SOURCE as Windows ping shows it."),
@@ -36,9 +42,35 @@ COMMANDS: dict[str, Entry] = {
     "explain": Entry("observe", "Explain the path from SOURCE to TARGET, step by step."),
     "validate": Entry("topology", "Check a topology file and report every problem at once."),
     "schema": Entry("topology", "Print the topology format's JSON Schema, for editors."),
+    "list": Entry("topology", "List the networks, endpoints, names and what --down accepts.",
+                  "list_command"),
     "check": Entry("gate", "Check that the network does what an intents file says it must."),
     "diff": Entry("gate", "Show what changed between two topologies (files or git revisions)."),
+    "help": Entry("guide", "Show the help of azint or of one COMMAND.", "help_command"),
 }
+
+EXIT_CODES = """\b
+Exit codes:
+  0   done (tracert, ping: the target answered)
+  1   tracert, ping: the target did not answer; validate --strict: warnings
+  2   bad usage or input (an unknown name, a bad address, an invalid topology)
+  70  internal error: a bug in azint (please report it)
+  74  the environment failed: output could not be written (a full disk, a closed stdout)"""
+
+
+class Failure(NamedTuple):
+    """A failure as the user sees it: the message, where, a hint, and the exit code."""
+
+    message: str
+    position: Position | None
+    hint: str
+    code: int
+
+    def line(self) -> str:
+        """The one stderr line: ``FILE:LINE:COL: error: …`` or ``azint: error: …``."""
+        where = str(self.position) if self.position is not None else "azint"
+        hint = f" {self.hint}" if self.hint else ""
+        return printable(f"{where}: error: {self.message}{hint}")
 
 
 class AzintGroup(click.Group):
@@ -52,7 +84,7 @@ class AzintGroup(click.Group):
         if entry is None:
             return None
         module = importlib.import_module(f"{__name__}.{entry.module}")
-        command = getattr(module, cmd_name.replace("-", "_"))
+        command = getattr(module, entry.attribute or cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)
         return command
 
@@ -61,17 +93,28 @@ class AzintGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, False, **extra)
+        flags = argv[:argv.index("--")] if "--" in argv else argv
+        try:
+            if sys.stdout is None:  # started with stdout closed (``>&-``)
+                raise OSError(0, "standard output is closed")
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except Exception as exc:
+            if "--debug" in flags:
+                raise
+            failure = _failure(exc)
+            _report(failure, as_json="--json" in flags and sys.stdout is not None)
+            sys.exit(failure.code)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
-        except AzintError as exc:
-            if debug:
-                raise
-            click.echo(error_line(exc), err=True)
-            ctx.exit(exc.exit_code)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
         except BrokenPipeError:
             # Commands write through options.output, which keeps their exit code when the reader
             # goes away; a write that bypassed it lost that code: fail as Python does on EPIPE.
@@ -79,26 +122,56 @@ class AzintGroup(click.Group):
 
             stdout_to_devnull()
             ctx.exit(1)
-        except Exception as exc:  # the promise: no traceback for any input
-            if debug:
-                raise
-            click.echo(f"azint: internal error: {type(exc).__name__}: {exc} (rerun with "
-                       f"--debug and report it)", err=True)
-            ctx.exit(70)
 
 
-def error_line(exc: AzintError) -> str:
-    """``FILE:LINE:COL: error: message`` for input problems, ``azint: error: message`` else."""
-    if exc.position is not None:
-        return f"{exc.position}: error: {exc.message}"
-    return f"azint: error: {exc.message}"
+def _failure(exc: Exception) -> Failure:
+    """What went wrong, in the user's terms: only a bug is an internal error."""
+    if isinstance(exc, AzintError):
+        return Failure(exc.message, exc.position, "", exc.exit_code)
+    if isinstance(exc, click.UsageError):
+        path = exc.ctx.command_path if exc.ctx is not None else "azint"
+        return Failure(exc.format_message(), None, f"Try '{path} --help'.", ExitCode.BAD_INPUT)
+    if isinstance(exc, click.ClickException):
+        return Failure(exc.format_message(), None, "", ExitCode.BAD_INPUT)
+    if isinstance(exc, click.Abort | KeyboardInterrupt):
+        return Failure("interrupted", None, "", 130)
+    if isinstance(exc, OSError):  # the loader turns its own read errors into TopologyError
+        return Failure(f"cannot write output: {exc.strerror or exc}", None, "", ExitCode.IO_ERROR)
+    return Failure(f"internal error: {type(exc).__name__}: {exc}", None,
+                   "This is a bug in azint: rerun with --debug and report it.",
+                   ExitCode.INTERNAL)
 
 
-@click.group(cls=AzintGroup, context_settings={"max_content_width": 100})
+def _report(failure: Failure, as_json: bool) -> None:
+    """The line on stderr; under ``--json`` also the error object on stdout, if stdout works."""
+    if as_json and failure.code != ExitCode.IO_ERROR:
+        from azint.render.jsonout import error_json
+
+        with contextlib.suppress(OSError):
+            click.echo(error_json(failure.message, failure.position), nl=False)
+    _silence_stdout()
+    click.echo(failure.line(), err=True)
+
+
+def _silence_stdout() -> None:
+    """Output the failure left buffered must not fail again when the interpreter exits."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process exits
+
+
+@click.group(cls=AzintGroup, epilog=EXIT_CODES,
+             context_settings={"max_content_width": 100, "help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="azint")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour tables: auto means on a terminal, unless NO_COLOR "
+              "is set (non-empty); FORCE_COLOR (non-empty) turns it on when piped.")
 @click.option("--debug", is_flag=True, hidden=True,
-              help="Show tracebacks (read by AzintGroup.invoke).")
-def cli(debug: bool) -> None:
+              help="Show tracebacks (read by AzintGroup.main).")
+@click.pass_context
+def cli(ctx: click.Context, color: str, debug: bool) -> None:
     """Emulate Azure hybrid networks: VNet peering, ExpressRoute and site-to-site VPN.
 
     azint computes every network's routes from a YAML topology by Azure's rules and shows what
@@ -109,8 +182,11 @@ def cli(debug: bool) -> None:
       azint tracert hub 10.2.30.10
       azint ping branch 10.1.31.10
       azint tracert location1 10.10.30.4 --down er1-primary
+      azint list                      # what the topology holds: names to use above
+      azint help tracert              # or: azint tracert --help
     """
-    del debug  # consumed by the group's error handler
+    del debug  # read by the group's error handler
+    ctx.meta["azint.color"] = color
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,16 +6,30 @@ from pathlib import Path
 
 import click
 
-from azint.cli.options import emit, model_options, output
+from azint.cli.options import (
+    complete_network,
+    complete_source,
+    complete_target,
+    emit,
+    epilog,
+    model_options,
+    output,
+    text_width,
+)
 from azint.errors import UsageError
 
+DONE = "0   done"
 
-@click.command()
+
+@click.command(epilog=epilog(
+    ["azint routes hub", "azint routes hub --subnet GatewaySubnet",
+     "azint routes location1 --router loc1-ce --down er1-primary", "azint routes spoke --json"],
+    DONE))
 @click.option("--subnet", metavar="NAME", help="VNet: the subnet whose routes to show. "
               "[default: the subnet of the network's first endpoint]")
 @click.option("--router", metavar="NAME", help="On-premises: only this router.")
 @model_options
-@click.argument("name", metavar="NETWORK")
+@click.argument("name", metavar="NETWORK", shell_complete=complete_network)
 def routes(name: str, subnet: str | None, router: str | None, topology: Path | None,
            down: tuple[str, ...], as_json: bool) -> None:
     """Show NETWORK's routes: a VNet's effective route table as Azure shows it, or each
@@ -31,21 +45,23 @@ def routes(name: str, subnet: str | None, router: str | None, topology: Path | N
             raise UsageError(f"--router applies to on-premises sites; '{name}' is a VNet")
         chosen = subnet or show.default_subnet(network.topology, name)
         rows = show.effective_routes(plane, name, chosen)
-        emit(as_json, lambda: routing.vnet_routes_json(title, name, chosen, rows),
+        emit(as_json, lambda: routing.vnet_routes_json(title, down, name, chosen, rows),
              lambda: routing.vnet_routes_document(name, chosen, rows))
         return
     if subnet is not None:
         raise UsageError(f"--subnet applies to VNets; '{name}' is an on-premises site")
     views = show.router_views(plane, name, router)
-    emit(as_json, lambda: routing.router_json(title, name, views),
+    emit(as_json, lambda: routing.router_json(title, down, name, views),
          lambda: routing.router_document(views))
 
 
-@click.command()
+@click.command(epilog=epilog(
+    ["azint bgp er1", "azint bgp er1 --path secondary", "azint bgp hub        # its VPN gateway",
+     "azint bgp ergw:hub --json"], DONE))
 @click.option("--path", "role", type=click.Choice(["primary", "secondary"]), default="primary",
               show_default=True, help="Circuit: which link's edge router (MSEE) to show.")
 @model_options
-@click.argument("name")
+@click.argument("name", shell_complete=complete_network)
 def bgp(name: str, role: str, topology: Path | None, down: tuple[str, ...],
         as_json: bool) -> None:
     """Show BGP routes: an ExpressRoute circuit's route table, or a gateway's learned and
@@ -61,18 +77,20 @@ def bgp(name: str, role: str, topology: Path | None, down: tuple[str, ...],
     plane, title = network.plane, network.topology.name
     if name in network.topology.circuits:
         rows = show.circuit_table(plane, name, role)
-        emit(as_json, lambda: routing.circuit_json(title, name, role, rows),
+        emit(as_json, lambda: routing.circuit_json(title, down, name, role, rows),
              lambda: routing.circuit_document(name, role, rows))
         return
     speaker = show.gateway_speaker(plane, name)
     learned = show.learned_routes(plane, speaker)
     advertised = show.advertised_routes(plane, speaker)
     emit(as_json,
-         lambda: routing.gateway_json(title, speaker.id, speaker.asn, learned, advertised),
+         lambda: routing.gateway_json(title, down, speaker.id, speaker.asn, learned, advertised),
          lambda: routing.gateway_document(speaker.id, speaker.asn, learned, advertised))
 
 
-@click.command("matrix")
+@click.command("matrix", epilog=epilog(
+    ["azint matrix", "azint matrix --down er1 --down er2", "azint matrix --csv > reach.csv"],
+    DONE))
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @model_options
 def matrix(as_csv: bool, topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
@@ -91,14 +109,19 @@ def matrix(as_csv: bool, topology: Path | None, down: tuple[str, ...], as_json: 
          lambda: tables.matrix_document(found, down))
 
 
-@click.command()
+@click.command(epilog=epilog(
+    ["azint explain branch 10.17.30.4", "azint explain location1 hub-vm --down er1-primary",
+     "azint explain spoke 10.2.30.10 --json"], DONE))
 @model_options
-@click.argument("source")
-@click.argument("target")
+@click.argument("source", shell_complete=complete_source)
+@click.argument("target", shell_complete=complete_target)
 def explain(source: str, target: str, topology: Path | None, down: tuple[str, ...],
             as_json: bool) -> None:
     """Explain the path from SOURCE to TARGET: the route behind each step, why hops time out,
-    and why a packet is dropped (where the route stopped propagating, and by which rule)."""
+    and why a packet is dropped (where the route stopped propagating, and by which rule).
+
+    SOURCE and TARGET are named as for tracert. The text wraps to the terminal's width.
+    """
     from azint.data.endpoints import resolve_source, resolve_target
     from azint.data.explain import explain as explain_trace
     from azint.network import Network
@@ -109,6 +132,6 @@ def explain(source: str, target: str, topology: Path | None, down: tuple[str, ..
     goal = resolve_target(network.topology, target)
     reasons = explain_trace(network.prober, sender, goal.address)
     if as_json:
-        output(explained.explanation_json(network.topology.name, reasons))
+        output(explained.explanation_json(network.topology.name, reasons, down))
     else:
-        output(explained.explain_text(reasons))
+        output(explained.explain_text(reasons, text_width()))

@@ -1,15 +1,17 @@
-"""What the commands share: the model options, opening both ends of a probe, and the display."""
+"""What the commands share: the model options, their completions, opening both ends of a probe,
+the exit-code epilogs and the display."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from azint.errors import ExitCode
 
@@ -17,27 +19,91 @@ if TYPE_CHECKING:
     from azint.data.endpoints import Target
     from azint.network import Network
     from azint.render.tables import Block, Display
-    from azint.topology.model import Endpoint
+    from azint.topology.model import Endpoint, Topology
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+COMMON_EXIT_CODES = """\
+  2   bad usage or input (an unknown name, a bad address, an invalid topology)
+  70  internal error: a bug in azint (please report it)
+  74  the environment failed: output could not be written (a full disk, a closed stdout)"""
+
+
+def epilog(examples: Sequence[str], *codes: str) -> str:
+    """A command's help ending: its examples, then its exit codes (the shared ones last)."""
+    shown = "\n".join(f"  {line}" for line in examples)
+    return (f"\b\nExamples:\n{shown}\n\n\b\nExit codes:\n" + "".join(f"  {c}\n" for c in codes)
+            + COMMON_EXIT_CODES)
+
+
+# -- completion: names read from the topology the command line names ------------------------
+
+
+def _completing_topology(ctx: click.Context) -> Topology | None:
+    from azint.errors import AzintError
+    from azint.topology import loader
+
+    chosen = ctx.params.get("topology") or os.environ.get("AZINT_TOPOLOGY") or None
+    try:
+        return loader.load(Path(chosen) if chosen else None)
+    except (AzintError, OSError):
+        return None
+
+
+def _completer(names: Callable[[Topology], Sequence[str]]) -> Callable[
+        [click.Context, click.Parameter, str], list[CompletionItem]]:
+    def complete(ctx: click.Context, param: click.Parameter,
+                 incomplete: str) -> list[CompletionItem]:
+        found = _completing_topology(ctx)
+        if found is None:
+            return []
+        return [CompletionItem(n) for n in dict.fromkeys(names(found)) if n.startswith(incomplete)]
+    return complete
+
+
+def endpoint_names(topology: Topology) -> list[str]:
+    return [e.name for e in topology.endpoints()]
+
+
+complete_network = _completer(lambda t: t.network_names)
+complete_source = _completer(lambda t: [*t.network_names, *endpoint_names(t)])
+complete_target = _completer(lambda t: [*endpoint_names(t), *t.names.values()])
+complete_down = _completer(lambda t: t.downable_names())
+
+
+# -- the options every model command takes ----------------------------------------------------
 
 
 def model_options(function: F) -> F:
     """--topology, --down and --json, shared by every command that reads a topology."""
-    function = click.option("--json", "as_json", is_flag=True,
-                            help="Print a JSON document (schema 1) instead of text.")(function)
+    function = json_option(function)
     function = click.option(
-        "--down", "down", multiple=True, metavar="NAME",
-        help="Take a link or connection down (repeatable), e.g. --down er1-primary.")(function)
+        "--down", "down", multiple=True, metavar="NAME", shell_complete=complete_down,
+        help="Take a link or connection down (repeatable), e.g. --down er1-primary; "
+             "'azint list' shows every name.")(function)
+    return topology_option(function)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print a JSON document (schema 1) instead of text; errors too.")(
+        function)
+
+
+def topology_option(function: F) -> F:
     return click.option(
-        "--topology", "topology", type=click.Path(dir_okay=False, path_type=Path),
+        "--topology", "topology",
+        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
         envvar="AZINT_TOPOLOGY", show_envvar=True,
-        help="Topology YAML file. [default: the bundled azure-interop reference setup]")(function)
+        help="Topology YAML file ('-' reads standard input). "
+             "[default: the bundled azure-interop reference setup]")(function)
 
 
 def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target: str,
-               unresolved: Callable[[str], str]) -> tuple[Network, Endpoint, Target]:
-    """Open the network and name both ends; an unknown target name prints Windows' message."""
+               unresolved: Callable[[str], str],
+               as_json: bool = False) -> tuple[Network, Endpoint, Target]:
+    """Open the network and name both ends; an unknown target name prints Windows' message
+    (under ``--json``, the JSON error object instead)."""
     from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
     from azint.network import Network
 
@@ -46,12 +112,14 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     try:
         goal = resolve_target(network.topology, target)
     except UnresolvedTarget as missing:
+        if as_json:
+            raise
         output(unresolved(missing.name))
         raise SystemExit(ExitCode.BAD_INPUT) from None
     return network, sender, goal
 
 
-def output(text: str) -> None:
+def output(text: str, color: bool | None = None) -> None:
     """Write command output to stdout; a reader that went away does not end the command.
 
     When the reader closed the pipe early (``azint ping ... | head -1``) the rest of the output
@@ -59,7 +127,7 @@ def output(text: str) -> None:
     still finishes with its own exit code and Python does not complain about the lost flush.
     """
     try:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
     except BrokenPipeError:
         stdout_to_devnull()
 
@@ -71,12 +139,43 @@ def stdout_to_devnull() -> None:
     os.close(devnull)
 
 
+# -- the display ------------------------------------------------------------------------------
+
+
+def colour_choice(choice: str, terminal: bool, environ: Mapping[str, str]) -> tuple[bool, bool]:
+    """(draw rich tables, use colour) for ``--color`` and the environment.
+
+    The command line beats the environment; NO_COLOR (https://no-color.org) counts only when
+    non-empty and beats FORCE_COLOR (https://force-color.org), which counts only when non-empty.
+    """
+    if choice == "always":
+        return True, True
+    if choice == "never":
+        return terminal, False
+    if environ.get("NO_COLOR"):
+        return terminal, False
+    if environ.get("FORCE_COLOR"):
+        return True, True
+    return terminal, terminal
+
+
+def terminal_width() -> int:
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def text_width() -> int:
+    """Wrapped text fits the terminal; piped, it keeps 100 columns (stable for scripts)."""
+    return terminal_width() if sys.stdout.isatty() else 100
+
+
 def display() -> Display:
-    """The real stdout: rich tables on a terminal (colour unless NO_COLOR), plain text otherwise."""
+    """The real stdout: rich tables on a terminal (colour as ``colour_choice`` says), else text."""
     from azint.render.tables import Display
 
-    return Display(terminal=sys.stdout.isatty(), width=shutil.get_terminal_size((100, 24)).columns,
-                   color="NO_COLOR" not in os.environ)
+    ctx = click.get_current_context(silent=True)
+    choice = str(ctx.meta.get("azint.color", "auto")) if ctx is not None else "auto"
+    rich, colour = colour_choice(choice, sys.stdout.isatty(), os.environ)
+    return Display(terminal=rich, width=terminal_width(), color=colour)
 
 
 def emit(as_json: bool, json_text: Callable[[], str],
@@ -87,4 +186,6 @@ def emit(as_json: bool, json_text: Callable[[], str],
         return
     from azint.render.tables import render
 
-    output(render(document(), display()))
+    shown = display()
+    # click strips colour codes from output that is not a terminal unless told they are wanted
+    output(render(document(), shown), color=shown.color or None)

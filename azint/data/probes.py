@@ -136,22 +136,25 @@ class Prober:
         replies all came too late can still answer on a later line (as tracert keeps sending).
         """
         flow = walk.flow
+        silent: Step | None = None  # the element the probe reached that sent nothing back
         if ttl <= len(hops):
-            step = hops[ttl - 1]
+            step = silent = hops[ttl - 1]
             if self.reply_returns(source, step):
                 times = self._times(flow, ttl, step.latency_ms, probes, timeout_ms)
                 if any(t is not None for t in times):
                     return TraceHop(ttl, times, step.reply_address, "time-exceeded", step=step)
         elif walk.delivered:
-            ended = walk.last
+            ended = silent = walk.last
             if self._echo_returns(source, ended, flow) is not None:
                 times = self._times(flow, ttl, ended.latency_ms, probes, timeout_ms, walk.local)
                 if any(t is not None for t in times):
                     return TraceHop(ttl, times, flow.dst, "echo-reply", step=ended)
-        elif ttl == len(hops) + 1 and walk.unreachable and self.reply_returns(source, walk.last):
-            return TraceHop(ttl, (), walk.last.reply_address, "unreachable", walk.unreachable,
-                            step=walk.last)
-        return TraceHop(ttl, (None,) * probes, None, "timeout")
+        elif ttl == len(hops) + 1:
+            silent = walk.last  # where the packet ended: it reported nothing
+            if walk.unreachable and self.reply_returns(source, walk.last):
+                return TraceHop(ttl, (), walk.last.reply_address, "unreachable",
+                                walk.unreachable, step=walk.last)
+        return TraceHop(ttl, (None,) * probes, None, "timeout", step=silent)
 
     def _times(self, flow: Flow, ttl: int, base: float, probes: int, timeout_ms: int,
                local: bool = False) -> tuple[float | None, ...]:

@@ -6,6 +6,7 @@ Plain text (the explanation follows tracert's own plain output), and JSON.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from azint.control.bgp import Path, Relation
@@ -16,38 +17,47 @@ from azint.data.walk import Disposition
 from azint.render.jsonout import dumps
 
 
-def explain_text(explanation: Explanation) -> str:
+def explain_text(explanation: Explanation, width: int = 100) -> str:
+    """The explanation, wrapped at ``width`` columns between words (never inside an address,
+    a prefix or a name: a word longer than the width keeps its own line)."""
+    wrap = _Wrap(max(width, 20))
     trace = explanation.trace
     source = trace.source
-    lines = [f"Explaining {trace.target} from {source.name} ({source.address}, {source.network}):",
-             ""]
+    lines = [*wrap(f"Explaining {trace.target} from {source.name} ({source.address}, "
+                   f"{source.network}):", "", "  "), ""]
     for number, step in enumerate(explanation.steps, start=1):
-        lines += _step_lines(number, step)
-    lines += ["", f"Outcome: {explanation.outcome}"]
+        lines += _step_lines(number, step, wrap)
+    lines += ["", *wrap(f"Outcome: {explanation.outcome}", "", "  ")]
     if explanation.missing is not None:
-        lines += _missing_lines(explanation.missing)
+        lines += _missing_lines(explanation.missing, wrap)
     return "\n".join(lines) + "\n"
 
 
-def _step_lines(number: int, step: StepExplanation) -> list[str]:
+class _Wrap:
+    """Wraps paragraphs at a width, breaking only between words."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+
+    def __call__(self, text: str, first: str, rest: str) -> list[str]:
+        return textwrap.wrap(text, self.width, initial_indent=first, subsequent_indent=rest,
+                             break_long_words=False, break_on_hyphens=False)
+
+
+def _step_lines(number: int, step: StepExplanation, wrap: _Wrap) -> list[str]:
     port = f" (in on {step.step.port})" if step.step.port else ""
-    lines = [f"{number:3d}. {step.step.element}{port}"]
+    lines = wrap(f"{step.step.element}{port}", f"{number:3d}. ", "       ")
     if step.decision:
-        lines.append(f"       route: {step.decision}")
+        lines += wrap(f"route: {step.decision}", "       ", "         ")
     if step.verdict:
-        lines.append(f"       {step.verdict}")
+        lines += wrap(step.verdict, "       ", "         ")
     return lines
 
 
-WIDTH = 100
 _KINDS = {"Default": "system ", "User": "user ", "VirtualNetworkGateway": "gateway "}
 
 
-def _wrapped(text: str, first: str, rest: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest)
-
-
-def _missing_lines(missing: Missing) -> list[str]:
+def _missing_lines(missing: Missing, _wrapped: _Wrap) -> list[str]:
     where, ways = _place(missing), missing.diagnosis.alternatives
     fell = ""
     if missing.matched is not None:
@@ -200,8 +210,9 @@ def _alternative_json(way: Alternative) -> dict[str, Any]:
             "causes": [_cause_json(c) for c in way.causes], "text": alternative_text(way)}
 
 
-def explanation_json(topology: str, explanation: Explanation) -> str:
-    return dumps({"command": "explain", "topology": topology, **explanation_document(explanation)})
+def explanation_json(topology: str, explanation: Explanation, down: Sequence[str] = ()) -> str:
+    return dumps({"command": "explain", "topology": topology, "down": list(down),
+                  **explanation_document(explanation)})
 
 
 def explanation_document(explanation: Explanation) -> dict[str, Any]:
@@ -225,6 +236,6 @@ def _step_json(step: StepExplanation) -> dict[str, Any]:
             "reply_address": None if reply is None else str(reply),
             "route": None if route is None else {
                 "prefix": str(route.prefix), "source": route.source,
-                "next_hop_type": str(route.next_hop_type), "origin": route.origin,
+                "next_hop_type": str(route.next_hop_type), "origin": route.origin or None,
                 "as_path": list(route.as_path)},
             "decision": step.decision, "verdict": step.verdict or None}

@@ -43,13 +43,13 @@ def vnet_routes_document(vnet: str, subnet: str | None,
                                    "Next Hop IP"), shown)]
 
 
-def vnet_routes_json(topology: str, vnet: str, subnet: str | None,
+def vnet_routes_json(topology: str, down: Sequence[str], vnet: str, subnet: str | None,
                      rows: Sequence[EffectiveRow]) -> str:
-    return dumps({"command": "routes", "topology": topology, "network": vnet, "kind": "vnet",
-                  "subnet": subnet, "routes": [{
+    return dumps({"command": "routes", "topology": topology, "down": list(down),
+                  "network": vnet, "kind": "vnet", "subnet": subnet, "routes": [{
                       "source": r.source, "state": r.state, "address_prefix": str(r.prefix),
                       "next_hop_type": r.next_hop_type,
-                      "next_hop_ips": [str(a) for a in r.next_hop_ips], "origin": r.origin}
+                      "next_hop_ips": [str(a) for a in r.next_hop_ips], "origin": r.origin or None}
                       for r in rows]})
 
 
@@ -78,8 +78,10 @@ def _router_table(rows: Sequence[RouterRow]) -> Table:
                  title="Routing table")
 
 
-def router_json(topology: str, site: str, views: Sequence[RouterView]) -> str:
-    return dumps({"command": "routes", "topology": topology, "network": site, "kind": "onprem",
+def router_json(topology: str, down: Sequence[str], site: str,
+                views: Sequence[RouterView]) -> str:
+    return dumps({"command": "routes", "topology": topology, "down": list(down),
+                  "network": site, "kind": "onprem",
                   "routers": [{"name": v.name, "bgp": [_bgp_json(r) for r in v.bgp],
                                "routes": [_router_row_json(r) for r in v.routes]}
                               for v in views]})
@@ -112,8 +114,8 @@ def circuit_document(circuit: str, role: str, rows: Sequence[BgpRow]) -> list[Bl
                              str(r.weight), _path(r.as_path)) for r in rows])]
 
 
-def circuit_json(topology: str, circuit: str, role: str, rows: Sequence[BgpRow]) -> str:
-    return dumps({"command": "bgp", "topology": topology, "kind": "circuit",
+def circuit_json(topology: str, down: Sequence[str], circuit: str, role: str, rows: Sequence[BgpRow]) -> str:
+    return dumps({"command": "bgp", "topology": topology, "down": list(down), "kind": "circuit",
                   "circuit": circuit, "path": role, "routes": [_bgp_json(r) for r in rows]})
 
 
@@ -135,10 +137,10 @@ def gateway_document(gateway: Element, asn: int, learned: Sequence[BgpRow],
     return blocks
 
 
-def gateway_json(topology: str, gateway: Element, asn: int, learned: Sequence[BgpRow],
-                 advertised: Sequence[Advertisement]) -> str:
-    return dumps({"command": "bgp", "topology": topology, "kind": "gateway",
-                  "gateway": str(gateway),
+def gateway_json(topology: str, down: Sequence[str], gateway: Element, asn: int,
+                 learned: Sequence[BgpRow], advertised: Sequence[Advertisement]) -> str:
+    return dumps({"command": "bgp", "topology": topology, "down": list(down),
+                  "kind": "gateway", "gateway": str(gateway),
                   "asn": asn, "learned": [_bgp_json(r) for r in learned],
                   "advertised": [{"session": a.session, "peer": str(a.peer),
                                   "peer_address": _address(a.peer_address) or None,

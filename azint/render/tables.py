@@ -100,18 +100,53 @@ def _rich(document: Document, display: Display) -> str:
                       no_color=not display.color, highlight=False, emoji=False, markup=False)
     for block in document:
         if isinstance(block, Heading):
-            console.print(Text(block.text, style="bold"))
+            _print_words(console, Text(block.text, style="bold"))
         elif isinstance(block, Paragraph):
-            console.print(Text(block.text, style=block.style or ""))
-        else:
+            _print_words(console, Text(block.text, style=block.style or ""))
+        elif table_width(block) <= display.width:
             console.print(_rich_table(block))
+        else:
+            _print_records(console, block)
     return buffer.getvalue()
+
+
+def _print_words(console: Console, text: Text) -> None:
+    """Wrapped between words only: a word wider than the terminal keeps its own whole line."""
+    console.print(text, overflow="ignore", crop=False)
+
+
+def table_width(found: Table) -> int:
+    """Columns a boxed rich table needs to show every cell on one line: each column its widest
+    cell plus one space either side, and a border before, between and after the columns."""
+    widths = [max([len(h), *(len(row[i].text) for row in found.rows)])
+              for i, h in enumerate(found.columns)]
+    return sum(widths) + 3 * len(widths) + 1
 
 
 def _rich_table(found: Table) -> RichTable:
     shown = RichTable(title=found.title, header_style="bold", title_justify="left")
     for column in found.columns:
-        shown.add_column(column, overflow="fold")
+        shown.add_column(column, no_wrap=True)
     for row in found.rows:
         shown.add_row(*(Text(c.text, style=c.style or "") for c in row))
     return shown
+
+
+def _print_records(console: Console, found: Table) -> None:
+    """Narrower than the table: one record per row, ``column: value`` per line, blank between.
+
+    When ``column: value`` does not fit, the value goes whole on the next line, indented."""
+    if found.title:
+        _print_words(console, Text(found.title, style="bold"))
+    for number, row in enumerate(found.rows):
+        if number or found.title:
+            console.print()
+        for column, cell in zip(found.columns, row, strict=True):
+            key = Text(f"{column}:", style="bold")
+            if len(column) + 2 + len(cell.text) <= console.width:
+                line = key + Text(" ") + Text(cell.text, style=cell.style or "")
+                console.print(line, no_wrap=True, overflow="ignore", crop=False)
+            else:
+                console.print(key, no_wrap=True, overflow="ignore", crop=False)
+                console.print(Text("  " + cell.text, style=cell.style or ""), no_wrap=True,
+                              overflow="ignore", crop=False)

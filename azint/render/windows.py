@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
 
-from azint.data.probes import PingResult, TraceHop, TraceResult
+if TYPE_CHECKING:  # annotations only: ``tracert --help`` must not load the model
+    from azint.data.probes import PingResult, TraceHop, TraceResult
 
 Names = Mapping[IPv4Address, str]
 

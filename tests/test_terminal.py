@@ -1,0 +1,220 @@
+"""What a user sees on a terminal: tables at any width, wrapping, colour, help, list, completion,
+and the JSON every command prints."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from azint.cli import COMMANDS
+from azint.cli.options import colour_choice
+from azint.render.tables import Display, Heading, Paragraph, render, table, table_width
+from tests.conftest import Run
+
+Azint = Callable[..., Run]
+WIDTHS = (10, 40, 60, 120)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+ROUTES = table(("Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP"), [
+    ("Default", "Active", "10.10.30.0/24", "VirtualNetwork", ""),
+    ("VirtualNetworkGateway", "Active", "10.2.30.0/25", "VirtualNetworkGateway",
+     "10.10.30.132, 10.10.30.133"),
+    ("Default", "Invalid", "0.0.0.0/0", "Internet", "")], title="Effective routes")
+
+
+def _lines(width: int) -> list[str]:
+    text = render([Heading("Effective routes of VNet a-rather-long-vnet-name"), ROUTES,
+                   Paragraph("peering = VNet peering; no = no echo reply")],
+                  Display(terminal=True, width=width, color=False))
+    return text.splitlines()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_cell_is_split_across_lines_at_any_width(width: int) -> None:
+    lines = _lines(width)
+    for row in ROUTES.rows:
+        for cell in row:
+            assert any(cell.text in line for line in lines), (width, cell.text)
+    assert any("a-rather-long-vnet-name" in line for line in lines)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_below_its_width_a_table_becomes_one_record_per_row(width: int) -> None:
+    lines = _lines(width)
+    boxed = any("┃" in line or "│" in line for line in lines)
+    assert boxed == (table_width(ROUTES) <= width)
+    if not boxed:
+        assert "Address Prefix: 10.10.30.0/24" in lines or (
+            "Address Prefix:" in lines and "  10.10.30.0/24" in lines)
+        assert sum(1 for line in lines if line.startswith("Source:")) == len(ROUTES.rows)
+
+
+def test_a_table_that_fits_keeps_its_lines_within_the_width() -> None:
+    assert table_width(ROUTES) <= 120
+    assert all(len(line) <= 120 for line in _lines(120))
+
+
+def test_explain_wraps_to_the_width_between_words_only() -> None:
+    from azint.data.endpoints import resolve_source, resolve_target
+    from azint.data.explain import explain
+    from azint.network import Network
+    from azint.render.explain import explain_text
+
+    network = Network.open()
+    reasons = explain(network.prober, resolve_source(network.topology, "branch"),
+                      resolve_target(network.topology, "10.17.30.4").address)
+    wide = explain_text(reasons, 100)
+    for width in (40, 60):
+        narrow = explain_text(reasons, width)
+        for line in narrow.splitlines():
+            assert len(line) <= width or " " not in line.strip(), (width, line)
+        assert narrow.split() == wide.split()  # the same words, none cut in two
+
+
+def test_colour_follows_the_conventions() -> None:
+    assert colour_choice("auto", True, {}) == (True, True)
+    assert colour_choice("auto", False, {}) == (False, False)
+    assert colour_choice("auto", True, {"NO_COLOR": "1"}) == (True, False)
+    assert colour_choice("auto", True, {"NO_COLOR": ""}) == (True, True)  # only when non-empty
+    assert colour_choice("auto", False, {"FORCE_COLOR": "1"}) == (True, True)
+    assert colour_choice("auto", False, {"FORCE_COLOR": ""}) == (False, False)
+    assert colour_choice("auto", True, {"NO_COLOR": "1", "FORCE_COLOR": "1"}) == (True, False)
+    assert colour_choice("always", False, {"NO_COLOR": "1"}) == (True, True)
+    assert colour_choice("never", True, {"FORCE_COLOR": "1"}) == (True, False)
+
+
+def test_color_option_reaches_the_tables(azint: Azint, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert ANSI.search(azint("--color", "always", "routes", "hub").out)
+    assert not ANSI.search(azint("--color", "never", "routes", "hub").out)
+    assert not ANSI.search(azint("routes", "hub").out)  # piped: plain text
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert ANSI.search(azint("routes", "hub").out)
+
+
+# -- help --------------------------------------------------------------------------------------
+
+
+def _examples(help_text: str) -> Iterator[list[str]]:
+    block = help_text.split("Examples:", 1)[1].split("Exit codes:", 1)[0]
+    for line in block.splitlines():
+        words = shlex.split(line.split("#", 1)[0])
+        runnable = not {"|", "<", ">"} & set(words) and not any(".yaml" in w for w in words)
+        if words and words[0] == "azint" and runnable:
+            yield words[1:]
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "help"])
+def test_every_command_teaches_examples_and_exit_codes(azint: Azint, command: str) -> None:
+    text = azint(command, "--help").out
+    assert "Examples:" in text and "Exit codes:" in text
+    assert "70  internal error" in text and "74  the environment failed" in text
+    for example in _examples(text):
+        assert example[0] == command, example
+        assert azint(*example).code in (0, 1), example
+
+
+def test_help_h_and_help_command(azint: Azint) -> None:
+    long = azint("--help")
+    assert azint("-h").out == long.out == azint("help").out
+    assert long.code == 0 and "Exit codes:" in long.out
+    assert azint("help", "ping").out == azint("ping", "--help").out
+    assert azint("ping", "-h").out == azint("ping", "--help").out
+    assert azint("help", "nosuch").code == 2
+    # tracert keeps Windows' -h (maximum hops)
+    assert azint("tracert", "-h", "1", "hub", "10.2.30.10").out.count("\n  1  ") == 1
+
+
+def test_command_summaries_are_whole_in_azint_help(azint: Azint) -> None:
+    text = " ".join(azint("--help").out.split())
+    for entry in COMMANDS.values():
+        assert entry.summary in text
+
+
+def test_tracert_help_says_target_may_be_a_names_record(azint: Azint) -> None:
+    text = " ".join(azint("tracert", "--help").out.split())
+    assert "the name of a record in the topology's names list" in text
+
+
+# -- JSON --------------------------------------------------------------------------------------
+
+JSON_COMMANDS = [
+    ("tracert", "hub", "10.2.30.10"), ("ping", "hub", "10.2.30.10"), ("routes", "hub"),
+    ("routes", "location1"), ("bgp", "er1"), ("bgp", "hub"), ("matrix",),
+    ("explain", "branch", "10.17.30.4"), ("list",)]
+
+
+def _strings(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    else:
+        yield value
+
+
+@pytest.mark.parametrize("args", JSON_COMMANDS)
+def test_every_json_document_has_its_schema_and_the_links_taken_down(azint: Azint,
+                                                                     args: tuple[str, ...]) -> None:
+    document = json.loads(azint(*args, "--json", "--down", "er2-primary").out)
+    assert document["schema"] == 1 and document["command"] == args[0]
+    assert document["down"] == ["er2-primary"]
+    assert "" not in list(_strings(document))  # nothing unknown is an empty string: null
+
+
+def test_timed_out_hops_name_the_element_that_stayed_silent(azint: Azint) -> None:
+    hops = azint("tracert", "hub", "10.2.30.10", "--json").json()["hops"]
+    silent = [h for h in hops if h["kind"] == "timeout"]
+    assert silent and all(h["element"] for h in silent)
+    assert [h["element"] for h in silent] == ["router:loc1-ce", "router:loc1-switch"]
+
+
+# -- list and completion -----------------------------------------------------------------------
+
+
+def test_list_shows_networks_endpoints_and_every_down_name(azint: Azint) -> None:
+    from azint.topology.loader import load
+
+    topology = load()
+    text = azint("list").out
+    for name in (*topology.network_names, *(e.name for e in topology.endpoints()),
+                 *topology.downable_names()):
+        assert re.search(rf"^{re.escape(name)}\s", text, re.MULTILINE), name
+    document = azint("list", "--json", "--down", "er1").json()
+    assert [k["name"] for k in document["links"]] == list(topology.downable_names())
+    assert next(k for k in document["links"] if k["name"] == "er1")["up"] is False
+
+
+def _complete(azint: Azint, monkeypatch: pytest.MonkeyPatch, words: str) -> list[str]:
+    monkeypatch.setenv("_AZINT_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", words)
+    monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - (0 if words.endswith(" ") else 1)))
+    return [line.split(",", 1)[1] for line in azint().out.splitlines()]
+
+
+def test_completion_of_commands_options_and_names(azint: Azint,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _complete(azint, monkeypatch, "azint tr") == ["tracert"]
+    assert "--down" in _complete(azint, monkeypatch, "azint ping --d")
+    assert _complete(azint, monkeypatch, "azint tracert lo") == ["location1", "location2",
+                                                                   "loc1-vm", "loc2-vm"]
+    assert _complete(azint, monkeypatch, "azint tracert hub sp") == ["spoke-vm"]
+    assert _complete(azint, monkeypatch, "azint routes --down er1-") == [
+        "er1-primary", "er1-secondary"]
+    assert _complete(azint, monkeypatch, "azint routes re") == ["remote"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_exist_for_each_shell(azint: Azint, monkeypatch: pytest.MonkeyPatch,
+                                                 shell: str) -> None:
+    monkeypatch.setenv("_AZINT_COMPLETE", f"{shell}_source")
+    result = azint()
+    assert result.code == 0 and "_AZINT_COMPLETE" in result.out
