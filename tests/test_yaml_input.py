@@ -21,14 +21,26 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("written", ["yes", "no", "on", "off", "017", "1:00:00", "2024-01-01",
-                                     "0x1f", "1e3", "3.14", "1_000"])
+AZURE_NAMES = ["yes", "no", "on", "off", "017", "2024-01-01", "0x1f", "1e3", "1_000"]
+
+
+@pytest.mark.parametrize("written", [*AZURE_NAMES, "1:00:00", "3.14", "~x"])
 def test_a_name_is_taken_as_written_whatever_yaml_1_1_reads(tmp_path: Path, written: str) -> None:
     path = _write(tmp_path, f"name: {written}\nnetworks:\n"
+                            f"  - {{name: {written}, kind: onprem, asn: 65001}}\n"
+                            f"  - {{name: vnet1, kind: vnet, address_space: [10.0.0.0/16]}}\n")
+    topology, _ = load_with_problems(path)
+    assert topology is not None
+    assert topology.name == written
+    assert list(topology.sites) == [written]
+
+
+@pytest.mark.parametrize("written", AZURE_NAMES)
+def test_a_vnet_or_endpoint_name_is_taken_as_written(tmp_path: Path, written: str) -> None:
+    path = _write(tmp_path, "networks:\n"
                             f"  - {{name: {written}, kind: vnet, address_space: [10.0.0.0/16],\n"
                             f"     endpoints: [{{name: {written}, address: 10.0.0.4}}]}}\n")
     topology = load(path)
-    assert topology.name == written
     assert list(topology.vnets) == [written]
     assert topology.vnets[written].endpoints[0].name == written
 
@@ -36,7 +48,7 @@ def test_a_name_is_taken_as_written_whatever_yaml_1_1_reads(tmp_path: Path, writ
 def test_a_key_is_taken_as_written(tmp_path: Path) -> None:
     path = _write(tmp_path, """\
 networks:
-  - {name: a, kind: vnet, address_space: [10.0.0.0/16]}
+  - {name: aa, kind: vnet, address_space: [10.0.0.0/16]}
   - name: site
     kind: onprem
     asn: 65001
@@ -51,9 +63,9 @@ networks:
 
 
 def test_state_on_is_text_not_true(tmp_path: Path) -> None:
-    path = _write(tmp_path, "networks:\n  - {name: a, kind: vnet, address_space: [10.0.0.0/16]}\n"
-                            "connections:\n  - {name: p, type: peering, a: {network: a},"
-                            " b: {network: a}, state: on}\n")
+    path = _write(tmp_path, "networks:\n  - {name: aa, kind: vnet, address_space: [10.0.0.0/16]}\n"
+                            "connections:\n  - {name: pp, type: peering, a: {network: aa},"
+                            " b: {network: aa}, state: on}\n")
     report = validate(path)
     assert "expected one of up, down, got 'on'" in "\n".join(report.lines)
 
@@ -73,7 +85,7 @@ def test_numbers_in_base_60_or_octal_are_refused(tmp_path: Path, written: str,
 
 
 def test_base_60_latency_is_refused_and_decimal_is_not(tmp_path: Path) -> None:
-    base = "networks:\n  - {name: a, kind: vnet, address_space: [10.0.0.0/16], latency_ms: %s}\n"
+    base = "networks:\n  - {name: aa, kind: vnet, address_space: [10.0.0.0/16], latency_ms: %s}\n"
     assert "base-60" in validate(_write(tmp_path, base % "1:30")).lines[0]
     assert validate(_write(tmp_path, base % "90")).errors == ()
     assert validate(_write(tmp_path, base % "0")).errors == ()  # a lone zero is not octal

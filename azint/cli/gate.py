@@ -6,16 +6,18 @@ from pathlib import Path
 
 import click
 
+from azint.cli.options import epilog
 from azint.errors import ExitCode
 
 FAILED = ExitCode.UNREACHED  # 1: an intent failed
 CHANGED = ExitCode.UNREACHED  # 1: diff found a change
 
-CHECK_EXIT_CODES = """\b
-Exit codes:
-  0  every intent holds
-  1  an intent fails
-  2  bad usage or input (the intents file or the topology)"""
+CHECK_EXIT_CODES = epilog(
+    ["azint check topologies/azure-interop.intents.yaml",
+     "azint check intents.yaml --topology my-network.yaml --junit report.xml",
+     "azint check intents.yaml --format github        # annotations in a GitHub Actions log"],
+    "0   every intent holds",
+    "1   an intent fails")
 
 
 @click.command(epilog=CHECK_EXIT_CODES)
@@ -57,11 +59,12 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     raise SystemExit(ExitCode.OK if all(r.passed for r in results) else FAILED)
 
 
-DIFF_EXIT_CODES = """\b
-Exit codes:
-  0  nothing changed
-  1  something changed
-  2  bad usage or input"""
+DIFF_EXIT_CODES = epilog(
+    ["azint diff old.yaml new.yaml",
+     "azint diff HEAD~1:net.yaml net.yaml --format markdown   # a git revision on one side",
+     "azint diff old.yaml new.yaml --json"],
+    "0   nothing changed",
+    "1   something changed")
 
 
 @click.command(epilog=DIFF_EXIT_CODES)

@@ -78,7 +78,7 @@ def _missing_lines(missing: Missing, _wrapped: _Wrap) -> list[str]:
     if not ways:
         lines.append("  azint finds no change to the topology that would bring the route.")
     if len(ways) > 1:
-        lines.append("  Any one of these, undone, would change that:")
+        lines += _wrapped("Any one of these, undone, would change that:", "  ", "  ")
     for way in ways:
         lines += _wrapped(alternative_text(way), "  - ", "    ")
     return lines
