@@ -68,6 +68,38 @@ def test_every_cited_rule_is_documented() -> None:
     assert sorted(_cited_rules() - set(_documented_rules())) == []
 
 
+
+def test_every_rule_id_the_code_names_is_documented() -> None:
+    """``azint explain`` prints rule ids (``[rule 5.2]``): each must lead to a rule in the docs."""
+    named = {rule for source in (ROOT / "azint").rglob("*.py")
+             for rule in re.findall(r"Cause\(Because\.\w+, \"(\d+\.\d+)\"", source.read_text())}
+    assert named, "no rule ids found in the code: has the Cause signature changed?"
+    assert sorted(named - set(_documented_rules())) == []
+
+
+# -- the README --------------------------------------------------------------------------------
+
+
+def test_readme_opens_with_make_run_and_make_test() -> None:
+    first_block = re.search(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert first_block is not None
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines()]
+    assert commands == ["make run", "make test"]
+
+
+def test_readme_layout_names_every_package_and_cli_module() -> None:
+    text = (ROOT / "README.md").read_text()
+    layout = text[text.index("## How it works"):text.index("## Documentation")]
+    packages = [p.name + "/" for p in (ROOT / "azint").iterdir()
+                if p.is_dir() and p.name != "__pycache__"]
+    modules = [p.name for p in (ROOT / "azint" / "cli").glob("*.py")]
+    assert [name for name in packages + modules if name not in layout] == []
+
+
+def test_readme_links_every_doc() -> None:
+    text = (ROOT / "README.md").read_text()
+    assert [d.name for d in DOCS if f"(docs/{d.name})" not in text] == []
+
 # -- the topology format: docs/topology.md against the loader ----------------------------------
 
 KEY_TABLE = re.compile(r"<!-- keys: ([a-z_ ]+) -->\n((?:\|.*\n)+)")
