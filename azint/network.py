@@ -7,11 +7,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from azint.control.plane import ControlPlane
+from azint.control.plane import ControlPlane, check_bgp
 from azint.data.probes import Prober
 from azint.errors import UsageError
 from azint.topology import loader
 from azint.topology.model import Topology
+from azint.topology.validate import ValidationReport
+from azint.topology.validate import validate as validate_file
+
+
+def validate(path: Path | None = None) -> ValidationReport:
+    """``azint validate``: the file's problems, then what the control plane would refuse.
+
+    What ``validate`` accepts, every command accepts (with all links up, as the file states).
+    """
+    return validate_file(path, deeper=check_bgp)
 
 
 @dataclass

@@ -40,11 +40,10 @@ import yaml
 
 from azint.data.matrix import reachability
 from azint.errors import AzintError, ExitCode
-from azint.network import Network
+from azint.network import Network, validate
 from azint.topology.loader import default_topology_path, load
 from azint.topology.model import Topology
 from azint.topology.source import MAX_NODES
-from azint.topology.validate import validate
 
 REFERENCE_TEXT = default_topology_path().read_text()
 REFERENCE_DOC: dict[str, Any] = yaml.safe_load(REFERENCE_TEXT)

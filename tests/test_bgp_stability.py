@@ -9,9 +9,11 @@ which is what lets on-premises routers' local preference close such a cycle thro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from ipaddress import IPv4Network
 from pathlib import Path
 
+import pytest
 import yaml
 
 from azint.control import ids
@@ -19,8 +21,10 @@ from azint.control.plane import ControlPlane
 from azint.topology import loader
 from azint.topology.model import Topology
 from tests.builders import Doc, bad_gadget
+from tests.conftest import Run
 
 HUB = IPv4Network("10.0.0.0/16")
+BAD = Path(__file__).parent / "bad"
 
 
 def _topology(tmp_path: Path, networks: list[Doc], connections: list[Doc]) -> Topology:
@@ -53,3 +57,20 @@ def test_the_oscillating_prefix_is_found_and_unrelated_prefixes_do_not_matter(tm
     assert set(oscillation.speakers) >= {ids.router("r1"), ids.router("r2"), ids.router("r3")}
     taken = {str(p.session).split("|")[0] for _, paths in oscillation.paths for p in paths}
     assert {"g1-own", "g2-own", "g3-own", "hub-r1", "hub-r2", "hub-r3"} <= taken
+
+
+def test_validate_reports_a_bad_gadget_and_every_command_refuses_it_with_that_line(
+        azint: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate names the prefix, the sessions and a local_preference entry involved (its
+    position); each command stops on exactly that line, exit 2, before printing anything."""
+    monkeypatch.chdir(BAD)
+    checked = azint("validate", "bgp-no-stable-state.yaml")
+    assert checked.code == 2
+    [line] = checked.out.splitlines()
+    assert line.startswith("bgp-no-stable-state.yaml:36:")  # r1's local_preference: {g1-own: 200}
+    assert "BGP never settles for 10.0.0.0/16" in line
+    assert all(f"g{i}-own" in line and f"hub-r{i}" in line for i in (1, 2, 3))
+    for command in (("routes", "s1"), ("bgp", "hub"), ("tracert", "hub", "172.16.1.1"),
+                    ("matrix",), ("explain", "hub", "172.16.1.1")):
+        refused = azint(*command, "--topology", "bgp-no-stable-state.yaml")
+        assert (refused.code, refused.out, refused.err) == (2, "", f"{line}\n"), command

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from azint.errors import ExitCode, TopologyError
+from azint.network import validate
 from azint.topology.loader import load
-from azint.topology.validate import validate
 
 HANG_GUARD_S = 10.0
 

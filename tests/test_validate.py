@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from azint.errors import ExitCode
-from azint.topology.loader import default_topology_path, load
+from azint.network import Network, validate
+from azint.topology.loader import default_topology_path
 from azint.topology.problems import InvalidTopology
-from azint.topology.validate import validate
 from tests.conftest import Run, check_golden
 
 BAD = Path(__file__).parent / "bad"
@@ -32,16 +32,19 @@ def test_bad_topology_reports_exactly_its_expected_lines(case: str, in_bad: None
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_exit_code_and_load_agree_with_the_severities(case: str, in_bad: None) -> None:
+def test_exit_code_and_commands_agree_with_the_severities(case: str, in_bad: None) -> None:
+    """What validate rejects, every command refuses with validate's first error, and only that."""
     report = validate(Path(f"{case}.yaml"))
     assert report.problems, "every corpus file shows at least one problem"
     if report.errors:
         assert report.exit_code is ExitCode.BAD_INPUT
-        with pytest.raises(InvalidTopology):
-            load(Path(f"{case}.yaml"))
+        with pytest.raises(InvalidTopology) as refused:
+            Network.open(Path(f"{case}.yaml"))
+        assert refused.value.position == report.errors[0].position
+        assert refused.value.message.startswith(report.errors[0].message)
     else:
         assert report.exit_code is ExitCode.OK
-        assert load(Path(f"{case}.yaml")).vnets  # warnings never stop loading
+        assert Network.open(Path(f"{case}.yaml")).topology.network_names  # warnings never stop one
 
 
 def test_every_corpus_file_has_a_golden_file() -> None:

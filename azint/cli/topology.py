@@ -33,8 +33,8 @@ def validate(ctx: click.Context, file: Path | None, topology: Path | None, stric
     --topology (or AZINT_TOPOLOGY), else the bundled reference topology, named by the path it is
     installed at. '-' reads standard input. The file is only read, never changed.
     """
+    from azint.network import validate as check_file
     from azint.render.jsonout import validation_json
-    from azint.topology.validate import validate as check_file
 
     from_command_line = ctx.get_parameter_source("topology") is ParameterSource.COMMANDLINE
     if file is not None and topology is not None and from_command_line and file != topology:

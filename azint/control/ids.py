@@ -109,3 +109,12 @@ def router(name: str) -> Element:
 
 
 APPLIANCE = Element(Kind.APPLIANCE)
+
+
+def element_label(element: Element) -> str:
+    """A forwarding element in words: ``ergw:hub`` -> ``the hub ExpressRoute gateway``."""
+    if element.kind is Kind.MSEE:
+        return f"the {element.role} MSEE of circuit {element.name}"
+    words = {Kind.ERGW: "the {} ExpressRoute gateway", Kind.VPNGW: "the {} VPN gateway",
+             Kind.ROUTER: "router {}", Kind.VM: "{}", Kind.VNET: "VNet {}", Kind.FABRIC: "VNet {}"}
+    return words.get(element.kind, "{}").format(element.name or element.kind.value)

@@ -7,6 +7,7 @@ on-premises router tables (``onprem``). Nothing about reachability is written do
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
@@ -14,9 +15,11 @@ from azint.control import ids, onprem
 from azint.control.bgp import BgpFabric, Path, Relation, Role, Speaker
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
+from azint.control.stability import unsettled_problem
 from azint.control.vnet import SOURCE_GATEWAY, VNetRoutes, system_routes, user_routes
-from azint.errors import TopologyError
 from azint.topology import model as m
+from azint.topology.model import Locate
+from azint.topology.problems import InvalidTopology, Problem
 
 MSEE_ROLES = ("primary", "secondary")
 
@@ -39,10 +42,9 @@ class ControlPlane:
     def build(cls, topology: m.Topology) -> ControlPlane:
         plane = cls.wired(topology)
         plane.bgp.run()
-        if plane.bgp.unsettled:
-            first = plane.bgp.unsettled[0]
-            raise TopologyError(f"BGP does not converge for {first.prefix} (persistent route "
-                                f"oscillation between {', '.join(map(str, first.speakers))})")
+        if plane.bgp.unsettled:  # the same problems ``validate`` reports (``check_bgp``)
+            raise InvalidTopology([unsettled_problem(topology, o, topology.where)
+                                   for o in plane.bgp.unsettled])
         _vnet_tables(plane)
         _gateway_tables(plane)
         _msee_tables(plane)
@@ -83,6 +85,18 @@ class ControlPlane:
 
     def peering_between(self, a: str, b: str) -> m.Peering | None:
         return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
+
+
+def check_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """What BGP makes of the topology that a command would refuse: prefixes that never settle.
+
+    ``validate`` runs this after the file's own checks pass, so it reports, with a position,
+    exactly what ``ControlPlane.build`` refuses.
+    """
+    plane = ControlPlane.wired(topology)
+    plane.bgp.run()
+    for oscillation in plane.bgp.unsettled:
+        yield unsettled_problem(topology, oscillation, at)
 
 
 # -- BGP wiring ------------------------------------------------------------------------------

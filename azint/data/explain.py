@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import why
-from azint.control.ids import Element, Kind
+from azint.control.ids import Element, Kind, element_label
 from azint.control.plane import ControlPlane
 from azint.control.routes import Route
-from azint.control.why import Diagnosis, element_label, network_of
+from azint.control.why import Diagnosis, network_of
 from azint.data.flowhash import Flow
 from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult
 from azint.data.walk import OWN_SUBNET, Disposition, Step, Walk

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from azint.control.bgp import Path, Relation
-from azint.control.ids import Element, Kind
-from azint.control.why import Alternative, Because, Cause, element_label
+from azint.control.ids import Element, Kind, element_label
+from azint.control.why import Alternative, Because, Cause
 from azint.data.explain import Explanation, Missing, StepExplanation
 from azint.data.walk import Disposition
 from azint.render.jsonout import dumps

@@ -9,16 +9,12 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
-from typing import NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, TypeVar
 
 from azint.errors import Position
 from azint.topology import model as m
+from azint.topology.model import Locate
 from azint.topology.problems import Problem, Severity
-
-
-class Locate(Protocol):
-    def __call__(self, kind: str, name: str, *inner: str | int) -> Position: ...
-
 
 Check = Callable[[m.Topology, Locate], Iterator[Problem]]
 T = TypeVar("T")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from importlib import resources
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
@@ -122,10 +123,13 @@ def build_with_problems(document: Document) -> tuple[m.Topology | None, list[Pro
     builder = TopologyBuilder(document)
     topology = builder.build()
     problems = list(builder.problems)
-    if topology is not None and not problems:
-        def locate(kind: str, name: str, *inner: str | int) -> Position:
-            return document.where((*builder.where(kind, name), *inner))
 
+    def locate(kind: str, name: str, *inner: str | int) -> Position:
+        return document.where((*builder.where(kind, name), *inner))
+
+    if topology is not None:
+        topology = replace(topology, locate=locate)
+    if topology is not None and not problems:
         problems.extend(check_topology(topology, locate))
     # Errors first, then in the order ``validate`` prints them: a command names the same first
     # error as ``validate``.

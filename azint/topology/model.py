@@ -10,7 +10,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
+
+from azint.errors import Position
 
 AZURE_GATEWAY_ASN = 65515
 MSEE_ASN = 12076
@@ -278,6 +280,12 @@ class GlobalReach:
     up: bool = True
 
 
+class Locate(Protocol):
+    """Where a part of the topology sits in its file: ``at("vpn", "hub-r1", "b", "router")``."""
+
+    def __call__(self, kind: str, name: str, *inner: str | int) -> Position: ...
+
+
 @dataclass(frozen=True)
 class Topology:
     name: str
@@ -291,6 +299,13 @@ class Topology:
     flow_hash_seed: int = 0
     jitter_ms: float = 0.3
     file: str = "<topology>"
+    # Where a part is defined in the file (the loader sets it), so that any layer can point a
+    # problem it finds at the line to change; without it, problems name only the file.
+    locate: Locate | None = field(default=None, compare=False, repr=False)
+
+    def where(self, kind: str, name: str, *inner: str | int) -> Position:
+        """The position of a part (``kind`` and ``name`` as the loader records them)."""
+        return self.locate(kind, name, *inner) if self.locate is not None else Position(self.file)
 
     @property
     def network_names(self) -> tuple[str, ...]:

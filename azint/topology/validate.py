@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azint.errors import ExitCode, Position, TopologyError
+from azint.topology.checks import Check
 from azint.topology.loader import display_name, load_with_problems
 from azint.topology.problems import Problem, Severity
 
@@ -51,11 +52,18 @@ class ValidationReport:
         return tuple(str(p) for p in self.problems)
 
 
-def validate(path: Path | None = None) -> ValidationReport:
-    """Read, build and check ``path`` (default: the bundled reference topology)."""
+def validate(path: Path | None = None, deeper: Check | None = None) -> ValidationReport:
+    """Read, build and check ``path`` (default: the bundled reference topology).
+
+    ``deeper`` checks what only a layer above can compute (``azint.network.validate`` passes the
+    control plane's): it runs when the file has no errors, as a command would go on to do.
+    """
     display = display_name(path)
     try:
-        _, problems = load_with_problems(path)
+        topology, problems = load_with_problems(path)
+        if deeper is not None and topology is not None and not any(
+                p.severity is Severity.ERROR for p in problems):
+            problems.extend(deeper(topology, topology.where))
     except TopologyError as exc:  # unreadable or unparsable: nothing further can be checked
         where = exc.position or Position(display)
         problems = [Problem(where, Severity.ERROR, exc.message)]
