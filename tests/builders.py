@@ -117,6 +117,10 @@ def bad_gadget(unrelated: int = 0) -> tuple[list[Doc], list[Doc]]:
                 {"name": "t-hub", "address": f"172.16.{i}.1/32"},
                 {"name": "t-own", "address": f"172.16.{i}.2/32"},
                 {"name": "t-prev", "address": f"172.16.{i}.3/32"}],
+                "static_routes": [  # each tunnel reaches its gateway's BGP peer address
+                    {"prefix": "10.0.255.4/32", "interface": "t-hub"},
+                    {"prefix": f"10.{i}.255.4/32", "interface": "t-own"},
+                    {"prefix": f"10.{(i - 2) % 3 + 1}.255.4/32", "interface": "t-prev"}],
                 "bgp": {"advertise": [f"192.168.{i}.0/24", *extra], "readvertise": True,
                         "local_preference": {f"g{i}-own": 200}}}]})
         following = i % 3 + 1

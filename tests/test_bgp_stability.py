@@ -61,13 +61,13 @@ def test_the_oscillating_prefix_is_found_and_unrelated_prefixes_do_not_matter(tm
 
 def test_validate_reports_a_bad_gadget_and_every_command_refuses_it_with_that_line(
         azint: Callable[..., Run], monkeypatch: pytest.MonkeyPatch) -> None:
-    """validate names the prefix, the sessions and a local_preference entry involved (its
-    position); each command stops on exactly that line, exit 2, before printing anything."""
+    """Rule 6.3: validate names the prefix, the sessions and a local_preference entry involved
+    (its position); each command stops on exactly that line, exit 2, before printing anything."""
     monkeypatch.chdir(BAD)
     checked = azint("validate", "bgp-no-stable-state.yaml")
     assert checked.code == 2
     [line] = checked.out.splitlines()
-    assert line.startswith("bgp-no-stable-state.yaml:36:")  # r1's local_preference: {g1-own: 200}
+    assert line.startswith("bgp-no-stable-state.yaml:40:")  # r1's local_preference: {g1-own: 200}
     assert "BGP never settles for 10.0.0.0/16" in line
     assert all(f"g{i}-own" in line and f"hub-r{i}" in line for i in (1, 2, 3))
     for command in (("routes", "s1"), ("bgp", "hub"), ("tracert", "hub", "172.16.1.1"),
