@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     INTERNAL = 70  # EX_SOFTWARE: a bug in azint, never the user's input
     IO_ERROR = 74  # EX_IOERR: the environment failed us (a full disk, a closed stdout)
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 def printable(text: str) -> str:

@@ -80,6 +80,12 @@ def _json_error(result: Run) -> dict[str, object]:
     return error
 
 
+def test_the_windows_unresolved_message_escapes_the_name(azint: Azint) -> None:
+    result = azint("tracert", "hub", "db\nReply from 10.0.0.1")
+    assert result.out == "Unable to resolve target system name db\\nReply from 10.0.0.1.\n"
+    assert result.code == 2
+
+
 def test_json_unresolvable_target_is_a_json_error_not_windows_text(azint: Azint) -> None:
     for command in ("tracert", "ping"):
         result = azint(command, "hub", "db01", "--json")
@@ -234,6 +240,6 @@ def test_a_bug_is_exit_70_and_says_so(azint: Azint, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(inventory, "inventory_json", broken)
     result = azint("list", "--json")
     assert result.code == 70
-    assert result.err == ("azint: error: internal error: RuntimeError: boom This is a bug in "
-                          "azint: rerun with --debug and report it.\n")
+    assert result.err == ("azint: error: internal error: RuntimeError: boom (a bug in azint: "
+                          "rerun with --debug and report it)\n")
     assert json.loads(result.out)["error"]["message"] == "internal error: RuntimeError: boom"

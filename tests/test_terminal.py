@@ -210,6 +210,9 @@ def test_completion_of_commands_options_and_names(azint: Azint,
     assert _complete(azint, monkeypatch, "azint routes --down er1-") == [
         "er1-primary", "er1-secondary"]
     assert _complete(azint, monkeypatch, "azint routes re") == ["remote"]
+    assert _complete(azint, monkeypatch, "azint bgp er") == ["er1", "er2", "ergw:hub",
+                                                             "ergw:remote"]
+    assert _complete(azint, monkeypatch, "azint help ex") == ["explain"]
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

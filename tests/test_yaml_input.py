@@ -138,3 +138,8 @@ def test_aliases_within_the_allowance_load_and_a_bomb_is_refused_fast(tmp_path: 
     report = validate(_write(tmp_path, bomb))
     assert time.monotonic() - start < 2.0
     assert "alias bomb" in report.lines[0]
+
+
+def test_messages_quote_the_value_as_written(tmp_path: Path) -> None:
+    path = _write(tmp_path, "networks:\n  - {name: site, kind: onprem, asn: yes}\n")
+    assert validate(path).lines == (f"{path}:2:37: error: expected a whole number, got 'yes'",)

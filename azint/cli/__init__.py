@@ -55,7 +55,8 @@ Exit codes:
   1   tracert, ping: the target did not answer; validate --strict: warnings
   2   bad usage or input (an unknown name, a bad address, an invalid topology)
   70  internal error: a bug in azint (please report it)
-  74  the environment failed: output could not be written (a full disk, a closed stdout)"""
+  74  the environment failed: output could not be written (a full disk, a closed stdout)
+  130 interrupted (Ctrl-C)"""
 
 
 class Failure(NamedTuple):
@@ -134,12 +135,11 @@ def _failure(exc: Exception) -> Failure:
     if isinstance(exc, click.ClickException):
         return Failure(exc.format_message(), None, "", ExitCode.BAD_INPUT)
     if isinstance(exc, click.Abort | KeyboardInterrupt):
-        return Failure("interrupted", None, "", 130)
+        return Failure("interrupted", None, "", ExitCode.INTERRUPTED)
     if isinstance(exc, OSError):  # the loader turns its own read errors into TopologyError
         return Failure(f"cannot write output: {exc.strerror or exc}", None, "", ExitCode.IO_ERROR)
     return Failure(f"internal error: {type(exc).__name__}: {exc}", None,
-                   "This is a bug in azint: rerun with --debug and report it.",
-                   ExitCode.INTERNAL)
+                   "(a bug in azint: rerun with --debug and report it)", ExitCode.INTERNAL)
 
 
 def _report(failure: Failure, as_json: bool) -> None:

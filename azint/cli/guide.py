@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from azint.cli.options import complete_command
 from azint.errors import UsageError
 
 
 @click.command("help")
-@click.argument("command", required=False)
+@click.argument("command", required=False, shell_complete=complete_command)
 @click.pass_context
 def help_command(ctx: click.Context, command: str | None) -> None:
     """Show the help of azint, or of COMMAND.

@@ -9,6 +9,7 @@ import click
 from azint.cli.options import (
     complete_network,
     complete_source,
+    complete_speaker,
     complete_target,
     emit,
     epilog,
@@ -61,7 +62,7 @@ def routes(name: str, subnet: str | None, router: str | None, topology: Path | N
 @click.option("--path", "role", type=click.Choice(["primary", "secondary"]), default="primary",
               show_default=True, help="Circuit: which link's edge router (MSEE) to show.")
 @model_options
-@click.argument("name", shell_complete=complete_network)
+@click.argument("name", shell_complete=complete_speaker)
 def bgp(name: str, role: str, topology: Path | None, down: tuple[str, ...],
         as_json: bool) -> None:
     """Show BGP routes: an ExpressRoute circuit's route table, or a gateway's learned and

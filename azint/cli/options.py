@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from click.shell_completion import CompletionItem
 
-from azint.errors import ExitCode
+from azint.errors import ExitCode, printable
 
 if TYPE_CHECKING:
     from azint.data.endpoints import Target
@@ -69,6 +69,18 @@ complete_network = _completer(lambda t: t.network_names)
 complete_source = _completer(lambda t: [*t.network_names, *endpoint_names(t)])
 complete_target = _completer(lambda t: [*endpoint_names(t), *t.names.values()])
 complete_down = _completer(lambda t: t.downable_names())
+complete_speaker = _completer(lambda t: [
+    *t.circuits, *t.vnets,
+    *(f"{kind}:{v.name}" for v in t.vnets.values()
+      for kind, gateway in (("ergw", v.expressroute_gateway), ("vpngw", v.vpn_gateway))
+      if gateway is not None)])
+
+
+def complete_command(ctx: click.Context, param: click.Parameter,
+                     incomplete: str) -> list[CompletionItem]:
+    from azint.cli import COMMANDS
+
+    return [CompletionItem(name) for name in COMMANDS if name.startswith(incomplete)]
 
 
 # -- the options every model command takes ----------------------------------------------------
@@ -114,7 +126,7 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     except UnresolvedTarget as missing:
         if as_json:
             raise
-        output(unresolved(missing.name))
+        output(unresolved(printable(missing.name)))  # a newline in it must not forge a line
         raise SystemExit(ExitCode.BAD_INPUT) from None
     return network, sender, goal
 

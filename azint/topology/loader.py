@@ -241,10 +241,14 @@ class TopologyBuilder:
             raise self.fail(path, f"'{written}' is an octal number in YAML 1.1 ({value}); write "
                                   f"it without the leading zero")
 
+    def _written_kind(self, value: Any, path: PathKey) -> str:
+        """The value as the user wrote it (``yes``, not YAML 1.1's true), for messages."""
+        return _kind(self.document.written.get(path, value))
+
     def number(self, value: Any, path: PathKey, low: float, high: float) -> float:
         self._surprise(value, path)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(path, f"expected a number, got {_kind(value)}")
+            raise self.fail(path, f"expected a number, got {self._written_kind(value, path)}")
         if not low <= value <= high:
             raise self.fail(path, f"{value} is out of range ({low:g} to {high:g})")
         return float(value)
@@ -252,14 +256,14 @@ class TopologyBuilder:
     def integer(self, value: Any, path: PathKey, low: int, high: int) -> int:
         self._surprise(value, path)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number, got {_kind(value)}")
+            raise self.fail(path, f"expected a whole number, got {self._written_kind(value, path)}")
         if not low <= value <= high:
             raise self.fail(path, f"{value} is out of range ({low} to {high})")
         return value
 
     def flag(self, value: Any, path: PathKey) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {_kind(value)}")
+            raise self.fail(path, f"expected true or false, got {self._written_kind(value, path)}")
         return value
 
     def choice(self, value: Any, path: PathKey, options: tuple[str, ...]) -> str:
