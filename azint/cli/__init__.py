@@ -45,6 +45,7 @@ COMMANDS: dict[str, Entry] = {
     "list": Entry("topology", "List the networks, endpoints, names and what --down accepts.",
                   "list_command"),
     "check": Entry("gate", "Check that the network does what an intents file says it must."),
+    "whatif": Entry("gate", "Fail each element in turn: which pairs lose reachability or move."),
     "diff": Entry("gate", "Show what changed between two topologies (files or git revisions)."),
     "help": Entry("guide", "Show the help of azint or of one COMMAND.", "help_command"),
 }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from azint.cli.options import epilog
+from azint.cli.options import emit, epilog, model_options
 from azint.errors import ExitCode
 
 FAILED = ExitCode.UNREACHED  # 1: an intent failed
@@ -94,3 +98,55 @@ def diff(old: str, new: str, style: str, as_json: bool) -> None:
     else:
         click.echo(rendered.diff_text(old, new, found), nl=False)
     raise SystemExit(CHANGED if found.any else ExitCode.OK)
+
+
+@click.command(epilog=epilog(
+    ["azint whatif", "azint whatif --depth 2 --json > failures.json",
+     "azint whatif --down er1-secondary      # start from a network already degraded"],
+    "0   done"))
+@click.option("--depth", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="1: each element fails alone; 2: also every two together.")
+@model_options
+def whatif(depth: int, topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
+    """Fail every element in turn (connections, links, gateway instances, routers, IGP links):
+    which pairs of networks lose reachability, which move to another path.
+
+    Ranked by pairs lost: the single points of failure come first. With --down, the sweep
+    starts from a network with those elements already down.
+    """
+    from azint.gate.sweep import sweep
+    from azint.network import Network
+    from azint.render import sweep as rendered
+
+    network = Network.open(topology, down)
+    with progress_bar("whatif") as update:
+        found = sweep(network, depth, update)
+    emit(as_json, lambda: rendered.whatif_json(network.topology.name, found, depth),
+         lambda: rendered.whatif_document(found, depth))
+
+
+@contextmanager
+def progress_bar(label: str, after_s: float = 0.5) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal's stderr, shown once the work has taken ``after_s``."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    started, task = time.monotonic(), None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            if time.monotonic() - started < after_s:
+                return
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(TaskID(task), completed=done)
+
+    try:
+        yield update
+    finally:
+        bar.stop()

@@ -91,7 +91,8 @@ def model_options(function: F) -> F:
     function = json_option(function)
     function = click.option(
         "--down", "down", multiple=True, metavar="NAME", shell_complete=complete_down,
-        help="Take a link or connection down (repeatable), e.g. --down er1-primary; "
+        help="Take an element down (repeatable): a connection or link, a gateway or one of its "
+             "instances, a router, an IGP link, e.g. --down er1-primary; "
              "'azint list' shows every name.")(function)
     return topology_option(function)
 

@@ -77,6 +77,16 @@ class RouteTable:
                 return route
         return None
 
+    def changed_prefixes(self, other: RouteTable) -> list[IPv4Network]:
+        """The prefixes whose route is not the same in ``other`` (added, removed or changed)."""
+        found: list[IPv4Network] = []
+        for length in self._by_length.keys() | other._by_length.keys():
+            mine, theirs = self._by_length.get(length, {}), other._by_length.get(length, {})
+            if mine != theirs:
+                found.extend(IPv4Network((key, length)) for key in mine.keys() | theirs.keys()
+                             if mine.get(key) != theirs.get(key))
+        return found
+
     def __iter__(self) -> Iterator[Route]:
         for length in sorted(self._by_length):
             bucket = self._by_length[length]
