@@ -41,6 +41,10 @@ def test_no_cell_is_split_across_lines_at_any_width(width: int) -> None:
         for cell in row:
             assert any(cell.text in line for line in lines), (width, cell.text)
     assert any("a-rather-long-vnet-name" in line for line in lines)
+    assert all(line == line.rstrip() for line in lines)
+    for line in lines:  # wrapped between words: only a single word may exceed the width
+        label = line.endswith(":")  # a column's name is a label: kept whole too
+        assert len(line) <= width or label or " " not in line.strip().partition(": ")[2], line
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -197,7 +201,7 @@ def _complete(azint: Azint, monkeypatch: pytest.MonkeyPatch, words: str) -> list
     monkeypatch.setenv("_AZINT_COMPLETE", "bash_complete")
     monkeypatch.setenv("COMP_WORDS", words)
     monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - (0 if words.endswith(" ") else 1)))
-    return [line.split(",", 1)[1] for line in azint().out.splitlines()]
+    return [line.split(",", 1)[1] for line in azint().out.splitlines() if "," in line]
 
 
 def test_completion_of_commands_options_and_names(azint: Azint,
@@ -213,6 +217,20 @@ def test_completion_of_commands_options_and_names(azint: Azint,
     assert _complete(azint, monkeypatch, "azint bgp er") == ["er1", "er2", "ergw:hub",
                                                              "ergw:remote"]
     assert _complete(azint, monkeypatch, "azint help ex") == ["explain"]
+
+
+def test_completion_never_reads_standard_input(azint: Azint,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    class Untouchable(io.BytesIO):
+        def read(self, *args: object) -> bytes:
+            raise AssertionError("completion read standard input")
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Untouchable()))
+    assert _complete(azint, monkeypatch, "azint routes --topology - h") == []
+    assert azint().code == 0  # not an error swallowed on the way
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

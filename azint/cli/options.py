@@ -44,6 +44,8 @@ def _completing_topology(ctx: click.Context) -> Topology | None:
     from azint.topology import loader
 
     chosen = ctx.params.get("topology") or os.environ.get("AZINT_TOPOLOGY") or None
+    if str(chosen) == "-":  # standard input belongs to the shell while completing
+        return None
     try:
         return loader.load(Path(chosen) if chosen else None)
     except (AzintError, OSError):

@@ -8,6 +8,7 @@ wide, whether colour is wanted): nothing here looks at the real stdout.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -104,6 +105,8 @@ def _rich(document: Document, display: Display) -> str:
         elif isinstance(block, Paragraph):
             _print_words(console, Text(block.text, style=block.style or ""))
         elif table_width(block) <= display.width:
+            if block.title:  # printed apart: rich pads a table's title with trailing spaces
+                _print_words(console, Text(block.title, style="bold"))
             console.print(_rich_table(block))
         else:
             _print_records(console, block)
@@ -112,7 +115,10 @@ def _rich(document: Document, display: Display) -> str:
 
 def _print_words(console: Console, text: Text) -> None:
     """Wrapped between words only: a word wider than the terminal keeps its own whole line."""
-    console.print(text, overflow="ignore", crop=False)
+    lines = textwrap.wrap(text.plain, console.width, break_long_words=False,
+                          break_on_hyphens=False) or [""]
+    for line in lines:
+        console.print(Text(line, style=text.style), no_wrap=True, overflow="ignore", crop=False)
 
 
 def table_width(found: Table) -> int:
@@ -124,7 +130,7 @@ def table_width(found: Table) -> int:
 
 
 def _rich_table(found: Table) -> RichTable:
-    shown = RichTable(title=found.title, header_style="bold", title_justify="left")
+    shown = RichTable(header_style="bold")
     for column in found.columns:
         shown.add_column(column, no_wrap=True)
     for row in found.rows:
@@ -143,7 +149,9 @@ def _print_records(console: Console, found: Table) -> None:
             console.print()
         for column, cell in zip(found.columns, row, strict=True):
             key = Text(f"{column}:", style="bold")
-            if len(column) + 2 + len(cell.text) <= console.width:
+            if not cell.text:
+                console.print(key, no_wrap=True, overflow="ignore", crop=False)
+            elif len(column) + 2 + len(cell.text) <= console.width:
                 line = key + Text(" ") + Text(cell.text, style=cell.style or "")
                 console.print(line, no_wrap=True, overflow="ignore", crop=False)
             else:
