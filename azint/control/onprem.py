@@ -6,8 +6,7 @@ learns what the others redistribute (connected, static, BGP) along shortest path
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Interface, IPv4Network
 
 from azint.control import ids
@@ -37,7 +36,20 @@ class RouterRoutes:
 
     def settle(self) -> None:
         for routes in self.candidates.values():
-            self.table.add(min(routes, key=lambda r: DISTANCE[r.source]))
+            self.table.add(_preferred(routes))
+
+
+def _preferred(routes: list[Route]) -> Route:
+    """The route a router installs for one prefix: the lowest administrative distance; equal
+    routes of one kind (two static routes, say) share the load over all their next hops, so the
+    order they were offered in never matters."""
+    distance = min(DISTANCE[r.source] for r in routes)
+    tied = sorted((r for r in routes if DISTANCE[r.source] == distance),
+                  key=lambda r: (r.next_hop_type, r.next_hops, r.origin))
+    alike = [r for r in tied if r.next_hop_type == tied[0].next_hop_type]
+    if len(alike) == 1:
+        return alike[0]
+    return replace(alike[0], next_hops=tuple(sorted({h for r in alike for h in r.next_hops})))
 
 
 def router_tables(topology: m.Topology, bgp: BgpFabric,
@@ -86,7 +98,9 @@ def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, Rout
         for other, other_name in on_subnet.get(address.network, ()):
             if other is not routes:
                 hops.append(NextHop(ids.router(other.router.name), other_name,
-                                    other.interfaces[other_name].ip, _link_latency(site, routes, other)))
+                                    other.interfaces[other_name].ip,
+                                    _link_latency(site, (routes.router.name, name),
+                                                  (other.router.name, other_name))))
         hops.extend(NextHop(ids.vm(e.name), "nic", e.address, site.lan_latency_ms)
                     for e in site.endpoints if e.address in address.network)
         routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
@@ -103,9 +117,15 @@ def _subnets(routers: dict[str, RouterRoutes]) -> dict[IPv4Network, list[tuple[R
     return found
 
 
-def _link_latency(site: m.OnPremSite, a: RouterRoutes, b: RouterRoutes) -> float:
+def _link_latency(site: m.OnPremSite, a: tuple[str, str], b: tuple[str, str]) -> float:
+    """The latency of the site link between two (router, interface) ends, else the LAN's.
+
+    Matched by interface, not just by router: two routers joined by parallel links of
+    different latency keep each link's own, whatever their order in the file.
+    """
+    ends = {a, b}
     for link in site.links:  # a router has few links, so this stays short in practice
-        if {link.a_router, link.b_router} == {a.router.name, b.router.name}:
+        if {(link.a_router, link.a_interface), (link.b_router, link.b_interface)} == ends:
             return link.latency_ms
     return site.lan_latency_ms
 
@@ -192,21 +212,28 @@ def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
                                *routes.by_protocol("bgp")) if r.source in kinds}
 
 
-def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, tuple[int, list[NextHop]]]:
-    """For every other router: its distance in links and the neighbours that start a shortest path."""
-    found: dict[str, tuple[int, list[NextHop]]] = {}
-    queue: deque[tuple[str, int, NextHop]] = deque(
-        (hop.element.name, 1, hop) for hop in neighbours[start])
-    while queue:
-        name, distance, first = queue.popleft()
-        if name == start:
-            continue
-        known = found.get(name)
-        if known is not None:
-            if known[0] == distance and first not in known[1]:
-                known[1].append(first)
-            continue
-        found[name] = (distance, [first])
-        queue.extend((hop.element.name, distance + 1, first)
-                     for hop in neighbours[name])
+def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, tuple[int, set[NextHop]]]:
+    """For every other router: its distance in links and every neighbour that starts a shortest
+    path to it (equal-cost multipath, as OSPF installs it).
+
+    Breadth first, one distance at a time: a router's first hops are the union of those of
+    every router one link nearer that links to it, so every equal-cost path counts, however
+    many hops away they join, and the order of the site's links changes nothing.
+    """
+    found: dict[str, tuple[int, set[NextHop]]] = {}
+    layer: dict[str, set[NextHop]] = {}
+    for hop in neighbours[start]:
+        if hop.element.name != start:
+            layer.setdefault(hop.element.name, set()).add(hop)
+    distance = 1
+    while layer:
+        for name, hops in layer.items():
+            found[name] = (distance, hops)
+        following: dict[str, set[NextHop]] = {}
+        for name, hops in layer.items():
+            for hop in neighbours[name]:
+                further = hop.element.name
+                if further != start and further not in found:
+                    following.setdefault(further, set()).update(hops)
+        layer, distance = following, distance + 1
     return found
