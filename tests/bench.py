@@ -32,6 +32,9 @@ from azint.network import Network
 from azint.topology import loader
 from tests.builders import bad_gadget, circuit, peering, site, vnet, vpn
 
+# Doubling steps up to Azure's limits: 500 peerings per VNet, 10,000 prefixes into a Premium circuit.
+DEFAULT_SIZES = "60x1200,120x2400,240x4800,480x9600"
+
 
 def landing_zone(spokes: int, prefixes: int) -> dict[str, object]:
     networks = [vnet("hub", "10.0.0.0/24", er=True, vpn=True), vnet("branch", "10.1.0.0/24", vpn=True, asn=65516)]
@@ -86,7 +89,7 @@ def refuse_oscillation(unrelated: int, workdir: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="100x1000,200x2000,400x4000,800x8000",
+    parser.add_argument("--sizes", default=DEFAULT_SIZES,
                         help="comma-separated SPOKESxPREFIXES")
     args = parser.parse_args()
     print(f"{'spokes':>7} {'prefixes':>9} {'load s':>8} {'compute s':>10} {'trace s':>8} {'entries':>9}")
