@@ -143,6 +143,8 @@ def test_the_docs_hold_yaml_examples() -> None:
 def test_yaml_example_validates_without_problems(tmp_path: Path, name: str, text: str) -> None:
     path = tmp_path / "example.yaml"
     path.write_text(text)
+    if "steps:" in text:  # a CI job: tests/test_ci_jobs.py runs its commands
+        return
     if text.startswith("azint-intents:"):  # an intents file: it loads, and names real things
         intents = load_intents(path)
         assert len(check(loader.load(), intents.intents)) == len(intents.intents)

@@ -30,6 +30,7 @@ def test_er1_primary_costs_location1_the_remote_vnet_and_moves_it_to_the_vpn(
     assert run.code == 0
     document = run.json()
     assert (document["schema"], document["pairs"], document["reachable"]) == (1, 30, 22)
+    assert document["down"] == []
     effects = {tuple(f["down"]): f for f in document["failures"]}
     er1 = effects[("er1-primary",)]
     assert {(p["source"], p["target"]) for p in er1["lost"]} == {("location1", "remote"),
@@ -101,6 +102,14 @@ def test_depth_two_finds_what_fails_only_together(azint: Callable[..., Run]) -> 
     n = len(single_failures(loader.load()))
     assert len(effects) == n + n * (n - 1) // 2
     assert document["failures"][0]["lost_only_together"]  # ranked by what only the pair cuts
+
+
+def test_whatif_starts_from_what_is_already_down(azint: Callable[..., Run]) -> None:
+    document = azint("whatif", "--json", "--down", "er1-primary").json()
+    assert document["down"] == ["er1-primary"]
+    effects = {tuple(f["down"]): f for f in document["failures"]}
+    lost = {(p["source"], p["target"]) for p in effects[("loc1-vpn",)]["lost"]}
+    assert ("location1", "hub") in lost  # with ExpressRoute 1's link down, the VPN is all there is
 
 
 def test_progress_is_reported(tmp_path: Path) -> None:

@@ -121,7 +121,7 @@ def whatif(depth: int, topology: Path | None, down: tuple[str, ...], as_json: bo
     network = Network.open(topology, down)
     with progress_bar("whatif") as update:
         found = sweep(network, depth, update)
-    emit(as_json, lambda: rendered.whatif_json(network.topology.name, found, depth),
+    emit(as_json, lambda: rendered.whatif_json(network.topology.name, down, found, depth),
          lambda: rendered.whatif_document(found, depth))
 
 

@@ -53,8 +53,8 @@ def whatif_document(found: Sweep, depth: int) -> list[Block]:
                       + (" Only together = pairs lost only when both fail." if together else ""))]
 
 
-def whatif_json(topology: str, found: Sweep, depth: int) -> str:
-    return dumps({"command": "whatif", "topology": topology, "depth": depth,
+def whatif_json(topology: str, down: tuple[str, ...], found: Sweep, depth: int) -> str:
+    return dumps({"command": "whatif", "topology": topology, "down": list(down), "depth": depth,
                   "pairs": found.pairs, "reachable": found.reachable,
                   "computed": found.computed,
                   "failures": [_effect_json(e) for e in found.effects]})
