@@ -35,6 +35,12 @@ def test_nothing_points_outside_the_project() -> None:
     assert offenders == []
 
 
+
+def test_top_level_reference_topology_is_the_packaged_one() -> None:
+    """topologies/azure-interop.yaml (a link) and the installed copy are one file's content."""
+    top = ROOT / "topologies" / "azure-interop.yaml"
+    assert top.read_bytes() == loader.default_topology_path().read_bytes()
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_relative_links_resolve(page: Path) -> None:
     links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text())

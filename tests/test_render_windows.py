@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Address
+from pathlib import Path
 
 from azint.data.flowhash import Flow
 from azint.data.probes import PingReply, PingResult, TraceHop, TraceResult
@@ -96,3 +98,34 @@ def test_no_round_trip_block_without_echo_replies() -> None:
     text = ping_text(PingResult(SOURCE, A("10.1.31.10"), 32, replies, WALK))
     assert "Received = 1, Lost = 0 (0% loss)," in text and "Approximate" not in text
     assert not any(line.endswith(" ") for line in text.splitlines())
+
+
+# -- docs/windows-output.md shows what azint prints ---------------------------------------------
+
+DOCUMENTED = re.findall(r"```text\n(.*?)```",
+                        (Path(__file__).parent.parent / "docs" / "windows-output.md").read_text(), re.S)
+
+
+def test_documented_headers_are_what_azint_prints() -> None:
+    by_address = TraceResult(SOURCE, A("10.11.30.4"), 30, (), WALK)
+    by_name = TraceResult(SOURCE, A("10.10.30.4"), 30, (), WALK)
+    headers = [tracert_text(by_address, {}), tracert_text(by_name, {A("10.10.30.4"): "hubvm.contoso.local"})]
+    for header in headers:
+        assert any(header.startswith(block) and block.count("\n") >= 3 for block in DOCUMENTED), header
+
+
+def test_documented_hop_lines_are_what_azint_prints() -> None:
+    hops = [TraceHop(1, (2.2, 1.5, 1.1), A("10.11.30.4"), "echo-reply"),
+            TraceHop(1, (0.2, 0.3, 0.9), A("10.10.30.4"), "echo-reply"),
+            TraceHop(2, (None,) * 3, None, "timeout"),
+            TraceHop(4, (75.3, None, None), A("192.178.108.22"), "time-exceeded"),
+            TraceHop(10, (154.0, 217.5, 185.2), A("142.251.250.172"), "time-exceeded")]
+    assert "".join(hop_line(h, {}) + "\n" for h in hops) in DOCUMENTED
+
+
+def test_documented_ping_is_what_azint_prints() -> None:
+    replies = (PingReply("echo-reply", A("10.10.30.4"), 2.7, 126),
+               PingReply("echo-reply", A("10.10.30.4"), 0.4, 126),
+               PingReply("timeout"),
+               PingReply("unreachable", A("10.11.30.100"), unreachable="host"))
+    assert ping_text(PingResult(SOURCE, A("10.10.30.4"), 32, replies, WALK)) in DOCUMENTED
