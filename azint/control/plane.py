@@ -172,7 +172,7 @@ def _wire_vpn(plane: ControlPlane, vpn: m.VpnConnection) -> None:
                       b_policy=(pref, 0))
 
 
-def _static_prefixes(topology: m.Topology, vpn: m.VpnConnection) -> list[tuple[str, tuple[IPv4Network, ...]]]:
+def static_prefixes(topology: m.Topology, vpn: m.VpnConnection) -> list[tuple[str, tuple[IPv4Network, ...]]]:
     """(gateway VNet, prefixes it routes into the tunnel) for a connection without BGP."""
     if vpn.b.network is None:
         return [(str(vpn.a.network), vpn.b.prefixes)]
@@ -181,7 +181,7 @@ def _static_prefixes(topology: m.Topology, vpn: m.VpnConnection) -> list[tuple[s
 
 
 def _originate_static(plane: ControlPlane, vpn: m.VpnConnection) -> None:
-    for network, prefixes in _static_prefixes(plane.topology, vpn):
+    for network, prefixes in static_prefixes(plane.topology, vpn):
         speaker = plane.bgp.speakers[ids.vpngw(network)]
         for prefix in prefixes:
             speaker.originate(prefix, Relation.STATIC)
@@ -301,7 +301,7 @@ def _static_hops(plane: ControlPlane) -> dict[str, dict[IPv4Network, list[NextHo
     found: dict[str, dict[IPv4Network, list[NextHop]]] = {}
     for vpn in plane.topology.vpns:
         if vpn.up and not vpn.bgp:
-            for network, prefixes in _static_prefixes(plane.topology, vpn):
+            for network, prefixes in static_prefixes(plane.topology, vpn):
                 tunnel = plane.far_ends[(vpn.name, ids.vpngw(network))]
                 for prefix in prefixes:
                     found.setdefault(network, {}).setdefault(prefix, []).append(tunnel)

@@ -44,9 +44,10 @@ from azint.control.bgp import (
     exportable,
 )
 from azint.control.ids import Element, Kind
-from azint.control.plane import ControlPlane
+from azint.control.plane import ControlPlane, static_prefixes
 from azint.control.routes import Route
 from azint.control.vnet import SOURCE_DEFAULT, SOURCE_USER
+from azint.errors import AzintError
 from azint.topology import model as m
 
 DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
@@ -62,6 +63,7 @@ class Because(StrEnum):
     ALLOW_GATEWAY_TRANSIT_OFF = "allow-gateway-transit-off"  # the hub side of a peering
     NO_GATEWAY = "no-gateway"  # a VNet with no gateway of its own and none by gateway transit
     NOT_TRANSITIVE = "peering-not-transitive"  # peered to a VNet that is peered to the target
+    NOT_PEERED = "not-peered"  # not peered with the destination's VNet (nor reached otherwise)
     NO_EXPRESSROUTE_VPN_TRANSIT = "no-expressroute-vpn-transit"  # branch-to-branch off
     NO_CIRCUIT_TRANSIT = "no-circuit-transit"  # a VNet does not pass one circuit's routes on
     GLOBAL_REACH_LIMITS = "global-reach-limits"  # not transitive, no VNet routes
@@ -73,6 +75,7 @@ class Because(StrEnum):
     EXPORT_POLICY = "export-policy"  # another export rule of the exporter's role
     NOT_FORWARDING = "not-forwarding"  # an appliance without IP forwarding
     NOT_ADVERTISED = "not-advertised"  # nothing holds a prefix for the address
+    NOT_CONNECTED = "not-connected"  # no session, up or down, leads from a holder to here
 
 
 class Cause(NamedTuple):
@@ -151,10 +154,11 @@ def diagnose_vnet(plane: ControlPlane, vnet: str, subnet: str | None, address: I
     if prefix is None:
         return Diagnosis(None, (Alternative((*skipped, _not_advertised(ids.vnet(vnet),
                                                                         address))),))
-    found = [*_peering_ways(plane, vnet, address), *_gateway_ways(plane, vnet, spec, prefix,
-                                                                   hypothetical)]
-    found = found or [Alternative((Cause(Because.NO_GATEWAY, "2.3", ids.vnet(vnet),
-                                         prefix=prefix),))]
+    possible = _possible(plane)
+    found = [*_gateway_ways(plane, possible, vnet, spec, prefix, hypothetical),
+             *_peering_ways(plane, vnet, address)]
+    if not found and not plane.topology.vnets[vnet].has_gateway:
+        found = [Alternative((Cause(Because.NO_GATEWAY, "2.3", ids.vnet(vnet), prefix=prefix),))]
     return Diagnosis(prefix, tuple(_with(skipped, a) for a in found))
 
 
@@ -164,8 +168,10 @@ def diagnose_element(plane: ControlPlane, element: Element, address: IPv4Address
     prefix, hypothetical = _wanted(plane, address, matched, equal_beats=False)
     if prefix is None:
         return Diagnosis(None, (Alternative((_not_advertised(element, address),)),))
-    start = _feeding_speakers(plane, element)
-    return Diagnosis(prefix, tuple(_bgp_ways(plane, prefix, start, hypothetical)))
+    possible = _possible(plane)
+    start = _feeding_speakers(plane, possible, element)
+    ways = _bgp_ways(plane, possible, prefix, start, hypothetical)
+    return Diagnosis(prefix, tuple(ways) or (_unconnected(element, start, prefix),))
 
 
 def not_forwarding(element: Element) -> Diagnosis:
@@ -227,18 +233,21 @@ def _peering_ways(plane: ControlPlane, vnet: str, address: IPv4Address) -> Itera
                                      (peering.name,)),))
     if direct:
         return
-    mine, theirs = _peered(topology, vnet), _peered(topology, target)
-    for middle in sorted(mine & theirs):
+    middles = sorted(_peered(topology, vnet) & _peered(topology, target))
+    for middle in middles:
         yield Alternative((Cause(Because.NOT_TRANSITIVE, "2.1", ids.vnet(vnet), ids.vnet(target),
                                  (middle,)),))
+    if not middles:
+        yield Alternative((Cause(Because.NOT_PEERED, "2.2", ids.vnet(vnet), ids.vnet(target)),))
 
 
 def _peered(topology: m.Topology, vnet: str) -> set[str]:
+    """The VNets peered with ``vnet``, up or down."""
     return {p.other(vnet).network for p in topology.peerings
-            if p.up and vnet in (p.a.network, p.b.network)}
+            if vnet in (p.a.network, p.b.network)}
 
 
-def _gateway_ways(plane: ControlPlane, vnet: str, spec: m.RouteTableSpec | None,
+def _gateway_ways(plane: ControlPlane, possible: _Possible, vnet: str, spec: m.RouteTableSpec | None,
                   prefix: IPv4Network, hypothetical: dict[Element, tuple[Cause, ...]]
                   ) -> Iterator[Alternative]:
     """Through the gateways the VNet uses (or would use, given gateway transit)."""
@@ -253,12 +262,30 @@ def _gateway_ways(plane: ControlPlane, vnet: str, spec: m.RouteTableSpec | None,
         starts = [(_gateway_speakers(plane, hub), [*gating, *transit])
                   for hub, transit in _transit_ways(plane.topology, vnet)]
     for start, first in starts:
-        if any(prefix in plane.bgp.speakers[s].best for s in start):
-            if first:
-                yield Alternative(tuple(first))
+        speakers = possible.up.bgp.speakers
+        held = {s: speakers[s].best[prefix][0].relation for s in start
+                if s in speakers and prefix in speakers[s].best}
+        learned = [s for s, relation in held.items() if relation in _INTO_VNET]
+        if learned:
+            for downs in _downs_ways(possible, learned[0], prefix):
+                if first or downs:
+                    yield Alternative(_unique((*first, *downs)))
             continue
-        for way in _bgp_ways(plane, prefix, start, hypothetical):
+        if held:
+            continue  # its gateways' own ranges (and spokes'): gateways give a VNet only learned routes
+        ways = _bgp_ways(plane, possible, prefix, start, hypothetical)
+        for way in ways or [_unconnected(ids.vnet(vnet), start, prefix)]:
             yield _with(first, way)
+
+
+def _unconnected(element: Element, start: Iterable[Element], prefix: IPv4Network) -> Alternative:
+    """Nothing that holds the prefix is joined to the speakers feeding ``element``."""
+    return Alternative(tuple(Cause(Because.NOT_CONNECTED, "", element, speaker, prefix=prefix)
+                             for speaker in start) or
+                       (Cause(Because.NOT_CONNECTED, "", element, prefix=prefix),))
+
+
+_INTO_VNET = (Relation.MSEE, Relation.VPNGW, Relation.ROUTER, Relation.STATIC)
 
 
 def _gateway_speakers(plane: ControlPlane, vnet: str) -> list[Element]:
@@ -324,15 +351,16 @@ def _spoke_ranges(plane: ControlPlane, address: IPv4Address
     return found
 
 
-def _feeding_speakers(plane: ControlPlane, element: Element) -> list[Element]:
-    """The BGP speakers whose routes the element forwards by."""
-    speaker = plane.bgp.speakers.get(element)
-    if speaker is not None and (speaker.sessions or speaker.role is not Role.ROUTER):
+def _feeding_speakers(plane: ControlPlane, possible: _Possible, element: Element
+                      ) -> list[Element]:
+    """The BGP speakers whose routes the element forwards by (or would, its links up)."""
+    speakers = possible.fabric.speakers
+    if element in speakers and (speakers[element].sessions or element.kind is not Kind.ROUTER):
         return [element]
     site = plane.topology.sites.get(network_of(plane, element))
     # a router without sessions learns BGP routes through the site IGP from one that has them
     routers = [ids.router(r.name) for r in (site.routers if site else ())]
-    return [i for i in routers if i in plane.bgp.speakers and plane.bgp.speakers[i].sessions]
+    return [i for i in routers if i in speakers and speakers[i].sessions]
 
 
 # -- BGP: where the prefix stops ----------------------------------------------------------------
@@ -340,17 +368,25 @@ def _feeding_speakers(plane: ControlPlane, element: Element) -> list[Element]:
 
 @dataclass(frozen=True)
 class _Possible:
-    """Every session the topology could have, and which of them are missing now and why."""
+    """Every session the topology could have, and which of them are missing now and why; and
+    the control plane with every link up (who would hold what, were the links down brought up).
+    """
 
     fabric: BgpFabric
+    up: ControlPlane
+    real: m.Topology  # with its links down
     missing: dict[tuple[Element, Element, str], tuple[Cause, ...]]  # (from, to, name) -> why
 
 
-def _bgp_ways(plane: ControlPlane, prefix: IPv4Network, start: Iterable[Element],
-              hypothetical: dict[Element, tuple[Cause, ...]]) -> list[Alternative]:
+def _bgp_ways(plane: ControlPlane, possible: _Possible, prefix: IPv4Network,
+              start: Iterable[Element], hypothetical: dict[Element, tuple[Cause, ...]]
+              ) -> list[Alternative]:
     """The nearest places where ``prefix`` stops on its way to the ``start`` speakers."""
-    possible = _possible(plane)
-    holds = {sid for sid, s in plane.bgp.speakers.items() if prefix in s.best} | set(hypothetical)
+    holds = {sid for sid, s in possible.up.bgp.speakers.items() if prefix in s.best}
+    holds |= set(hypothetical)
+    ready = [downs for s in start if s in holds for downs in _downs_ways(possible, s, prefix)]
+    if any(ready):  # it would have the prefix, were the links down up
+        return [Alternative(_unique(downs)) for downs in ready if downs]
     frontier: list[tuple[Element, tuple[Element, ...]]] = [
         (s, (s,)) for s in start if s not in holds and s in possible.fabric.speakers]
     seen = {sid for sid, _ in frontier}
@@ -384,8 +420,8 @@ def _stops(plane: ControlPlane, possible: _Possible, prefix: IPv4Network, node: 
             path, first = None, hypothetical[holder]
             start = Path(prefix, (), 100, 0, None, Relation.LOCAL)
         else:
-            path = start = plane.bgp.speakers[holder].best[prefix][0]
-            first = ()
+            path = start = possible.up.bgp.speakers[holder].best[prefix][0]
+            first = _downs_behind(possible, holder, prefix)
         causes = _along(plane, possible, start, (holder, *chain))
         yield Alternative(_unique((*first, *causes)), holder, path, chain)
 
@@ -451,7 +487,18 @@ def _acceptance_cause(receiver: Speaker, offered: Path, exporter: Element) -> Ca
 # -- every session the topology could have -----------------------------------------------------
 
 
+_LAST: list[tuple[ControlPlane, _Possible]] = []  # the last plane asked about, and its answer
+
+
 def _possible(plane: ControlPlane) -> _Possible:
+    """What ``_possible_for`` finds, kept for the last plane (explaining many drops of one
+    network asks the same question again and again)."""
+    if not _LAST or _LAST[0][0] is not plane:
+        _LAST[:] = [(plane, _possible_for(plane))]
+    return _LAST[0][1]
+
+
+def _possible_for(plane: ControlPlane) -> _Possible:
     """Wire BGP (without running it) for the topology with every link up and Route Server
     branch-to-branch wherever a VNet has both gateways; note why each missing session is."""
     topology = plane.topology
@@ -465,14 +512,72 @@ def _possible(plane: ControlPlane) -> _Possible:
             key = (session.peer, session.speaker, session.name)
             if key not in present:
                 missing[key] = _why_missing(topology, session)
-    return _Possible(fabric, missing)
+    return _Possible(fabric, _links_up(plane), topology, missing)
 
 
-def _all_up(topology: m.Topology) -> m.Topology:
+def _links_up(plane: ControlPlane) -> ControlPlane:
+    topology = plane.topology
+    whole = _all_up(topology, branch_to_branch=False)
+    if whole == topology:
+        return plane
+    try:
+        return ControlPlane.build(whole)
+    except AzintError:  # a policy that never settles with every link up: judge by the links as they are
+        return plane
+
+
+def _downs_ways(possible: _Possible, holder: Element, prefix: IPv4Network
+                ) -> list[tuple[Cause, ...]]:
+    """The links down on each equal-cost way the holder would learn ``prefix``, were they up."""
+    best = possible.up.bgp.speakers[holder].best.get(prefix, ())
+    ways = [_downs_behind(possible, holder, prefix, path) for path in best] or [()]
+    return list(dict.fromkeys(ways))
+
+
+def _origin_downs(possible: _Possible, origin: Element, path: Path | None,
+                  prefix: IPv4Network) -> tuple[Cause, ...]:
+    """What a gateway needs up to originate ``prefix``: a spoke's peering (gateway transit),
+    a static VPN connection (its prefixes)."""
+    topology = possible.real
+    if origin.kind not in (Kind.ERGW, Kind.VPNGW) or path is None:
+        return ()
+    if path.relation is Relation.STATIC:
+        names = [v.name for v in topology.vpns if not v.up and not v.bgp
+                 and any(net == origin.name and prefix in held
+                         for net, held in static_prefixes(topology, v))]
+    else:
+        spokes = {v.name for v in topology.vnets.values()
+                  if v.name != origin.name and prefix in v.address_space}
+        names = [p.name for p in topology.peerings if not p.up
+                 and {p.a.network, p.b.network} in ({s, origin.name} for s in spokes)]
+    return tuple(Cause(Because.LINK_DOWN, "", origin, None, (name,), prefix) for name in names)
+
+
+def _downs_behind(possible: _Possible, holder: Element, prefix: IPv4Network,
+                  first: Path | None = None) -> tuple[Cause, ...]:
+    """The links down on the way the holder would learn ``prefix`` (by path ``first``)."""
+    causes: list[Cause] = []
+    node, seen = holder, {holder}
+    while True:
+        best = possible.up.bgp.speakers[node].best.get(prefix)
+        path = first if first is not None and node == holder else (best[0] if best else None)
+        if path is None or path.session is None:
+            return tuple(causes) + _origin_downs(possible, node, path, prefix)
+        session = path.session
+        causes += [c._replace(prefix=prefix)
+                   for c in possible.missing.get((session.peer, node, session.connection), ())]
+        node = session.peer
+        if node in seen:
+            return tuple(causes)
+        seen.add(node)
+
+
+def _all_up(topology: m.Topology, branch_to_branch: bool = True) -> m.Topology:
     circuits = {name: replace(c, up=True, links=tuple(replace(k, up=True) for k in c.links),
                               connections=tuple(replace(x, up=True) for x in c.connections))
                 for name, c in topology.circuits.items()}
-    vnets = {name: replace(v, branch_to_branch=bool(v.expressroute_gateway and v.vpn_gateway))
+    vnets = {name: replace(v, branch_to_branch=(branch_to_branch and bool(
+        v.expressroute_gateway and v.vpn_gateway)) or v.branch_to_branch)
              for name, v in topology.vnets.items()}
     return replace(topology, vnets=MappingProxyType(vnets),
                    peerings=tuple(replace(p, up=True) for p in topology.peerings),

@@ -150,6 +150,7 @@ _WORDS = {
     Because.NOT_TRANSITIVE: lambda c: (
         f"{_label(c.element)} is not peered with {_label(c.peer)}: both are peered with VNet "
         f"{c.setting[0]}, but peering is not transitive"),
+    Because.NOT_PEERED: lambda c: f"{_label(c.element)} is not peered with {_label(c.peer)}",
     Because.NO_EXPRESSROUTE_VPN_TRANSIT: lambda c: (
         f"the ExpressRoute and VPN gateways of {_label(c.element)} pass neither routes nor traffic "
         f"to each other without Route Server branch-to-branch (branch_to_branch is off)"),
@@ -182,6 +183,9 @@ _WORDS = {
         f"{c.setting[0]} peer ({_label(c.peer)})"),
     Because.NOT_FORWARDING: lambda c: (f"{_label(c.element)} is not the destination and does "
                                        f"not forward (IP forwarding is off)"),
+    Because.NOT_CONNECTED: lambda c: (
+        f"no connection, up or down, joins {_label(c.peer or c.element)} to anything that has "
+        f"{_prefix(c)}"),
     Because.NOT_ADVERTISED: lambda c: (f"no network advertises a route for "
                                        f"{c.prefix.network_address if c.prefix else ''}"),
 }
