@@ -345,3 +345,28 @@ def test_routing_loop_terminates(tmp_path: Path) -> None:
     assert len(result.hops) == 12 and not result.reached
     assert [h.address for h in result.hops[:4]] == [IPv4Address(x) for x in
                                                     ("10.2.0.1", "10.2.0.2", "10.2.0.1", "10.2.0.2")]
+
+
+@pytest.mark.parametrize(("preference", "via"), [
+    (None, "ergw"), ("ExpressRoute", "ergw"), ("VpnGateway", "vpngw"), ("ASPath", "vpngw")])
+def test_hub_routing_preference_with_branch_to_branch(tmp_path: Path, preference: str | None,
+                                                      via: str) -> None:
+    """Rule 5.3: with Route Server branch-to-branch, a prefix learned over both ExpressRoute
+    and VPN follows the hub routing preference: ExpressRoute by default (the VPN copy's shorter
+    AS path does not win), VpnGateway the other way, ASPath the shortest AS path (here the VPN's:
+    ExpressRoute adds 12076).
+
+    Routing preference (Azure Route Server), https://learn.microsoft.com/azure/route-server/hub-routing-preference
+    Azure Route Server support for ExpressRoute and Azure VPN, https://learn.microsoft.com/azure/route-server/expressroute-vpn-support
+    """
+    hub = {"branch_to_branch": True}
+    if preference is not None:
+        hub["hub_routing_preference"] = preference
+    dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250")
+    dc["routers"][0]["static_routes"].append({"prefix": "10.10.0.254/32", "interface": "tunnel"})
+    net = _hub_er_site(tmp_path, dc, [vpn("dc-vpn", "hub", ("dc-ce", "tunnel"))], **hub)
+    route = net.plane.vnets["hub"].lookup(None, IPv4Address("10.2.0.10"))
+    assert route is not None and route.next_hop_type == NextHopType.GATEWAY
+    assert {h.element for h in route.next_hops} == {ids.Element(ids.Kind(via), "hub")}
+    trace = net.prober.tracert(resolve_source(net.topology, "hub"), IPv4Address("10.2.0.10"))
+    assert trace.reached

@@ -101,6 +101,7 @@ class Speaker:
     role: Role
     multipath: bool = True
     readvertise: bool = False
+    demoted: frozenset[Relation] = frozenset()  # learned this way, a path loses (``choose``)
     own_ranges: tuple[IPv4Network, ...] = ()  # a VPN gateway's VNet: not accepted, not passed on
     originated: dict[IPv4Network, Path] = field(default_factory=dict)
     sessions: list[Session] = field(default_factory=list)  # sessions this speaker hears on
@@ -117,18 +118,26 @@ class Speaker:
         return found
 
 
-def choose(candidates: list[Path], multipath: bool) -> tuple[Path, ...]:
-    """Best path(s): highest weight, then local preference, then shortest AS path.
+def choose(candidates: list[Path], multipath: bool,
+           demoted: frozenset[Relation] = frozenset()) -> tuple[Path, ...]:
+    """Best path(s): highest weight, then not ``demoted``, then local preference, then shortest
+    AS path.
 
-    Among equally good paths the one from the session that sorts first is the best; with
-    multipath every equally good path is kept (all are installed, the first is advertised).
+    ``demoted`` is a gateway's hub routing preference: with Route Server, paths learned the
+    way it does not prefer lose before AS paths are compared. Among equally good paths the one
+    from the session that sorts first is the best; with multipath every equally good path is
+    kept (all are installed, the first is advertised).
     """
     if not candidates:
         return ()
-    paths = sorted(candidates, key=lambda p: (p.rank(), session_order(p), p.as_path))
+
+    def rank(path: Path) -> tuple[int, bool, int, int]:
+        return (-path.weight, path.relation in demoted, -path.local_preference, len(path.as_path))
+
+    paths = sorted(candidates, key=lambda p: (rank(p), session_order(p), p.as_path))
     if not multipath:
         return (paths[0],)
-    return tuple(p for p in paths if p.rank() == paths[0].rank())
+    return tuple(p for p in paths if rank(p) == rank(paths[0]))
 
 
 def session_order(path: Path) -> str:
@@ -379,7 +388,7 @@ class _PrefixRun:
         found = list(self.heard.get(speaker_id, {}).values())
         if self.prefix in speaker.originated:
             found.append(speaker.originated[self.prefix])
-        best = choose(found, speaker.multipath)
+        best = choose(found, speaker.multipath, speaker.demoted)
         if best == old:
             return old
         if best:

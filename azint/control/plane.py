@@ -102,6 +102,18 @@ def check_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:
 # -- BGP wiring ------------------------------------------------------------------------------
 
 
+# Route Server's hub routing preference, as what each gateway's selection ranks last (before AS
+# paths are compared): (the ExpressRoute gateway's, the VPN gateway's). Across branch-to-branch
+# the ExpressRoute gateway hears VPN routes and the VPN gateway ExpressRoute routes.
+_DEMOTED: dict[m.HubRoutingPreference, tuple[frozenset[Relation], frozenset[Relation]]] = {
+    m.HubRoutingPreference.EXPRESSROUTE: (frozenset({Relation.BRANCH_TO_BRANCH}),
+                                          frozenset({Relation.VPNGW, Relation.ROUTER})),
+    m.HubRoutingPreference.VPN_GATEWAY: (frozenset({Relation.MSEE}),
+                                         frozenset({Relation.BRANCH_TO_BRANCH})),
+    m.HubRoutingPreference.AS_PATH: (frozenset(), frozenset()),
+}
+
+
 def _wire_bgp(plane: ControlPlane) -> None:
     topology, fabric = plane.topology, plane.bgp
     for name, vnet in topology.vnets.items():
@@ -118,6 +130,7 @@ def _wire_bgp(plane: ControlPlane) -> None:
         if vnet.branch_to_branch and vnet.expressroute_gateway and vnet.vpn_gateway:
             fabric.connect(f"route-server:{name}", ids.ergw(name), ids.vpngw(name),
                            Relation.BRANCH_TO_BRANCH, Relation.BRANCH_TO_BRANCH)
+            er.demoted, vpn_gw.demoted = _DEMOTED[vnet.hub_routing_preference]
     for site in topology.sites.values():
         for router in site.routers:
             speaker = fabric.add(Speaker(ids.router(router.name), site.asn, Role.ROUTER,

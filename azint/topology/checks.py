@@ -826,6 +826,21 @@ def check_vpn_ends(topology: m.Topology, at: Locate) -> Iterator[Problem]:
 # -- warnings: legal but probably not meant --------------------------------------------------
 
 
+def check_hub_routing_preference(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Route Server's routing preference decides only between the two gateways' routes, which
+    they exchange only with branch-to-branch."""
+    for vnet in topology.vnets.values():
+        if vnet.hub_routing_preference is m.HubRoutingPreference.EXPRESSROUTE:
+            continue
+        both = vnet.expressroute_gateway is not None and vnet.vpn_gateway is not None
+        if not (vnet.branch_to_branch and both):
+            needs = "branch_to_branch: true" if both else "both an ExpressRoute and a VPN gateway"
+            yield _warning(at("network", vnet.name, "hub_routing_preference"),
+                           f"hub_routing_preference {vnet.hub_routing_preference} of "
+                           f"'{vnet.name}' changes nothing without {needs}: its gateways do "
+                           f"not exchange routes, and ExpressRoute wins over VPN")
+
+
 def check_redundancy(topology: m.Topology, at: Locate) -> Iterator[Problem]:
     """A circuit with a link down or unconnected runs without its redundant path."""
     for circuit in topology.circuits.values():
@@ -938,6 +953,7 @@ CHECKS: tuple[Check, ...] = (
     check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,
     check_vpn_ends, check_peering_limit,
     check_redundancy, check_preference_symmetry, check_bgp_peer_routes, check_isolated_networks,
+    check_hub_routing_preference,
 )
 
 

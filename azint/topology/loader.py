@@ -45,7 +45,8 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
                          "connections", "names"), ("networks",)),
     "name record": Section(("address", "name"), ("address", "name")),
     "vnet": Section(("name", "kind", "region", "address_space", "subnets", "endpoints",
-                     "gateways", "route_tables", "branch_to_branch", "latency_ms"),
+                     "gateways", "route_tables", "branch_to_branch", "hub_routing_preference",
+                     "latency_ms"),
                     ("name", "kind", "address_space")),
     "subnet": Section(("name", "prefix", "route_table"), ("name", "prefix")),
     "route table": Section(("name", "routes", "propagate_gateway_routes"), ("name",)),
@@ -424,6 +425,10 @@ class TopologyBuilder:
             vpn_gateway=_typed(gateways.get("vpn"), m.VpnGateway),
             route_tables=MappingProxyType(tables),
             branch_to_branch=self.optional(doc, "branch_to_branch", path, self.flag, False),
+            hub_routing_preference=m.HubRoutingPreference(self.optional(
+                doc, "hub_routing_preference", path,
+                lambda v, p: self.choice(v, p, tuple(m.HubRoutingPreference)),
+                m.HubRoutingPreference.EXPRESSROUTE.value)),
             latency_ms=self.optional(doc, "latency_ms", path,
                                      lambda v, p: self.number(v, p, 0, 10_000), 0.3),
         )

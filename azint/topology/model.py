@@ -33,6 +33,14 @@ class NextHopType(StrEnum):
     NONE = "None"
 
 
+class HubRoutingPreference(StrEnum):
+    """Which routes Azure Route Server prefers for one prefix, spelled as Azure names them."""
+
+    EXPRESSROUTE = "ExpressRoute"  # Azure's default
+    VPN_GATEWAY = "VpnGateway"
+    AS_PATH = "ASPath"
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """A host: a VM in a VNet subnet, or a machine on an on-premises LAN."""
@@ -98,6 +106,7 @@ class VNet:
     vpn_gateway: VpnGateway | None = None
     route_tables: Mapping[str, RouteTableSpec] = field(default_factory=dict)
     branch_to_branch: bool = False  # Azure Route Server: ER <-> VPN transit
+    hub_routing_preference: HubRoutingPreference = HubRoutingPreference.EXPRESSROUTE
     latency_ms: float = 0.3
 
     @property
