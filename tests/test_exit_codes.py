@@ -1,0 +1,215 @@
+"""Exit 70 is a bug class: on any topology ``validate`` accepts, no command may crash or refuse.
+
+Random topologies — the valid hub-and-spoke shapes of ``test_properties`` widened with what
+breaks assumptions: user routes of every next hop type (appliances, gateways where there may be
+no VPN gateway, ``0.0.0.0/0``), route tables without gateway propagation, a VNet with no
+gateway, links, circuits and tunnels down, static VPNs, Global Reach, Route Server
+branch-to-branch, local preference, and on-premises names holding ``:`` and ``|``. Each one
+``validate`` accepts (warnings allowed) must let every command run: tracert, ping and explain on
+every pair of endpoints, routes for every network, bgp for every circuit path and gateway, and
+matrix — exit 0 or 1 (unreached), never 2 (refused) nor 70 (crashed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from azint.data.explain import explain
+from azint.network import Network
+from azint.render import explain as explained
+from azint.render import jsonout, windows
+from tests.builders import Doc, vpn
+from tests.conftest import Run
+from tests.test_properties import topologies
+
+BOUNDED = settings(max_examples=int(os.environ.get("AZINT_EXAMPLES", "12")), deadline=None,
+                   suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                          HealthCheck.too_slow])
+NEXT_HOPS = ("VirtualAppliance", "VirtualNetworkGateway", "None", "Internet", "VnetLocal")
+PREFIXES = ("0.0.0.0/0", "10.0.0.0/8", "10.40.0.0/24", "10.1.0.0/24", "192.168.0.0/16",
+            "10.20.0.0/25")
+
+
+def _networks(doc: Doc, kind: str) -> list[Doc]:
+    return [n for n in doc["networks"] if n["kind"] == kind]
+
+
+@st.composite
+def _user_routes(draw: st.DrawFn, appliance: str) -> list[Doc]:
+    routes = []
+    for index, prefix in enumerate(draw(st.lists(st.sampled_from(PREFIXES), max_size=3,
+                                                 unique=True))):
+        route: Doc = {"name": f"r{index}", "prefix": prefix,
+                      "next_hop_type": draw(st.sampled_from(NEXT_HOPS))}
+        if route["next_hop_type"] == "VirtualAppliance":
+            route["next_hop_ip"] = appliance
+        routes.append(route)
+    return routes
+
+
+@st.composite
+def widened(draw: st.DrawFn) -> Doc:
+    """A ``test_properties`` topology with the variations listed in the module docstring."""
+    doc: Doc = draw(topologies())
+    hub = _networks(doc, "vnet")[0]
+    hub["subnets"].insert(1, {"name": "nva", "prefix": hub["address_space"][0].replace(
+        ".0/24", ".64/27")})
+    hub["endpoints"].append({"name": "fw", "address": hub["address_space"][0].replace(
+        ".0/24", ".70"), "os": "linux", "forwarding": True})
+    hub["branch_to_branch"] = draw(st.booleans())
+    if draw(st.booleans()):  # a VNet with no gateway, peered without transit
+        doc["networks"].append({"name": "lone", "kind": "vnet", "address_space": ["10.30.0.0/24"],
+                                "subnets": [{"name": "default", "prefix": "10.30.0.0/27"}],
+                                "endpoints": [{"name": "lone-vm", "address": "10.30.0.4"}]})
+        doc["connections"].append({"name": "lone-hub", "type": "peering",
+                                   "a": {"network": "lone"}, "b": {"network": hub["name"]}})
+    appliance = hub["endpoints"][-1]["address"]
+    for vnet in _networks(doc, "vnet"):
+        if draw(st.booleans()):
+            vnet["route_tables"] = [{"name": "rt", "routes": draw(_user_routes(appliance)),
+                                     "propagate_gateway_routes": draw(st.booleans())}]
+            for index in draw(st.sets(st.integers(0, len(vnet["subnets"]) - 1), min_size=1)):
+                vnet["subnets"][index]["route_table"] = "rt"  # GatewaySubnet and nva too
+    spokes = [n["name"] for n in _networks(doc, "vnet") if n["name"].startswith("spoke")]
+    if len(spokes) > 1 and draw(st.booleans()):
+        doc["connections"].append({"name": "spoke-spoke", "type": "peering",
+                                   "a": {"network": spokes[0]}, "b": {"network": spokes[1]}})
+    for connection in doc["connections"]:
+        if draw(st.integers(0, 5)) == 0:
+            connection["state"] = "down"
+        for link in connection.get("links", []):
+            if draw(st.integers(0, 3)) == 0:
+                link["state"] = "down"
+    circuits = [c["name"] for c in doc["connections"] if c["type"] == "expressroute"]
+    if len(circuits) > 1 and draw(st.booleans()):
+        doc["connections"].append({"name": "gr", "type": "global_reach",
+                                   "circuits": circuits[:2]})
+    for site in _networks(doc, "onprem"):
+        router = site["routers"][0]
+        router["bgp"]["readvertise"] = draw(st.booleans())
+        router["bgp"]["multipath"] = draw(st.booleans())
+        vpn_hubs = [n["name"] for n in _networks(doc, "vnet") if "vpn" in n.get("gateways", {})]
+        tunnelled = any(_ends_at(c, router["name"]) for c in doc["connections"]
+                        if c["type"] == "vpn")
+        if vpn_hubs and not tunnelled and draw(st.booleans()):  # a backup (or static) tunnel
+            static = draw(st.booleans())
+            doc["connections"].append(vpn(f"{site['name']}-backup", draw(st.sampled_from(vpn_hubs)),
+                                          (router["name"], "tunnel"), bgp=not static,
+                                          prefixes=[site["endpoints"][0]["address"] + "/32"]
+                                          if static else None))
+        ends = [c["name"] for c in doc["connections"] if _ends_at(c, router["name"])]
+        if ends and draw(st.booleans()):
+            router["bgp"]["local_preference"] = {draw(st.sampled_from(ends)): draw(
+                st.sampled_from([50, 200]))}
+        if draw(st.booleans()):
+            _rename_site(doc, site, f"{site['name']}:x|y")
+    endpoints = [e for n in doc["networks"] for e in n.get("endpoints", [])]
+    doc["names"] = [{"address": e["address"], "name": f"{e['name']}.corp"}
+                    for e in draw(st.lists(st.sampled_from(endpoints), max_size=2, unique_by=id))]
+    return doc
+
+
+def _ends_at(connection: Doc, router: str) -> bool:
+    links = [k.get("router") for k in connection.get("links", [])]
+    ends = [e.get("router") for e in (connection.get("a"), connection.get("b"))
+            if isinstance(e, dict)]
+    return router in (*links, *ends)
+
+
+def _rename_site(doc: Doc, site: Doc, name: str) -> None:
+    """Rename a site and its router everywhere (names the loader allows ':' and '|' in)."""
+    old_router, new_router = site["routers"][0]["name"], f"{name}-ce"
+    site["name"], site["routers"][0]["name"] = name, new_router
+    for connection in doc["connections"]:
+        for link in connection.get("links", []):
+            if link.get("router") == old_router:
+                link["router"] = new_router
+        for end in (connection.get("a"), connection.get("b")):
+            if isinstance(end, dict) and end.get("router") == old_router:
+                end["router"] = new_router
+
+
+def _cli_commands(doc: Doc) -> Iterator[tuple[str, ...]]:
+    """Every per-network command, and the probes between consecutive networks' endpoints."""
+    yield ("matrix",)
+    yield ("matrix", "--json")
+    for network in doc["networks"]:
+        yield ("routes", network["name"])
+        for kind, element in (("vpn", "vpngw"), ("expressroute", "ergw")):
+            if kind in network.get("gateways", {}):
+                yield ("bgp", f"{element}:{network['name']}")
+    for circuit in (c for c in doc["connections"] if c["type"] == "expressroute"):
+        for role in ("primary", "secondary"):
+            yield ("bgp", circuit["name"], "--path", role, "--json")
+        yield ("matrix", "--down", circuit["links"][0]["name"])
+    for connection in doc["connections"][:3]:
+        yield ("matrix", "--json", "--down", connection["name"])
+    firsts = [n["endpoints"][0] for n in doc["networks"] if n.get("endpoints")]
+    for source, target in pairwise(firsts):
+        yield ("tracert", "-h", "8", "--explain", source["name"], target["address"])
+        yield ("ping", "-n", "1", "--json", source["name"], target["address"])
+        yield ("explain", "--json", source["name"], target["name"])
+    downable = [c["name"] for c in doc["connections"]]
+    downable += [k["name"] for c in doc["connections"] for k in c.get("links", [])]
+    for name in downable[:6]:
+        for source, target in pairwise(firsts[:3]):
+            yield ("tracert", "-h", "8", "--down", name, source["name"], target["address"])
+            yield ("explain", "--down", name, target["name"], source["name"])
+
+
+def _every_pair(network: Network) -> None:
+    """tracert, ping and explain, rendered as text and JSON, between every two endpoints: what
+    the CLI runs for them, without reloading the topology for each (any exception fails)."""
+    title = network.topology.name
+    endpoints = network.topology.endpoints()
+    for source in endpoints:
+        for target in endpoints:
+            trace = network.prober.tracert(source, target.address, max_hops=8)
+            windows.tracert_text(trace, network.topology.names, None)
+            jsonout.dumps(jsonout.tracert_document(trace, title, target.name))
+            ping = network.prober.ping(source, target.address, count=1)
+            windows.ping_text(ping, None)
+            jsonout.ping_json(ping, title, target.name)
+            reasons = explain(network.prober, source, target.address, trace)
+            explained.explain_text(reasons)
+            explained.explanation_json(title, reasons)
+
+
+@BOUNDED
+@given(doc=widened())
+def test_what_validate_accepts_every_command_runs(tmp_path: Path, azint: Callable[..., Run],
+                                                  doc: Doc) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    file = str(path)
+    report = azint("validate", file)
+    assert report.code in (0, 2), report.err
+    assume(report.code == 0)
+    for command in _cli_commands(doc):
+        run = azint(*command, "--topology", file)
+        assert run.code in (0, 1), (command, run.code, run.err, report.out)
+    _every_pair(Network.open(path))
+
+
+def test_the_widened_generator_reaches_what_it_is_for() -> None:
+    """The strategy does produce the variations this test exists for (not only plain shapes)."""
+    seen: set[str] = set()
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(doc=widened())
+    def collect(doc: Doc) -> None:
+        text = yaml.safe_dump(doc)
+        for feature in ("VirtualNetworkGateway", "0.0.0.0/0", "state: down", "global_reach",
+                        ":x|y", "lone"):
+            if feature in text:
+                seen.add(feature)
+
+    collect()
+    assert len(seen) == 6, seen
