@@ -9,6 +9,11 @@ number of route-table entries, so growth with N and P can be read off (linear is
 Times are CPU seconds (``time.process_time``): azint is single-threaded, and CPU time does not
 grow when other work shares the machine, so the figures repeat on a busy 2-core machine.
 
+Then the CI gate on landing zones of 100 and 400 spokes (100 on-premises prefixes): ``check``
+of intents covering every spoke (4N+1 probes), the same plus one intent under any single
+failure, ``whatif`` (every element failed in turn, every pair of networks), and ``diff`` against
+a copy where one spoke stops using the hub's gateways and a new spoke is added.
+
 Then the time to refuse a BGP policy that never settles (a "bad gadget") next to 8,000 prefixes
 that do: convergence is decided per prefix, so the unrelated prefixes add only their own work.
 """
@@ -71,6 +76,60 @@ def measure(spokes: int, prefixes: int, workdir: Path) -> tuple[float, float, fl
     return loaded - start, computed - loaded, traced - computed, entries
 
 
+GATE_PREFIXES = 100
+
+
+def gate_intents(sweep: bool) -> dict[str, object]:
+    intents: list[dict[str, object]] = [
+        {"name": "spokes reach on-premises over ExpressRoute", "from": ["spoke*"], "to": "dc",
+         "expect": "reachable", "via": ["er", "hub-er"]},
+        {"name": "on-premises reaches the spokes", "from": "dc", "to": ["spoke*"], "expect": "reachable"},
+        {"name": "spokes reach the branch over the VPN", "from": ["spoke*"], "to": "branch",
+         "expect": "reachable", "via": ["hub-branch"]},
+        {"name": "spokes do not reach each other", "from": "spoke0", "to": ["spoke*"],
+         "expect": "unreachable"},
+        {"name": "the branch does not reach on-premises", "from": "branch", "to": "dc",
+         "expect": "unreachable"}]
+    if sweep:
+        intents[-1]["under"] = "any_single_failure"
+    return {"azint-intents": 1, "intents": intents}
+
+
+def measure_gate(spokes: int, workdir: Path) -> tuple[float, float, float, int, int, float]:
+    """Seconds for check, check with a failure sweep, whatif and diff; pairs and pairs walked."""
+    from azint.gate.changes import compare
+    from azint.gate.check import check
+    from azint.gate.intents import load_intents
+    from azint.gate.sweep import sweep
+
+    zone = landing_zone(spokes, GATE_PREFIXES)
+    path = workdir / f"gate-{spokes}.yaml"
+    path.write_text(yaml.safe_dump(zone, sort_keys=False))
+    topology = loader.load(path)
+    timings = []
+    for with_sweep in (False, True):
+        intents_path = workdir / f"gate-{spokes}-{with_sweep}.intents.yaml"
+        intents_path.write_text(yaml.safe_dump(gate_intents(with_sweep), sort_keys=False))
+        start = time.process_time()
+        results = check(topology, load_intents(intents_path).intents)
+        timings.append(time.process_time() - start)
+        assert all(r.passed for r in results), [r.finding for r in results if not r.passed]
+    start = time.process_time()
+    found = sweep(Network.of(topology))
+    swept = time.process_time() - start
+    changed = yaml.safe_load(path.read_text())
+    changed["connections"][1]["b"]["use_remote_gateways"] = False  # hub-spoke0
+    changed["networks"].append(vnet("spoke-new", "10.200.0.0/24"))
+    changed["connections"].append(peering("hub-spoke-new", "hub", "spoke-new", transit=True))
+    other = workdir / f"gate-{spokes}-changed.yaml"
+    other.write_text(yaml.safe_dump(changed, sort_keys=False))
+    start = time.process_time()
+    changes = compare(Network.of(loader.load(path)), Network.of(loader.load(other)))
+    diffed = time.process_time() - start
+    assert changes.pairs and changes.networks_added == ("spoke-new",)
+    return timings[0], timings[1], swept, found.pairs, sum(e.walked for e in found.effects), diffed
+
+
 def refuse_oscillation(unrelated: int, workdir: Path) -> tuple[float, float]:
     """Seconds to load a bad gadget plus ``unrelated`` prefixes, and then to refuse it."""
     networks, connections = bad_gadget(unrelated)
@@ -91,6 +150,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default=DEFAULT_SIZES,
                         help="comma-separated SPOKESxPREFIXES")
+    parser.add_argument("--gate-sizes", default="100,400",
+                        help="comma-separated SPOKES for check, whatif and diff")
     args = parser.parse_args()
     print(f"{'spokes':>7} {'prefixes':>9} {'load s':>8} {'compute s':>10} {'trace s':>8} {'entries':>9}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,6 +159,13 @@ def main() -> None:
             spokes, prefixes = (int(x) for x in size.split("x"))
             load, compute, trace, entries = measure(spokes, prefixes, Path(tmp))
             print(f"{spokes:7d} {prefixes:9d} {load:8.3f} {compute:10.3f} {trace:8.4f} {entries:9d}")
+        print(f"\n{'spokes':>7} {'check s':>8} {'+sweep s':>9} {'whatif s':>9} {'pairs':>7} "
+              f"{'walked':>8} {'diff s':>7}")
+        for size in args.gate_sizes.split(","):
+            spokes = int(size)
+            plain, swept, whatif, pairs, walked, diffed = measure_gate(spokes, Path(tmp))
+            print(f"{spokes:7d} {plain:8.2f} {swept:9.2f} {whatif:9.2f} {pairs:7d} {walked:8d} "
+                  f"{diffed:7.2f}")
         for unrelated in (0, 8000):
             load, refuse = refuse_oscillation(unrelated, Path(tmp))
             print(f"bad gadget + {unrelated:5,} settling prefixes: load {load:.3f} s, "

@@ -25,7 +25,7 @@ def test_fuzz_script_refuses_a_budget_within_twice_the_largest_input(tmp_path: P
 
 def test_bench_script_runs_a_small_size(monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(sys, "argv", ["bench.py", "--sizes", "2x10"])
+    monkeypatch.setattr(sys, "argv", ["bench.py", "--sizes", "2x10", "--gate-sizes", "3"])
     bench.main()
     assert "      2        10 " in capsys.readouterr().out
 
