@@ -243,3 +243,17 @@ def test_a_bug_is_exit_70_and_says_so(azint: Azint, monkeypatch: pytest.MonkeyPa
     assert result.err == ("azint: error: internal error: RuntimeError: boom (a bug in azint: "
                           "rerun with --debug and report it)\n")
     assert json.loads(result.out)["error"]["message"] == "internal error: RuntimeError: boom"
+
+
+def test_debug_shows_a_traceback_only_as_the_group_option(azint: Azint,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    misplaced = azint("tracert", "hub", "10.0.0.1", "--debug")
+    assert misplaced.code == 2 and misplaced.err.startswith("azint: error: No such option")
+    from azint.render import inventory
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(inventory, "inventory_json", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        azint("--debug", "list", "--json")

@@ -239,3 +239,23 @@ def test_completion_scripts_exist_for_each_shell(azint: Azint, monkeypatch: pyte
     monkeypatch.setenv("_AZINT_COMPLETE", f"{shell}_source")
     result = azint()
     assert result.code == 0 and "_AZINT_COMPLETE" in result.out
+
+
+BOX = set("┏┓┗┛┃━┳┻╋┡┩╇│─┌┐└┘├┤┬┴┼╭╮╰╯")
+
+
+def _tokens(text: str) -> set[str]:
+    words = {w.rstrip(":") for w in ANSI.sub("", text).split()}
+    return {w for w in words if w and not set(w) <= BOX | {"-"}}
+
+
+@pytest.mark.parametrize("args", [("routes", "hub"), ("routes", "location1"), ("bgp", "er1"),
+                                  ("bgp", "hub"), ("matrix",), ("list",)])
+def test_real_documents_keep_every_word_whole_on_a_terminal_of_any_width(
+        azint: Azint, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
+    plain = azint(*args).out  # piped: plain text, each cell whole
+    for width in WIDTHS:
+        monkeypatch.setenv("COLUMNS", str(width))
+        shown = azint("--color", "always", *args).out
+        assert ANSI.search(shown)
+        assert _tokens(plain) <= _tokens(shown), (width, sorted(_tokens(plain) - _tokens(shown)))

@@ -107,7 +107,7 @@ class AzintGroup(click.Group):
                 raise OSError(0, "standard output is closed")
             code = super().main(argv, prog_name, complete_var, False, **extra)
         except Exception as exc:
-            if "--debug" in flags:
+            if "--debug" in _group_options(argv):
                 raise
             failure = _failure(exc)
             _report(failure, as_json="--json" in flags and sys.stdout is not None)
@@ -124,6 +124,17 @@ class AzintGroup(click.Group):
 
             stdout_to_devnull()
             ctx.exit(1)
+
+
+def _group_options(argv: list[str]) -> list[str]:
+    """The arguments before the command's name: the group's own options (``--debug`` counts only
+    there; after a command it is that command's unknown option, a usage error)."""
+    found: list[str] = []
+    for argument in argv:
+        if argument in COMMANDS or argument == "--":
+            break
+        found.append(argument)
+    return found
 
 
 def _failure(exc: Exception) -> Failure:
