@@ -85,6 +85,21 @@ def test_gateway_user_route_without_a_vpn_gateway_drops_and_validate_warns(
         assert azint(*command, "--topology", file).code in (0, 1), command
 
 
+def test_gateway_user_route_with_coexisting_gateways_is_flagged(
+        tmp_path: Path, azint: Callable[..., Run]) -> None:
+    """"You can't specify Virtual Network Gateways if you have VPN and ExpressRoute coexisting
+    connections either": validate warns; the commands send the traffic to the VPN gateway."""
+    hub = _routed(vnet("hub", "10.10.0.0/24", er=True, vpn=True), TO_DC)
+    dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250")
+    file = _write(tmp_path, [hub, dc], [_er("hub"), vpn("s2s", "hub", ("dc-ce", "tunnel"))])
+    report = azint("validate", file)
+    assert report.code == 0
+    assert "has coexisting ExpressRoute and VPN gateways, where Azure does not support such a " \
+           "route; azint sends the traffic to the VPN gateway" in report.out
+    trace = azint("tracert", "--json", "--topology", file, "hub", "10.2.0.10").json()
+    assert trace["hops"][0]["element"] == "vpngw:hub"
+
+
 def test_gateway_user_route_with_a_vpn_gateway_uses_it(tmp_path: Path,
                                                        azint: Callable[..., Run]) -> None:
     """The route-based VPN gateway is a valid VirtualNetworkGateway next hop: no warning, and

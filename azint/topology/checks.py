@@ -264,30 +264,36 @@ def check_gateway_next_hops(topology: m.Topology, at: Locate) -> Iterator[Proble
     """A user route to VirtualNetworkGateway needs a VPN gateway: Azure drops it otherwise.
 
     "Virtual network traffic routing": the gateway must be of type VPN; an ExpressRoute gateway
-    cannot be a user route's next hop (ExpressRoute custom routes come from BGP).
+    cannot be a user route's next hop (ExpressRoute custom routes come from BGP), and the route
+    is not supported where ExpressRoute and VPN gateways coexist.
     """
     for vnet in topology.vnets.values():
         used = {s.route_table for s in vnet.subnets if s.route_table is not None}
         for table in vnet.route_tables.values():
-            gateway = _udr_gateway_problem(topology, vnet.name) if table.name in used else None
+            problem = _udr_gateway_problem(topology, vnet.name) if table.name in used else None
             for index, route in enumerate(table.routes):
-                if gateway is not None and route.next_hop_type is m.NextHopType.GATEWAY:
+                if problem is not None and route.next_hop_type is m.NextHopType.GATEWAY:
                     yield _warning(at("route table", f"{vnet.name}/{table.name}", "routes", index,
                                       "next_hop_type"),
                                    f"route '{route.name}' sends {route.prefix} to "
-                                   f"VirtualNetworkGateway, but {gateway}: Azure drops that "
-                                   f"traffic (a user route's gateway must be a VPN gateway)")
+                                   f"VirtualNetworkGateway, but {problem}")
 
 
 def _udr_gateway_problem(topology: m.Topology, name: str) -> str | None:
-    """Why VNet ``name`` has no VPN gateway for its user routes, or None when it has one."""
+    """What is wrong with the gateway VNet ``name``'s user routes would use, or None."""
     hub = topology.gateway_vnet(name)
-    if hub is None:
-        return f"VNet '{name}' has no gateway, its own or a hub's through gateway transit"
-    if topology.vnets[hub].vpn_gateway is not None:
-        return None
     whose = f"VNet '{name}'" if hub == name else f"its gateway VNet '{hub}'"
-    return f"{whose} has only an ExpressRoute gateway"
+    gateways = topology.vnets[hub] if hub is not None else None
+    if gateways is None:
+        why = f"VNet '{name}' has no gateway, its own or a hub's through gateway transit"
+    elif gateways.vpn_gateway is None:
+        why = f"{whose} has only an ExpressRoute gateway"
+    elif gateways.expressroute_gateway is not None:
+        return (f"{whose} has coexisting ExpressRoute and VPN gateways, where Azure does not "
+                f"support such a route; azint sends the traffic to the VPN gateway")
+    else:
+        return None
+    return f"{why}: Azure drops that traffic (a user route's gateway must be a VPN gateway)"
 
 
 # -- addresses -------------------------------------------------------------------------------
