@@ -126,8 +126,8 @@ def test_every_command_teaches_examples_and_exit_codes(azint: Azint, command: st
 
 def test_help_h_and_help_command(azint: Azint) -> None:
     long = azint("--help")
-    assert azint("-h").out == long.out == azint("help").out
-    assert long.code == 0 and "Exit codes:" in long.out
+    assert azint("-h").out == long.out == azint("help").out == azint().out
+    assert long.code == 0 == azint().code and "Exit codes:" in long.out
     assert azint("help", "ping").out == azint("ping", "--help").out
     assert azint("ping", "-h").out == azint("ping", "--help").out
     assert azint("help", "nosuch").code == 2

@@ -107,6 +107,10 @@ class AzintGroup(click.Group):
                 raise OSError(0, "standard output is closed")
             code = super().main(argv, prog_name, complete_var, False, **extra)
         except Exception as exc:
+            if _asks_for_help(exc):  # a bare 'azint': show what it does, as 'azint --help'
+                assert isinstance(exc, click.UsageError) and exc.ctx is not None
+                click.echo(exc.ctx.get_help())
+                sys.exit(ExitCode.OK)
             if "--debug" in _group_options(argv):
                 raise
             failure = _failure(exc)
@@ -124,6 +128,12 @@ class AzintGroup(click.Group):
 
             stdout_to_devnull()
             ctx.exit(1)
+
+
+def _asks_for_help(exc: Exception) -> bool:
+    """Click 8.2 raises NoArgsIsHelpError for a group called with no arguments."""
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", None)
+    return no_args is not None and isinstance(exc, no_args)
 
 
 def _group_options(argv: list[str]) -> list[str]:
