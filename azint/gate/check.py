@@ -81,42 +81,33 @@ class IntentResult:
         return self.failed == 0
 
 
-class Scenarios:
-    """The network under each set of failed elements, computed once per set."""
-
-    def __init__(self, topology: m.Topology) -> None:
-        self.topology = topology
-        self.known = frozenset(topology.downable_names())
-        self._networks: dict[frozenset[str], tuple[Network, Crossings]] = {}
-
-    def get(self, down: tuple[str, ...]) -> tuple[Network, Crossings]:
-        key = frozenset(down)
-        found = self._networks.get(key)
-        if found is None:
-            network = Network.of(self.topology, key)
-            found = self._networks[key] = (network, Crossings(network.topology))
-        return found
-
-
 def check(topology: m.Topology, intents: tuple[Intent, ...]) -> list[IntentResult]:
-    """Evaluate every intent (names are checked first, so a typo stops before any work)."""
-    scenarios = Scenarios(topology)
-    plans = [(intent, _plan(topology, intent, scenarios.known)) for intent in intents]
-    return [_evaluate(intent, probes, scenarios) for intent, probes in plans]
+    """Evaluate every intent (names are checked first, so a typo stops before any work).
+
+    Probes are run grouped by their set of failed elements, one network at a time: a sweep
+    under ``any_single_failure`` holds one computed network in memory, not one per element.
+    """
+    known = frozenset(topology.downable_names())
+    plans = [_plan(topology, intent, known) for intent in intents]
+    by_down: dict[frozenset[str], list[tuple[int, int]]] = {}
+    for which, probes in enumerate(plans):
+        for index, probe in enumerate(probes):
+            by_down.setdefault(frozenset(probe.down), []).append((which, index))
+    findings: list[list[Finding | None]] = [[None] * len(probes) for probes in plans]
+    for down, members in by_down.items():
+        network = Network.of(topology, down)
+        crossings = Crossings(network.topology)
+        for which, index in members:
+            findings[which][index] = _run(intents[which], plans[which][index], network, crossings)
+    return [_result(intent, found) for intent, found in zip(intents, findings, strict=True)]
 
 
-def _evaluate(intent: Intent, probes: list[Probe], scenarios: Scenarios) -> IntentResult:
-    failed, first = 0, None
-    for probe in probes:
-        finding = _run(intent, probe, scenarios)
-        if finding is not None:
-            failed += 1
-            first = first or finding
-    return IntentResult(intent, len(probes), failed, first)
+def _result(intent: Intent, findings: list[Finding | None]) -> IntentResult:
+    failing = [f for f in findings if f is not None]
+    return IntentResult(intent, len(findings), len(failing), failing[0] if failing else None)
 
 
-def _run(intent: Intent, probe: Probe, scenarios: Scenarios) -> Finding | None:
-    network, crossings = scenarios.get(probe.down)
+def _run(intent: Intent, probe: Probe, network: Network, crossings: Crossings) -> Finding | None:
     sender = probe.source.endpoint
     assert sender is not None  # _plan only makes probes from endpoints
     trace = network.prober.tracert(sender, probe.target.address)
