@@ -13,7 +13,7 @@ import junitparser
 import pytest
 import yaml
 
-from tests.conftest import Run
+from tests.conftest import Run, topology
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "topologies" / "azure-interop.intents.yaml"
@@ -183,3 +183,20 @@ def test_bad_intents_name_file_line_and_column(azint: Callable[..., Run], tmp_pa
     assert run.err.startswith(f"{path}{where} error: ")
     assert message in run.err
     assert len(run.err.splitlines()) == 1
+
+
+def test_via_an_appliance(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """Spokes that reach each other through a hub firewall: a user route to a virtual appliance
+    ("Virtual network traffic routing", https://learn.microsoft.com/azure/virtual-network/
+    virtual-networks-udr-overview#user-defined)."""
+    path = tmp_path / "nva.intents.yaml"
+    path.write_text(yaml.safe_dump({"azint-intents": 1, "topology": topology("nva-hub"), "intents": [
+        {"name": "through the firewall", "from": "spoke1", "to": "spoke2", "expect": "reachable",
+         "both_ways": True, "via": ["fw", "hub-spoke1", "hub-spoke2"]},
+        {"name": "the hub directly", "from": "spoke1", "to": "hub", "expect": "reachable",
+         "avoid": ["fw"]},
+        {"name": "no firewall, no spoke", "from": "spoke1", "to": "spoke2", "expect": "unreachable",
+         "when_down": ["hub-spoke2"]},
+    ]}))
+    run = azint("check", str(path))
+    assert run.code == 0, run.out

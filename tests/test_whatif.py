@@ -16,7 +16,7 @@ from azint.network import Network
 from azint.topology import loader
 from tests.bench import landing_zone
 from tests.builders import build
-from tests.conftest import Run
+from tests.conftest import Run, topology
 from tests.test_properties import topologies
 
 
@@ -77,9 +77,10 @@ def small_landing_zone(tmp_path: Path) -> Network:
     return build(tmp_path, zone["networks"], zone["connections"])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("which", ["reference", "landing zone"])
+@pytest.mark.parametrize("which", ["reference", "landing zone", "nva-hub"])
 def test_the_shortcut_matches_walking_every_pair_again(tmp_path: Path, which: str) -> None:
-    network = Network.open() if which == "reference" else small_landing_zone(tmp_path)
+    network = (Network.open() if which == "reference" else small_landing_zone(tmp_path)
+               if which == "landing zone" else Network.open(Path(topology(which))))
     found = sweep(network)
     assert len(found.effects) == len(single_failures(network.topology))
     for effect in found.effects:

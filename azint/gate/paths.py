@@ -49,6 +49,12 @@ class Crossings:
         kind, name, role = step.element.kind, step.element.name, step.element.role
         before_kind, before_name = before.element.kind, before.element.name
         port = step.port or ""
+        if not port.startswith(("peering:", "conn:")):
+            # straight into another VNet's element (a spoke's packet to its hub's gateway or to
+            # an appliance in the hub): over the peering between the two
+            came_from, here = self._vnet_of(before), self._vnet_of(step)
+            if came_from is not None and here is not None and came_from != here:
+                yield self.peerings.get(frozenset((came_from, here)), "")
         if kind is Kind.MSEE:
             yield name
             yield self.links.get((name, role), "")
@@ -57,7 +63,7 @@ class Crossings:
             if before_kind is Kind.MSEE:
                 yield self.reach.get(frozenset((before_name, name)), "")
         elif kind in (Kind.ERGW, Kind.VPNGW):
-            yield from self._gateway(kind, name, port, step.reply_address, before)
+            yield from self._gateway(kind, name, port, step.reply_address)
         elif kind is Kind.ROUTER:
             yield f"router:{name}"
             if before_kind is Kind.ROUTER:
@@ -69,15 +75,11 @@ class Crossings:
         elif kind is Kind.VM and not last and name in self.forwarders:
             yield name
 
-    def _gateway(self, kind: Kind, vnet: str, port: str, reply: IPv4Address | None,
-                 before: Step) -> Iterator[str]:
+    def _gateway(self, kind: Kind, vnet: str, port: str, reply: IPv4Address | None) -> Iterator[str]:
         gateway = f"{kind.value}:{vnet}"  # the names of Topology.failables
         yield gateway
         if port == "vnet" and reply is not None:  # from the VNet: the instance it reached
             yield f"{gateway}@{reply}"
-            came_from = self._vnet_of(before)
-            if came_from is not None and came_from != vnet:  # a spoke using its hub's gateway
-                yield self.peerings.get(frozenset((came_from, vnet)), "")
         if port.startswith("circuit:"):
             yield self.attached.get((port.removeprefix("circuit:"), vnet), "")
         if port.startswith("conn:"):
@@ -88,7 +90,7 @@ class Crossings:
         if kind is Kind.VM:
             network = self.home.get(name)
             return network if network in self.topology.vnets else None
-        return name if kind in (Kind.VNET, Kind.FABRIC) else None
+        return name if kind in (Kind.VNET, Kind.FABRIC, Kind.ERGW, Kind.VPNGW) else None
 
 
     def summary(self, crossed: tuple[str, ...]) -> tuple[str, ...]:
