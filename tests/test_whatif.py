@@ -3,6 +3,8 @@ shortcut (walk again only what a failure's table changes can touch) gives the ex
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,3 +130,27 @@ def test_on_random_topologies_the_shortcut_is_exhaustive(tmp_path: Path, doc: di
         lost, moved, gained = exhaustive(network, effect.down)
         assert ({p.pair for p in effect.lost}, {p.pair for p in effect.moved},
                 {p.pair for p in effect.gained}) == (lost, moved, gained), effect.down
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_on_a_terminal_only_once_it_takes_a_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azint.cli.gate import progress_bar
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress_bar("whatif", after_s=3600) as update:
+        update(1, 2)
+    assert terminal.getvalue() == ""  # quick work shows nothing
+    with progress_bar("whatif", after_s=0) as update:
+        update(1, 2)
+        update(2, 2)
+    assert "whatif" in terminal.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    with progress_bar("whatif", after_s=0) as update:
+        update(1, 2)
+    assert piped.getvalue() == ""
