@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -231,6 +232,19 @@ def test_completion_never_reads_standard_input(azint: Azint,
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Untouchable()))
     assert _complete(azint, monkeypatch, "azint routes --topology - h") == []
     assert azint().code == 0  # not an error swallowed on the way
+
+
+def test_completion_reads_the_chosen_topology_even_with_errors(
+        azint: Azint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("networks:\n  - {name: alpha, kind: vnet, address_space: [10.0.0.0/33]}\n"
+                    "  - {name: alps, kind: onprem, asn: 65001}\n")
+    monkeypatch.setenv("AZINT_TOPOLOGY", str(path))
+    assert _complete(azint, monkeypatch, "azint routes al") == ["alps"]  # alpha is unusable
+    path.write_text("networks:\n  - {name: alpha, kind: vnet, address_space: [10.0.0.0/16]}\n"
+                    "  - {name: alps, kind: onprem, asn: 65001, routers: [{name: r}]}\n"
+                    "connections: [{name: x, type: peering, a: {network: alpha}, b: {network: nowhere}}]\n")
+    assert _complete(azint, monkeypatch, "azint routes al") == ["alpha", "alps"]
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

@@ -46,8 +46,8 @@ def _completing_topology(ctx: click.Context) -> Topology | None:
     chosen = ctx.params.get("topology") or os.environ.get("AZINT_TOPOLOGY") or None
     if str(chosen) == "-":  # standard input belongs to the shell while completing
         return None
-    try:
-        return loader.load(Path(chosen) if chosen else None)
+    try:  # a topology with errors still names its networks: complete them while it is fixed
+        return loader.load_with_problems(Path(chosen) if chosen else None)[0]
     except (AzintError, OSError):
         return None
 
