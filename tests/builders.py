@@ -136,3 +136,63 @@ def _gadget_vnet(name: str, index: int, asn: int) -> Doc:
             "subnets": [{"name": "GatewaySubnet", "prefix": f"10.{index}.255.0/27"}],
             "endpoints": [{"name": f"{name}-vm", "address": f"10.{index}.0.4"}],
             "gateways": {"vpn": {"asn": asn, "instances": [f"10.{index}.255.4"]}}}
+
+
+def wedgie() -> tuple[list[Doc], list[Doc]]:
+    """RFC 4264's backup-link wedgie, built from ExpressRoute, VPN and local preference.
+
+    Hub 10.0.0.0/16 reaches site s3 over circuit er3 (the primary) and site s4 over VPN hub-r4,
+    which r4 marks as the backup (local preference 50). VNet ``transit``'s VPN gateway joins r3
+    and r4 (both readvertise), and r3 prefers what r4 sends it that way (local preference 200,
+    like a provider preferring its customer's routes). Intended state: r3 uses the circuit and
+    r4 reaches the hub through r3. The other, just as stable: r4 uses its backup, r3 prefers
+    r4's path through transit, so r4 never hears the circuit's path. Which one a network is in
+    depends on which session came up first.
+    """
+    transit = {"name": "transit", "kind": "vnet", "address_space": ["10.7.0.0/16"],
+               "subnets": [{"name": "GatewaySubnet", "prefix": "10.7.255.0/27"}],
+               "endpoints": [{"name": "transit-vm", "address": "10.7.0.4"}],
+               "gateways": {"vpn": {"asn": 65100, "instances": ["10.7.255.4"]}}}
+    s3 = site("s3", 65003, "10.3.0.0/24", tunnel="10.3.0.250", readvertise=True,
+              local_preference={"t-r3": 200})
+    s4 = site("s4", 65004, "10.4.0.0/24", tunnel="10.4.0.250", readvertise=True,
+              local_preference={"hub-r4": 50})
+    s4["routers"][0]["interfaces"].append({"name": "tunnel2", "address": "10.4.0.251/32"})
+    s3["routers"][0]["static_routes"].append({"prefix": "10.7.255.4/32", "interface": "tunnel"})
+    s4["routers"][0]["static_routes"] += [{"prefix": "10.0.0.254/32", "interface": "tunnel"},
+                                          {"prefix": "10.7.255.4/32", "interface": "tunnel2"}]
+    networks = [vnet("hub", "10.0.0.0/24", er=True, vpn=True), transit, s3, s4]
+    connections = [
+        {**circuit("er3", [("er3-primary", "primary", "192.168.0.16/30", "s3-ce"),
+                           ("er3-secondary", "secondary", "192.168.0.20/30", "s3-ce")],
+                   [("hub-er3", "hub")]), "peering_location": "Amsterdam"},
+        vpn("hub-r4", "hub", ("s4-ce", "tunnel")),
+        vpn("t-r3", "transit", ("s3-ce", "tunnel")),
+        vpn("t-r4", "transit", ("s4-ce", "tunnel2"))]
+    return networks, connections
+
+
+def disagree() -> tuple[list[Doc], list[Doc]]:
+    """Griffin and Wilfong's DISAGREE: two stable states, each router on the other's path.
+
+    Routers r1 and r2 (sites s1, s2; readvertise on) each have a VPN to ``hub`` and one to VNet
+    ``transit``'s VPN gateway, and each prefers (local preference 200) what it hears through
+    transit: the other's direct path. Whichever router takes its direct path first leaves the
+    other the path through it; the two are alike but for their names.
+    """
+    transit = {"name": "transit", "kind": "vnet", "address_space": ["10.7.0.0/16"],
+               "subnets": [{"name": "GatewaySubnet", "prefix": "10.7.255.0/27"}],
+               "endpoints": [{"name": "transit-vm", "address": "10.7.0.4"}],
+               "gateways": {"vpn": {"asn": 65100, "instances": ["10.7.255.4"]}}}
+    networks: list[Doc] = [vnet("hub", "10.0.0.0/24", vpn=True), transit]
+    connections: list[Doc] = []
+    for i in (1, 2):
+        s = site(f"s{i}", 65000 + i, f"10.{i}.0.0/24", tunnel=f"10.{i}.0.250", readvertise=True,
+                 local_preference={f"t-r{i}": 200})
+        s["routers"][0]["interfaces"].append({"name": "tunnel2", "address": f"10.{i}.0.251/32"})
+        s["routers"][0]["static_routes"] += [{"prefix": "10.0.0.254/32", "interface": "tunnel"},
+                                             {"prefix": "10.7.255.4/32", "interface": "tunnel2"}]
+        networks.append(s)
+        connections += [vpn(f"hub-r{i}", "hub", (f"s{i}-ce", "tunnel")),
+                        vpn(f"t-r{i}", "transit", (f"s{i}-ce", "tunnel2"))]
+    return networks, connections

@@ -1,27 +1,33 @@
-"""BGP policies without a stable state (or with several): found per prefix, named, refused.
+"""BGP policies without a stable state (refused) or with several (warned): found per prefix.
 
 Sources: Griffin, Shepherd and Wilfong, "The Stable Paths Problem and Interdomain Routing"
 (IEEE/ACM Transactions on Networking, 2002), for the "bad gadget" that has no stable state;
 "About BGP and VPN Gateway", https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview,
 for Azure VPN gateways passing what they learn from one BGP peer on to the others (transit),
-which is what lets on-premises routers' local preference close such a cycle through Azure.
+which is what lets on-premises routers' local preference close such a cycle through Azure;
+RFC 4264, "BGP Wedgies", for a policy with two stable states (the backup-link wedgie).
 """
 
 from __future__ import annotations
 
+import random
+import tempfile
 from collections.abc import Callable
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from azint.control import ids
 from azint.control.plane import ControlPlane
+from azint.network import Network, validate
 from azint.topology import loader
 from azint.topology.model import Topology
-from tests.builders import Doc, bad_gadget
-from tests.conftest import Run
+from tests.builders import Doc, bad_gadget, disagree, wedgie
+from tests.conftest import Run, run_cli
 
 HUB = IPv4Network("10.0.0.0/16")
 BAD = Path(__file__).parent / "bad"
@@ -74,3 +80,74 @@ def test_validate_reports_a_bad_gadget_and_every_command_refuses_it_with_that_li
                     ("matrix",), ("explain", "hub", "172.16.1.1")):
         refused = azint(*command, "--topology", "bgp-no-stable-state.yaml")
         assert (refused.code, refused.out, refused.err) == (2, "", f"{line}\n"), command
+
+
+def test_a_wedgie_is_warned_and_azint_shows_the_state_sessions_up_at_once_reach(
+        tmp_path: Path) -> None:
+    """Rule 6.4 (RFC 4264, "BGP Wedgies"): the backup-link wedgie has two stable states.
+    validate warns that the outcome depends on which session came up first, names the state
+    azint shows and the other one, at a local_preference entry involved; the commands accept
+    the topology and show that state: s3 over its circuit, s4 through transit and s3."""
+    path = tmp_path / "wedgie.yaml"
+    networks, connections = wedgie()
+    path.write_text(yaml.safe_dump({"azint": 1, "name": "w", "networks": networks,
+                                    "connections": connections}, sort_keys=False))
+    report = validate(path)
+    assert report.exit_code == 0
+    [warning] = [p for p in report.warnings if "more than one stable state" in p.message]
+    assert warning.message.startswith("BGP has more than one stable state for 10.0.0.0/24: which one "
+                                      "the network settles in depends on which session came up "
+                                      "first. azint shows router s3-ce over er3-primary, router "
+                                      "s4-ce over t-r4 (")
+    assert warning.message.endswith("another stable state has router s3-ce over t-r3, router "
+                                    "s4-ce over hub-r4")
+    assert warning.position == loader.load(path).where("router", "s3-ce", "bgp",
+                                                       "local_preference", "t-r3")
+    network = Network.open(path)
+    hub = IPv4Address("10.0.0.4")
+    s3 = network.plane.routers["s3-ce"].table.lookup(hub)
+    s4 = network.plane.routers["s4-ce"].table.lookup(hub)
+    assert s3 is not None and s3.origin == "er3-primary"
+    assert s4 is not None and s4.origin == "t-r4"
+
+
+KEEP_ORDER = ("endpoints", "instances", "address_space")  # their first entry means something
+
+
+def _shuffled(value: object, order: random.Random, key: str = "") -> object:
+    """Every list of the document in a random order (but those whose order means something)."""
+    if isinstance(value, dict):
+        return {k: _shuffled(v, order, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_shuffled(v, order) for v in value]
+        if key not in KEEP_ORDER:
+            order.shuffle(items)
+        return items
+    return value
+
+
+def _outputs(directory: Path, doc: Doc) -> list[str]:
+    path = directory / "t.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    found = []
+    names = sorted(n["name"] for n in doc["networks"])
+    commands = [("routes", name) for name in names] + [("bgp", "hub"), ("bgp", "transit")]
+    for command in commands + [("bgp", c["name"]) for c in sorted(doc["connections"], key=str)
+                               if c["type"] == "expressroute"]:
+        result = run_cli(*command, "--topology", str(path))
+        assert result.exit_code == 0, result.output
+        found.append(result.output)
+    return found
+
+
+@settings(max_examples=8, deadline=None)
+@given(order=st.randoms(use_true_random=False), policy=st.sampled_from([wedgie, disagree]))
+def test_several_stable_states_give_the_same_tables_for_every_order_of_the_file(
+        order: random.Random, policy: Callable[[], tuple[list[Doc], list[Doc]]]) -> None:
+    """Rule 6.4: which stable state azint shows depends on the policy, never on where the file
+    lists a network, connection, link, interface, route or prefix (RFC 4264's wedgie, and
+    DISAGREE, whose two routers are alike but for their names)."""
+    networks, connections = policy()
+    doc = {"azint": 1, "name": "w", "networks": networks, "connections": connections}
+    with tempfile.TemporaryDirectory() as tmp:
+        assert _outputs(Path(tmp), _shuffled(doc, order)) == _outputs(Path(tmp), doc)  # type: ignore[arg-type]

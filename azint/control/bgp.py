@@ -17,7 +17,7 @@ no-transit rules are export policies keyed by who a path was learned from:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -229,7 +229,7 @@ class BgpFabric:
         self.speakers: dict[Element, Speaker] = {}
         self._reverse: dict[Element, list[tuple[Session, Session]]] = {}
         self.unsettled: list[Oscillation] = []  # prefixes the last ``run`` found oscillating
-        self.groups: list[_PrefixRun] = []  # the last ``run``'s groups of alike prefixes
+        self.groups: list[PrefixRun] = []  # the last ``run``'s groups of alike prefixes
 
     def sessions_of(self, speaker_id: Element) -> list[tuple[Session, Session]]:
         """The speaker's sessions as (its own view, the receiver's view) pairs."""
@@ -264,32 +264,45 @@ class BgpFabric:
         self._reverse.setdefault(a, []).append((at_a, at_b))
         self._reverse.setdefault(b, []).append((at_b, at_a))
 
-    def run(self, reverse: bool = False) -> None:
+    def run(self, bring_up: Sequence[str] | None = None) -> None:
         """Propagate every prefix to a fixpoint: each group of alike prefixes once.
 
         Prefixes never interact (every rule decides per prefix), so each settles on its own and
         costs only the work its own routes make. Prefixes that the same speakers originate and
         that every rule treats alike (``_alike``) take the same paths, so one of them is run and
         the others copy its outcome, as routers share one update among many prefixes.
-        ``reverse`` has speakers decide in the reverse order of their ids (to find policies
-        with more than one stable state). A prefix that never settles is recorded in
-        ``unsettled``; the others are still settled, but then nothing is written into the
-        speakers' tables (no table can be built, and copying them would be wasted).
+
+        Every session is up from the start, and speakers decide in order of their ids: where a
+        policy has more than one stable state, this is the one azint shows. ``bring_up``
+        instead brings the sessions (by connection name) up one at a time in that order, each
+        settling before the next: ``check_bgp`` compares such runs to find the other states.
+        A prefix that never settles is recorded in ``unsettled``; the others are still
+        settled, but then nothing is written into the speakers' tables (no table can be built).
         """
-        exporters = {speaker_id: sorted(pairs, key=lambda pair: (pair[1].speaker, pair[1].name),
-                                        reverse=reverse)
+        exporters = {speaker_id: sorted(pairs, key=lambda pair: (pair[1].speaker, pair[1].name))
                      for speaker_id, pairs in self._reverse.items()}
+        by_name: dict[str, list[tuple[SpeakerId, Session, Session]]] = {}
+        for speaker_id, pairs in exporters.items():
+            for own_view, theirs in pairs:
+                by_name.setdefault(own_view.name, []).append((speaker_id, own_view, theirs))
         self.unsettled = []
         self.groups = []
         for prefixes, origins in _alike(self.speakers.values()):
-            run = _PrefixRun(self, prefixes, exporters, reverse)
-            oscillation = run.settle(origins)
+            run = PrefixRun(self, prefixes, exporters)
+            if bring_up is None:
+                oscillation = run.settle(origins)
+            else:
+                oscillation = run.settle_in_turn(origins, bring_up, by_name)
             self.groups.append(run)
             if oscillation is not None:
                 self.unsettled.append(oscillation._replace(prefixes=prefixes))
         if not self.unsettled:
             for run in self.groups:
                 run.commit()
+
+    def session_names(self) -> list[str]:
+        """Every connection a session runs over, sorted."""
+        return sorted({s.name for speaker in self.speakers.values() for s in speaker.sessions})
 
 
 def _alike(speakers: Iterable[Speaker]) -> list[tuple[tuple[IPv4Network, ...], list[SpeakerId]]]:
@@ -336,7 +349,7 @@ def _own_ranges_touched(prefix: IPv4Network, own: dict[tuple[int, int], list[Spe
 _MASKS = tuple((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33))
 
 
-class _PrefixRun:
+class PrefixRun:
     """One prefix on its way through the fabric: what each speaker heard, and its best paths.
 
     Kept apart from the speakers' tables (keyed by session only) while the prefix settles, and
@@ -344,12 +357,34 @@ class _PrefixRun:
     """
 
     def __init__(self, fabric: BgpFabric, prefixes: tuple[IPv4Network, ...],
-                 exporters: dict[SpeakerId, list[tuple[Session, Session]]], reverse: bool) -> None:
-        self.fabric, self.exporters, self.reverse = fabric, exporters, reverse
+                 exporters: dict[SpeakerId, list[tuple[Session, Session]]]) -> None:
+        self.fabric, self.exporters = fabric, exporters
         self.prefixes = prefixes  # the first is run; the others are alike and copy its paths
         self.prefix = prefixes[0]
         self.heard: dict[SpeakerId, dict[SessionKey, Path]] = {}
         self.best: dict[SpeakerId, tuple[Path, ...]] = {}
+        self.up: set[str] | None = None  # the connections up, when not all are
+
+    def settle_in_turn(self, origins: list[SpeakerId], order: Sequence[str],
+                       by_name: dict[str, list[tuple[SpeakerId, Session, Session]]]
+                       ) -> Oscillation | None:
+        """Bring the sessions up one connection at a time in ``order``, settling after each:
+        a newly up session carries both ends' best paths, then the news spreads."""
+        self.up = set()
+        self.settle(origins)  # the origins take their own routes; nothing is up to send them
+        for name in order:
+            self.up.add(name)
+            news: set[SpeakerId] = set()
+            for speaker_id, own_view, theirs in by_name.get(name, ()):
+                best = self.best.get(speaker_id)
+                if best and self._send(self.fabric.speakers[speaker_id], own_view, theirs,
+                                       best[0]):
+                    news.add(theirs.speaker)
+            if news:
+                oscillation = self.settle(list(news))
+                if oscillation is not None:
+                    return oscillation
+        return None
 
     def settle(self, origins: list[SpeakerId]) -> Oscillation | None:
         """Run in rounds until nobody has news; None once settled.
@@ -361,7 +396,7 @@ class _PrefixRun:
         of that state, kept up to date as best paths change, finds the repeat within as many
         rounds as the cycle is long, whatever the size of the rest of the network.
         """
-        pending = sorted(set(origins), reverse=self.reverse)
+        pending = sorted(set(origins))
         signature = 0
         seen: dict[tuple[int, int], int] = {}
         limit = ROUNDS_PER_SPEAKER * (len(self.fabric.speakers) + 1)
@@ -378,7 +413,7 @@ class _PrefixRun:
                 new = self._decide(speaker_id, news)
                 if new != old:
                     signature += _signature(speaker_id, new) - _signature(speaker_id, old)
-            pending = sorted(news, reverse=self.reverse)
+            pending = sorted(news)
         return self._cycle(pending, limit)
 
     def _decide(self, speaker_id: SpeakerId, news: set[SpeakerId]) -> tuple[Path, ...]:
@@ -397,6 +432,8 @@ class _PrefixRun:
             del self.best[speaker_id]
         offer = best[0] if best else None
         for own_view, theirs in self.exporters.get(speaker_id, []):
+            if self.up is not None and own_view.name not in self.up:
+                continue
             if self._send(speaker, own_view, theirs, offer):
                 news.add(theirs.speaker)
         return best
@@ -428,7 +465,7 @@ class _PrefixRun:
                 after = self._decide(speaker_id, news)
                 if after != before:
                     held.setdefault(speaker_id, set()).update(before + after)
-            pending = sorted(news, reverse=self.reverse)
+            pending = sorted(news)
         return Oscillation((self.prefix,), tuple(
             (speaker_id, tuple(sorted(held[speaker_id], key=_path_order)))
             for speaker_id in sorted(held)))

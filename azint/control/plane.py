@@ -15,7 +15,7 @@ from azint.control import ids, onprem
 from azint.control.bgp import BgpFabric, Path, Relation, Role, Speaker
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
-from azint.control.stability import unsettled_problem
+from azint.control.stability import several_states, unsettled_problem
 from azint.control.vnet import SOURCE_GATEWAY, VNetRoutes, system_routes, user_routes
 from azint.topology import model as m
 from azint.topology.model import Locate
@@ -88,15 +88,26 @@ class ControlPlane:
 
 
 def check_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:
-    """What BGP makes of the topology that a command would refuse: prefixes that never settle.
+    """What BGP makes of the topology: prefixes that never settle (errors), and prefixes with
+    more than one stable state (warnings naming the one azint shows).
 
     ``validate`` runs this after the file's own checks pass, so it reports, with a position,
-    exactly what ``ControlPlane.build`` refuses.
+    exactly what ``ControlPlane.build`` refuses. Two more runs bring the sessions up one at a
+    time, in order of name and in the reverse order: a prefix that settles differently in
+    either has another stable state, which a network reaches when its sessions come up so.
     """
-    plane = ControlPlane.wired(topology)
-    plane.bgp.run()
-    for oscillation in plane.bgp.unsettled:
+    shown = ControlPlane.wired(topology).bgp
+    shown.run()
+    for oscillation in shown.unsettled:
         yield unsettled_problem(topology, oscillation, at)
+    if shown.unsettled:
+        return
+    others = []
+    for order in (shown.session_names(), shown.session_names()[::-1]):
+        other = ControlPlane.wired(topology).bgp
+        other.run(bring_up=order)
+        others.append(other)
+    yield from several_states(topology, shown, others, at)
 
 
 # -- BGP wiring ------------------------------------------------------------------------------
