@@ -10,13 +10,18 @@ tables only differ in column widths, so for them the exit code is compared).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import ast
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft202012Validator, ValidationError
 
+from azint.schema import topology_schema_text
 from azint.topology import naming
 from tests.conftest import Run
 
@@ -173,3 +178,29 @@ def test_names_azure_refuses_say_why(name: str, rule: naming.AzureNaming, proble
     ("10.1.0.5-vm", False)])
 def test_names_that_read_as_addresses(text: str, address_like: bool) -> None:
     assert naming.looks_like_address(text) is address_like
+
+
+def test_the_schema_refuses_the_names_the_loader_refuses() -> None:
+    """Editors flag the same bad names as the loader (``azint schema``), except the VM rule: the
+    schema has one endpoint definition for VMs and on-premises hosts, so it checks the weaker
+    on-premises rule there."""
+    validator = Draft202012Validator(json.loads(topology_schema_text()))
+    bad = Path(__file__).parent / "bad"
+    for case, vm_only in (("azure-names", {"vm|1", "_vm2"}), ("onprem-names", set())):
+        refused = {ast.literal_eval(m.group(1)) for m in re.finditer(
+            r"name(?: record)? ('[^']*') (?:breaks|reads|holds|is not)",
+            (bad / f"{case}.expected").read_text())}
+        document = yaml.safe_load((bad / f"{case}.yaml").read_text())
+        flagged = {e.instance for e in _leaves(validator.iter_errors(document))
+                   if isinstance(e.instance, str)}
+        assert refused - vm_only <= flagged, case
+        assert not flagged & {"hub", "branch", "GatewaySubnet", "Gi0/0", "dc vm (rack 4)"}
+
+
+def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    """The innermost errors (a network is one of two shapes, so its errors nest)."""
+    for error in errors:
+        if error.context:
+            yield from _leaves(error.context)
+        else:
+            yield error
