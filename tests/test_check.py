@@ -173,6 +173,8 @@ def test_github_annotations_land_on_the_intent_line(azint: Callable[..., Run], t
     ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, max_hops: 0}\n",
      ":3:57:", "expected a positive whole number"),
     ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke}\n", ":3:5:", "intent needs 'expect'"),
+    ("azint-intents: 1\ntopology: nope.yaml\nintents:\n  - {from: hub, to: spoke, expect: reachable}\n",
+     ":2:11:", "no topology file"),
 ])
 def test_bad_intents_name_file_line_and_column(azint: Callable[..., Run], tmp_path: Path,
                                                text: str, where: str, message: str) -> None:
@@ -200,3 +202,9 @@ def test_via_an_appliance(azint: Callable[..., Run], tmp_path: Path) -> None:
     ]}))
     run = azint("check", str(path))
     assert run.code == 0, run.out
+
+
+def test_a_junit_file_that_cannot_be_written(azint: Callable[..., Run], tmp_path: Path) -> None:
+    run = azint("check", "--junit", str(tmp_path / "missing" / "report.xml"), str(SHIPPED))
+    assert run.code == 2
+    assert run.err.startswith(f"azint: error: --junit: cannot write '{tmp_path}/missing/report.xml': ")

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from azint.cli.options import emit, epilog, model_options
-from azint.errors import ExitCode
+from azint.errors import ExitCode, UsageError
 
 FAILED = ExitCode.UNREACHED  # 1: an intent failed
 CHANGED = ExitCode.UNREACHED  # 1: diff found a change
@@ -53,7 +53,10 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     model = loader.load(topology or intents.topology)
     results = evaluate(model, intents.intents)
     if junit is not None:
-        junit.write_text(junit_render.junit_xml(intents.file, results), encoding="utf-8")
+        try:
+            junit.write_text(junit_render.junit_xml(intents.file, results), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--junit: cannot write '{junit}': {exc.strerror or exc}") from exc
     if as_json:
         click.echo(rendered.check_json(model.name, intents.file, results), nl=False)
     elif style == "github":

@@ -104,6 +104,8 @@ class _Reader:
         topology = None
         if root.get("topology") is not None:
             topology = path.parent / self.text(root["topology"], ("topology",))
+            if not topology.is_file():
+                raise self.fail(("topology",), f"no topology file '{topology}'")
         items = root.get("intents")
         if not isinstance(items, list) or not items:
             raise self.fail(("intents",), "expected a list of intents under 'intents'")
