@@ -202,7 +202,7 @@ def test_the_widened_generator_reaches_what_it_is_for() -> None:
     """The strategy does produce the variations this test exists for (not only plain shapes)."""
     seen: set[str] = set()
 
-    @settings(max_examples=60, deadline=None, database=None)
+    @settings(max_examples=100, deadline=None, database=None, derandomize=True)
     @given(doc=widened())
     def collect(doc: Doc) -> None:
         text = yaml.safe_dump(doc)
