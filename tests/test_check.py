@@ -208,3 +208,12 @@ def test_a_junit_file_that_cannot_be_written(azint: Callable[..., Run], tmp_path
     run = azint("check", "--junit", str(tmp_path / "missing" / "report.xml"), str(SHIPPED))
     assert run.code == 2
     assert run.err.startswith(f"azint: error: --junit: cannot write '{tmp_path}/missing/report.xml': ")
+
+
+def test_annotations_name_the_file_as_the_repository_does(azint: Callable[..., Run], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, [{"name": "no transit", "from": "branch", "to": "remote", "expect": "reachable"}])
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path)
+    run = azint("check", "--format", "github", "./sub/../net.intents.yaml")
+    assert run.out.startswith("::error file=net.intents.yaml,line=4,")

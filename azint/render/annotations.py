@@ -6,6 +6,8 @@ properties too), so a reason holding any of them still reads back as written.
 
 from __future__ import annotations
 
+import posixpath
+
 from azint.gate.check import IntentResult
 from azint.render.gate import finding_text, limit_text, summary_line
 
@@ -25,7 +27,9 @@ def check_annotations(results: list[IntentResult]) -> str:
             continue
         position = result.intent.position
         message = finding_text(result.finding) + limit_text(result)
-        lines.append(f"::error file={_property(position.file)},line={position.line or 1},"
+        # the runner matches the path against the repository's files: ./a/../b.yaml is b.yaml
+        file = posixpath.normpath(position.file)
+        lines.append(f"::error file={_property(file)},line={position.line or 1},"
                      f"title={_property('intent: ' + result.intent.name)}::{_data(message)}")
     lines.append(summary_line(results))
     return "\n".join(lines) + "\n"
