@@ -12,22 +12,25 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from azint.control import ids
+from azint.control import bgp, ids
+from azint.control.bgp import Speaker, SpeakerId
 from azint.control.plane import ControlPlane
 from azint.network import Network, validate
 from azint.topology import loader
 from azint.topology.model import Topology
 from tests.builders import Doc, bad_gadget, disagree, wedgie
 from tests.conftest import Run, run_cli
+from tests.test_properties import topologies
 
 HUB = IPv4Network("10.0.0.0/16")
 BAD = Path(__file__).parent / "bad"
@@ -151,3 +154,31 @@ def test_several_stable_states_give_the_same_tables_for_every_order_of_the_file(
     doc = {"azint": 1, "name": "w", "networks": networks, "connections": connections}
     with tempfile.TemporaryDirectory() as tmp:
         assert _outputs(Path(tmp), _shuffled(doc, order)) == _outputs(Path(tmp), doc)  # type: ignore[arg-type]
+
+
+_ALIKE = bgp._alike
+
+
+def _each_alone(speakers: Iterable[Speaker]) -> list[tuple[tuple[IPv4Network, ...], list[SpeakerId]]]:
+    """``_alike`` with every prefix in a group of its own: the reference the grouping must match."""
+    return [((prefix,), origins) for prefixes, origins in _ALIKE(speakers) for prefix in prefixes]
+
+
+@settings(max_examples=20, deadline=None)
+@given(doc=topologies())
+def test_alike_prefixes_settle_exactly_as_each_would_alone(doc: Doc) -> None:
+    """Running one prefix per group of alike prefixes (same origins, same treatment by every
+    rule) and copying its paths gives every speaker the tables each prefix's own run gives."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.yaml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        topology = loader.load(path)
+    grouped = ControlPlane.wired(topology).bgp
+    grouped.run()
+    alone = ControlPlane.wired(topology).bgp
+    with patch.object(bgp, "_alike", _each_alone):
+        alone.run()
+    assert len(alone.groups) >= len(grouped.groups)
+    for speaker_id, speaker in grouped.speakers.items():
+        assert speaker.best == alone.speakers[speaker_id].best
+        assert speaker.adj_in == alone.speakers[speaker_id].adj_in
