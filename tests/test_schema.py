@@ -4,6 +4,7 @@ satisfied by every topology the project ships or documents."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,10 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from azint.schema import topology_schema_text
-from azint.topology import loader
+from azint.topology import loader, naming
 from tests.conftest import TOPOLOGIES
 from tests.test_docs import ROOT, documented_keys, yaml_examples
 
@@ -122,6 +125,8 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "circuit link not a /30": lambda d: d["connections"][1]["links"][0].update(subnet="192.168.40.0/29"),
     "vpn end with both sides": lambda d: d["connections"][4]["b"].update(router="paris-ce"),
     "wrong format version": lambda d: d.update(azint=2),
+    "VNet name against Azure's rule": lambda d: d["networks"][0].update(name="-hub"),
+    "VM name against Azure's rule": lambda d: d["networks"][0]["endpoints"][0].update(name="vm:1"),
 }
 
 
@@ -138,3 +143,56 @@ def test_schema_and_loader_both_reject(tmp_path: Path, mutation: str) -> None:
 def test_the_example_itself_passes_both() -> None:
     assert _schema_errors(EXAMPLE) == []
     assert (ROOT / "azint" / "schema" / "topology.schema.json").read_text() == topology_schema_text()
+
+
+# -- names: the schema's patterns are the loader's naming rules --------------------------------
+
+NAME_TEXT = st.text(st.sampled_from([*"aZ09_.-", " ", "\t", "\x00", "\x85", "é", *'\\/"[]:|<>+=;,?*@&']) |
+                    st.characters(min_codepoint=0, max_codepoint=127), max_size=90)
+ADDRESS_LIKE = st.lists(st.text("0123456789", min_size=1, max_size=3), min_size=2, max_size=4).map(".".join)
+
+
+@functools.cache
+def _validator(definition: str) -> Draft202012Validator:
+    return Draft202012Validator({**SCHEMA, "$ref": f"#/$defs/{definition}"})
+
+
+def _valid(definition: str, name: str) -> bool:
+    return _validator(definition).is_valid(name)
+
+
+def _loader_accepts(rule: naming.AzureNaming | None, typed: bool, name: str) -> bool:
+    if not name.strip():
+        return False
+    problem = naming.azure_name_problem(name, rule) if rule else naming.free_name_problem(name)
+    return problem is None and not (typed and naming.looks_like_address(name))
+
+
+NAME_DEFINITIONS = {  # each name definition of the schema: the loader's rule and its ``typed``
+    "vnet_name": (naming.VIRTUAL_NETWORKS, True),
+    "azure_name": (naming.SUBNETS, False),
+    "vm_name": (naming.VIRTUAL_MACHINES, True),
+    "free_name": (None, True),
+    "link_name": (None, False),
+}
+
+
+@pytest.mark.parametrize("definition", sorted(NAME_DEFINITIONS))
+@settings(max_examples=150, deadline=None, database=None)
+@given(name=NAME_TEXT | ADDRESS_LIKE | st.sampled_from(["hub", "a" * 64, "a" * 65, "a" * 80, "a" * 81, "_x", "x_", "x.", "x-", "1.2.3.4"]))
+def test_schema_name_patterns_match_the_loaders_rules(definition: str, name: str) -> None:
+    assert _valid(definition, name) == _loader_accepts(*NAME_DEFINITIONS[definition], name), name
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(name=NAME_TEXT | ADDRESS_LIKE)
+def test_schema_router_names_are_the_loaders(name: str) -> None:
+    """Routers: a free name without '/', which site links use to write ROUTER/INTERFACE."""
+    assert _valid("router_name", name) == (_loader_accepts(None, True, name) and "/" not in name), name
+
+
+def test_every_azure_network_rule_is_the_one_pattern() -> None:
+    """azure_name stands for every 1-80 network rule: they must stay the same rule."""
+    rules = [naming.SUBNETS, naming.PEERINGS, naming.ROUTE_TABLES, naming.ROUTES, naming.CONNECTIONS,
+             naming.CIRCUITS]
+    assert {(r.low, r.high, r.virtual_machine) for r in rules} == {(1, 80, False)}
