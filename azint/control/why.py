@@ -152,8 +152,9 @@ def diagnose_vnet(plane: ControlPlane, vnet: str, subnet: str | None, address: I
         return Diagnosis(matched.prefix, (Alternative(tuple(skipped)),))
     prefix, hypothetical = _wanted(plane, address, matched, equal_beats=_is_system(matched))
     if prefix is None:
-        return Diagnosis(None, (Alternative((*skipped, _not_advertised(ids.vnet(vnet),
-                                                                        address))),))
+        peer = list(_peering_ways(plane, vnet, address))
+        unheld = [Alternative((_not_advertised(ids.vnet(vnet), address, matched),))]
+        return Diagnosis(None, tuple(_with(skipped, a) for a in peer or unheld))
     possible = _possible(plane)
     found = [*_gateway_ways(plane, possible, vnet, spec, prefix, hypothetical),
              *_peering_ways(plane, vnet, address)]
@@ -167,7 +168,7 @@ def diagnose_element(plane: ControlPlane, element: Element, address: IPv4Address
     """Why a router, gateway or edge drops ``address`` by ``matched`` (or no route)."""
     prefix, hypothetical = _wanted(plane, address, matched, equal_beats=False)
     if prefix is None:
-        return Diagnosis(None, (Alternative((_not_advertised(element, address),)),))
+        return Diagnosis(None, (Alternative((_not_advertised(element, address, matched),)),))
     possible = _possible(plane)
     start = _feeding_speakers(plane, possible, element)
     ways = _bgp_ways(plane, possible, prefix, start, hypothetical)
@@ -211,8 +212,11 @@ def _user_route_name(spec: m.RouteTableSpec, prefix: IPv4Network) -> str:
     return next(r.name for r in spec.routes if r.prefix == prefix)
 
 
-def _not_advertised(element: Element, address: IPv4Address) -> Cause:
-    return Cause(Because.NOT_ADVERTISED, "1.6", element,
+def _not_advertised(element: Element, address: IPv4Address, matched: Route | None) -> Cause:
+    """Nothing holds a prefix for ``address`` that would beat ``matched`` (named in setting)."""
+    beaten = (str(matched.prefix),) if matched is not None else ()
+    rule = "1.6" if element.kind is Kind.VNET else "6.1"
+    return Cause(Because.NOT_ADVERTISED, rule, element, setting=beaten,
                  prefix=IPv4Network(f"{address}/32"))
 
 

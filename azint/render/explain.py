@@ -70,6 +70,8 @@ def _missing_lines(missing: Missing, _wrapped: _Wrap) -> list[str]:
         head = f"{where} forwards {missing.address} into a connection that is down{fell}."
     elif missing.disposition is Disposition.NOT_FORWARDED:
         head = f"{where} receives a packet for {missing.address} and does not forward it."
+    elif missing.disposition is Disposition.EXITS_TO_INTERNET and missing.prefix is None:
+        head = f"{where} sends {missing.address} to the Internet{fell}."
     elif missing.prefix is None:
         head = f"{where} drops {missing.address}{fell}."
     else:
@@ -132,6 +134,14 @@ def _prefix(cause: Cause) -> str:
     return str(cause.prefix) if cause.prefix is not None else "the prefix"
 
 
+def _not_advertised(cause: Cause) -> str:
+    address = cause.prefix.network_address if cause.prefix else ""
+    beaten = cause.setting[0] if cause.setting else ""
+    if not beaten or (beaten == "0.0.0.0/0" and cause.element.kind is Kind.VNET):
+        return f"no network advertises a route for {address}"  # any would do
+    return f"no network advertises a route for {address} more specific than {beaten}"
+
+
 _WORDS = {
     Because.LINK_DOWN: lambda c: f"'{c.setting[0]}' is down",
     Because.USER_ROUTE: lambda c: (f"user route '{c.setting[1]}' of route table "
@@ -186,8 +196,7 @@ _WORDS = {
     Because.NOT_CONNECTED: lambda c: (
         f"no connection, up or down, joins {_label(c.peer or c.element)} to anything that has "
         f"{_prefix(c)}"),
-    Because.NOT_ADVERTISED: lambda c: (f"no network advertises a route for "
-                                       f"{c.prefix.network_address if c.prefix else ''}"),
+    Because.NOT_ADVERTISED: lambda c: _not_advertised(c),
 }
 
 
