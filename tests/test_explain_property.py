@@ -30,7 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from azint.control import bgp, ids
@@ -44,6 +44,7 @@ from azint.data.walk import Disposition, Walk
 from azint.network import Network
 from azint.topology import loader
 from azint.topology import model as m
+from azint.topology.problems import InvalidTopology
 from tests.builders import Doc, circuit, peering, site, vnet, vpn
 
 EXAMPLES = 200
@@ -245,14 +246,19 @@ def undo_key(cause: Cause) -> tuple[object, ...]:
     return (cause.kind, cause.element, cause.peer, cause.setting)
 
 
-def undone(topology: m.Topology, down: frozenset[str], causes: tuple[Cause, ...]) -> Network:
+def undone(topology: m.Topology, down: frozenset[str], causes: tuple[Cause, ...]
+           ) -> Network | None:
     rules = frozenset((c.kind, c.element, c.peer, c.prefix) for c in causes
                       if c.kind in RULES | REFUSALS)
     for cause in causes:
         if cause.kind not in RULES | REFUSALS:
             topology, down = undo(topology, down, cause)
     with suspended(rules):
-        return Network.of(topology, down)
+        try:
+            return Network.of(topology, down)
+        except InvalidTopology:  # e.g. Route Server turned on makes a policy oscillate
+            STATS["unsettled"] += 1
+            return None
 
 
 # -- causes that have nothing to undo: true of the topology ---------------------------------------
@@ -316,7 +322,7 @@ def _up(topology: m.Topology) -> m.Topology:
 # -- the property --------------------------------------------------------------------------------
 
 
-STATS = {"topologies": 0, "dropped": 0, "undone": 0}  # figures for the record
+STATS = {"topologies": 0, "dropped": 0, "undone": 0, "unsettled": 0}  # figures for the record
 KINDS: Counter[Because] = Counter()  # which causes the run met
 
 
@@ -327,9 +333,12 @@ def test_undoing_the_named_causes_changes_the_outcome(tmp_path: Path,
     doc, down_names = drawn
     path = tmp_path / "t.yaml"
     path.write_text(json.dumps(doc))  # JSON is YAML, and far quicker to write
-    topology, down = loader.load(path), frozenset(down_names)
+    try:
+        topology, down = loader.load(path), frozenset(down_names)
+    except InvalidTopology:
+        reject()  # a policy with no stable state: validate refuses it, so does every command
     network = Network.of(topology, down)
-    cache: dict[frozenset[tuple[object, ...]], Network] = {}
+    cache: dict[frozenset[tuple[object, ...]], Network | None] = {}
     STATS["topologies"] += 1
     sources = {e.network: e for e in reversed(network.topology.endpoints())}.values()
     targets = [e.address for e in network.topology.endpoints()] + [INTERNET_HOST]
@@ -355,5 +364,7 @@ def test_undoing_the_named_causes_changes_the_outcome(tmp_path: Path,
                 if key not in cache:
                     cache[key] = undone(topology, down, fixed)
                     STATS["undone"] += 1
+                if cache[key] is None:
+                    continue  # BGP never settles once undone: nothing to compare with
                 after, _, _ = outcome(cache[key], source, target)
                 assert after != point, (source.name, str(target), point, way.causes)
