@@ -1,6 +1,7 @@
 """``azint validate``: every problem in a topology file, as sorted report lines and an exit code.
 
-The CLI calls one pure function and prints its result::
+The CLI calls one pure function (``azint.network.validate``: this one, with the control plane's
+check of what BGP makes of the topology as ``deeper``) and prints its result::
 
     report = validate(Path("my.yaml"))      # or validate() for the bundled reference topology
     for line in report.lines:               # "FILE:LINE:COL: error|warning: message"
