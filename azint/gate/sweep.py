@@ -9,13 +9,14 @@ instances, router interfaces, a VNet's peerings). Only the pairs that looked up 
 in a changed table are walked again; every other pair's walk is the same decision by decision,
 so its result is too. Cost: one control plane per failure, plus the walks a failure touches.
 
-With ``depth=2`` every two failures are swept together, except two whose single failures touch
-no common pair: their effects are independent and the pair is reported as the sum of the two.
+With ``depth=2`` every two failures are also swept together, each with its own control plane:
+adding up two single failures would miss a primary and its backup failing together (each alone
+moves or touches nothing the other does), so no pair of failures is skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from itertools import combinations
@@ -61,7 +62,6 @@ class Sweep:
     pairs: int
     reachable: int
     effects: tuple[Effect, ...]  # ranked: most pairs lost first
-    computed: int  # failure sets whose control plane was computed
 
 
 Progress = Callable[[int, int], None]
@@ -73,47 +73,28 @@ def sweep(network: Network, depth: int = 1, progress: Progress | None = None) ->
     topology = network.topology
     kinds = {f.name: f.kind for f in topology.failables()}
     names = single_failures(topology)
-    total = len(names) + (len(names) * (len(names) - 1) // 2 if depth >= 2 else 0)
     effects: dict[tuple[str, ...], Effect] = {}
-    touched: dict[str, frozenset[Pair]] = {}
-    done = 0
-    for name in names:
-        effects[(name,)], touched[name] = baseline.fail((name,), kinds)
-        done += 1
-        if progress is not None:
-            progress(done, total)
-    computed = len(names)
+    cases: list[tuple[str, ...]] = [(name,) for name in names]
     if depth >= 2:
-        for first, second in combinations(names, 2):
-            if touched[first] & touched[second]:
-                effect, _ = baseline.fail((first, second), kinds)
-                computed += 1
-                single = {p.pair for p in (*effects[(first,)].lost, *effects[(second,)].lost)}
-                alone = tuple(p.pair for p in effect.lost if p.pair not in single)
-                effects[(first, second)] = _with_alone(effect, alone)
-            else:
-                effects[(first, second)] = _union(effects[(first,)], effects[(second,)])
-            done += 1
-            if progress is not None:
-                progress(done, total)
+        cases += list(combinations(names, 2))
+    for done, down in enumerate(cases, start=1):
+        effect = baseline.fail(down, kinds)
+        if len(down) == 2:
+            single = {p.pair for name in down for p in effects[(name,)].lost}
+            effect = _with_alone(effect, tuple(p.pair for p in effect.lost if p.pair not in single))
+        effects[down] = effect
+        if progress is not None:
+            progress(done, len(cases))
     order = {key: i for i, key in enumerate(effects)}
     ranked = sorted(effects.values(), key=lambda e: (-len(e.alone), -len(e.lost), -len(e.moved),
                                                       order[e.down]))
     return Sweep(len(baseline.states), sum(s.reachable for s in baseline.states.values()),
-                 tuple(ranked), computed)
+                 tuple(ranked))
 
 
 def _with_alone(effect: Effect, alone: tuple[Pair, ...]) -> Effect:
     return Effect(effect.down, effect.kinds, effect.lost, effect.gained, effect.moved,
                   effect.walked, alone)
-
-
-def _union(a: Effect, b: Effect) -> Effect:
-    def merged(x: Iterable[Moved], y: Iterable[Moved]) -> tuple[Moved, ...]:
-        found = {p.pair: p for p in (*x, *y)}
-        return tuple(found.values())
-    return Effect((*a.down, *b.down), (*a.kinds, *b.kinds), merged(a.lost, b.lost),
-                  merged(a.gained, b.gained), merged(a.moved, b.moved), 0)
 
 
 class _Baseline:
@@ -159,8 +140,7 @@ class _Baseline:
             return ("table", element)
         return None
 
-    def fail(self, down: tuple[str, ...],
-             kinds: dict[str, m.FailableKind]) -> tuple[Effect, frozenset[Pair]]:
+    def fail(self, down: tuple[str, ...], kinds: dict[str, m.FailableKind]) -> Effect:
         failed = Network.of(self.topology, down)
         touched = self._touched(failed.plane)
         crossings = Crossings(failed.topology)
@@ -177,9 +157,8 @@ class _Baseline:
                 gained.append(change)
             elif before.reachable and before.path != after.path:
                 moved.append(change)
-        effect = Effect(down, tuple(kinds[n] for n in down), tuple(lost), tuple(gained),
-                        tuple(moved), len(touched))
-        return effect, frozenset(touched)
+        return Effect(down, tuple(kinds[n] for n in down), tuple(lost), tuple(gained),
+                      tuple(moved), len(touched))
 
     def _touched(self, plane: ControlPlane) -> set[Pair]:
         touched: set[Pair] = set()

@@ -56,7 +56,6 @@ def whatif_document(found: Sweep, depth: int) -> list[Block]:
 def whatif_json(topology: str, down: tuple[str, ...], found: Sweep, depth: int) -> str:
     return dumps({"command": "whatif", "topology": topology, "down": list(down), "depth": depth,
                   "pairs": found.pairs, "reachable": found.reachable,
-                  "computed": found.computed,
                   "failures": [_effect_json(e) for e in found.effects]})
 
 
