@@ -4,7 +4,8 @@ Random topologies — the valid hub-and-spoke shapes of ``test_properties`` wide
 breaks assumptions: user routes of every next hop type (appliances, gateways where there may be
 no VPN gateway, ``0.0.0.0/0``), route tables without gateway propagation, a VNet with no
 gateway, links, circuits and tunnels down, static VPNs, Global Reach, Route Server
-branch-to-branch, local preference, and on-premises names holding ``:`` and ``|``. Each one
+branch-to-branch, local preference, a second on-premises router with static routes (loops
+included), and on-premises names holding ``:`` and ``|``. Each one
 ``validate`` accepts (warnings allowed) must let every command run: tracert, ping and explain on
 every pair of endpoints, routes for every network, bgp for every circuit path and gateway, and
 matrix — exit 0 or 1 (unreached), never 2 (refused) nor 70 (crashed).
@@ -104,6 +105,9 @@ def widened(draw: st.DrawFn) -> Doc:
                                           (router["name"], "tunnel"), bgp=not static,
                                           prefixes=[site["endpoints"][0]["address"] + "/32"]
                                           if static else None))
+        if draw(st.booleans()):
+            _second_router(site, draw(st.sampled_from(["0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12"])),
+                           draw(st.booleans()))
         ends = [c["name"] for c in doc["connections"] if _ends_at(c, router["name"])]
         if ends and draw(st.booleans()):
             router["bgp"]["local_preference"] = {draw(st.sampled_from(ends)): draw(
@@ -114,6 +118,20 @@ def widened(draw: st.DrawFn) -> Doc:
     doc["names"] = [{"address": e["address"], "name": f"{e['name']}.corp"}
                     for e in draw(st.lists(st.sampled_from(endpoints), max_size=2, unique_by=id))]
     return doc
+
+
+def _second_router(site: Doc, prefix: str, back: bool) -> None:
+    """A LAN router behind the CE with a static route to it (and, with ``back``, the CE with a
+    static route to the LAN router for the same prefix: a forwarding loop)."""
+    ce = site["routers"][0]
+    lan = ce["interfaces"][0]["address"]  # x.y.z.1/24
+    base = lan.rsplit(".", 1)[0]
+    ce["redistribute"] = ["connected", "static", "bgp"]
+    site["routers"].append({"name": f"{ce['name']}-lan", "redistribute": ["connected", "static"],
+                            "interfaces": [{"name": "lan", "address": f"{base}.2/24"}],
+                            "static_routes": [{"prefix": prefix, "next_hop": f"{base}.1"}]})
+    if back:
+        ce["static_routes"] = [{"prefix": prefix, "next_hop": f"{base}.2"}]
 
 
 def _ends_at(connection: Doc, router: str) -> bool:
