@@ -31,7 +31,7 @@ class Entry(NamedTuple):
 
 
 # Families: probe (tracert, ping), observe (routes, bgp, matrix, explain), topology (validate,
-# schema, list), gate (check, whatif, diff), guide (help).
+# schema, list), gate (check, whatif, diff), io (import, export, verify), guide (help).
 # Keep each family's rows together, in the order of ``azint --help``.
 COMMANDS: dict[str, Entry] = {
     "tracert": Entry("probe", "Trace the route from SOURCE to TARGET as Windows tracert shows it."),
@@ -47,6 +47,8 @@ COMMANDS: dict[str, Entry] = {
     "check": Entry("gate", "Check that the network does what an intents file says it must."),
     "whatif": Entry("gate", "Fail each element in turn: which pairs lose reachability or move."),
     "diff": Entry("gate", "Show what changed between two topologies (files or git revisions)."),
+    "import": Entry("io", "Write a topology from Azure Resource Manager JSON or a Terraform plan.",
+                    "import_"),
     "help": Entry("guide", "Show the help of azint or of one COMMAND.", "help_command"),
 }
 

@@ -1,0 +1,79 @@
+"""Commands that bring networks in and out: ``import arm|terraform``, ``export arm`` and
+``verify routes`` (the model's routes against what Azure reported)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from azint.cli.options import epilog, output
+from azint.errors import UsageError
+
+if TYPE_CHECKING:
+    from azint.sources.writer import Imported
+
+IMPORT_CODES = ("0   done (warnings, assumptions among them, are printed on stderr)",
+                "2   an input cannot be read: malformed JSON or a dangling reference (FILE and "
+                "JSON path named)")
+
+
+@click.group("import", epilog=epilog(
+    ["azint import arm exported/ -o my-network.yaml",
+     "terraform show -json plan > plan.json && azint import terraform plan.json -o new.yaml"],
+    *IMPORT_CODES))
+def import_() -> None:
+    """Write a topology from Azure Resource Manager JSON or a Terraform plan.
+
+    The Azure side is what the resources say; the on-premises side is what Azure knows of it (a
+    site per local network gateway or circuit peer). What Azure cannot know is marked as an
+    assumption in a comment and a warning; resources azint does not model are counted on stderr.
+    """
+
+
+def _output_options(function: click.decorators.FC) -> click.decorators.FC:
+    function = click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")(function)
+    function = click.option("--name", default="imported", show_default=True,
+                            help="The topology's name.")(function)
+    return click.option("-o", "--output", "target", metavar="FILE",
+                        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+                        help="Write the topology to FILE (never over an existing one without "
+                        "--force). [default: standard output]")(function)
+
+
+@import_.command("arm", epilog=epilog(
+    ["az network vnet list -o json > vnets.json; azint import arm vnets.json gateways.json",
+     "az group export -g network-rg > template.json; azint import arm template.json",
+     "azint import arm exported/ -o my-network.yaml --force"], *IMPORT_CODES))
+@_output_options
+@click.argument("sources", metavar="FILE|DIR...", nargs=-1, required=True,
+                type=click.Path(path_type=Path))
+def arm(sources: tuple[Path, ...], target: Path | None, name: str, force: bool) -> None:
+    """Write a topology from Azure Resource Manager JSON: az CLI output (one resource or a
+    list), Azure Resource Graph results, REST GET bodies, or an 'az group export' template.
+
+    A DIR is read for every *.json file under it. Resources are joined by their ids, compared
+    case-insensitively as Azure does.
+    """
+    from azint.sources.pipeline import import_arm
+
+    _deliver(import_arm(sources, name), target, force)
+
+
+def _deliver(imported: Imported, target: Path | None, force: bool) -> None:
+    """The warnings on stderr, then the topology to FILE or stdout."""
+    for warning in imported.warnings:
+        click.echo(f"azint: warning: {warning}", err=True)
+    for kind, count in imported.not_modelled:
+        click.echo(f"azint: warning: not modelled: {kind}: {count} resource"
+                   f"{'s' if count != 1 else ''}", err=True)
+    if target is None or str(target) == "-":
+        output(imported.text)
+        return
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists; add --force to overwrite it")
+    try:
+        target.write_text(imported.text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
