@@ -224,3 +224,11 @@ def test_an_appliance_without_ip_forwarding_is_named(azint, tmp_path) -> None:  
     (way,) = found["missing"]["alternatives"]
     assert [(c["kind"], c["element"], c["setting"]) for c in way["causes"]] == [
         ("not-forwarding", "vm:fw", ["forwarding"])]
+
+
+def test_a_cause_is_named_once_however_many_paths_it_cuts(azint) -> None:
+    """Circuit c1 down cuts both of its links' sessions: one alternative, c1 named once."""
+    assert _why(azint, "on-vm", "10.110.0.10", "--down", "c1", "--down", "hub-on") == [[
+        ("user-route", "vnet:spoke-on", None, ("blackhole", "drop-dc", "None")),
+        ("link-down", "vnet:spoke-on", "vnet:hub", ("hub-on",)),
+        ("link-down", "ergw:hub", "msee:c1:primary", ("c1",))]]

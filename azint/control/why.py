@@ -160,7 +160,7 @@ def diagnose_vnet(plane: ControlPlane, vnet: str, subnet: str | None, address: I
              *_peering_ways(plane, vnet, address)]
     if not found and not plane.topology.vnets[vnet].has_gateway:
         found = [Alternative((Cause(Because.NO_GATEWAY, "2.3", ids.vnet(vnet), prefix=prefix),))]
-    return Diagnosis(prefix, tuple(_with(skipped, a) for a in found))
+    return Diagnosis(prefix, _distinct(_with(skipped, a) for a in found))
 
 
 def diagnose_element(plane: ControlPlane, element: Element, address: IPv4Address,
@@ -172,7 +172,7 @@ def diagnose_element(plane: ControlPlane, element: Element, address: IPv4Address
     possible = _possible(plane)
     start = _feeding_speakers(plane, possible, element)
     ways = _bgp_ways(plane, possible, prefix, start, hypothetical)
-    return Diagnosis(prefix, tuple(ways) or (_unconnected(element, start, prefix),))
+    return Diagnosis(prefix, _distinct(ways) or (_unconnected(element, start, prefix),))
 
 
 def not_forwarding(element: Element) -> Diagnosis:
@@ -218,6 +218,14 @@ def _not_advertised(element: Element, address: IPv4Address, matched: Route | Non
     rule = "1.6" if element.kind is Kind.VNET else "6.1"
     return Cause(Because.NOT_ADVERTISED, rule, element, setting=beaten,
                  prefix=IPv4Network(f"{address}/32"))
+
+
+def _distinct(ways: Iterable[Alternative]) -> tuple[Alternative, ...]:
+    """One alternative per set of causes (equal-cost paths often share theirs)."""
+    kept: dict[frozenset[tuple[object, ...]], Alternative] = {}
+    for way in ways:
+        kept.setdefault(frozenset(map(_identity, way.causes)), way)
+    return tuple(kept.values())
 
 
 def _with(first: list[Cause], alternative: Alternative) -> Alternative:
@@ -451,15 +459,20 @@ def _along(plane: ControlPlane, possible: _Possible, path: Path, speakers: tuple
 
 
 def _unique(causes: Iterable[Cause]) -> tuple[Cause, ...]:
-    """Each link down or Route Server setting once, however many sessions it takes away."""
-    kept: list[Cause] = []
+    """Each cause once: a link down however many sessions it takes away, Route Server per VNet."""
+    kept: dict[tuple[object, ...], Cause] = {}
     for cause in causes:
-        once = cause.kind in (Because.LINK_DOWN, Because.NO_EXPRESSROUTE_VPN_TRANSIT)
-        if not (once and any(k.kind is cause.kind and k.setting == cause.setting
-                             and (cause.kind is Because.LINK_DOWN or k.element == cause.element)
-                             for k in kept)):
-            kept.append(cause)
-    return tuple(kept)
+        kept.setdefault(_identity(cause), cause)
+    return tuple(kept.values())
+
+
+def _identity(cause: Cause) -> tuple[object, ...]:
+    """What undoing ``cause`` changes: causes that share it are one cause."""
+    if cause.kind is Because.LINK_DOWN:
+        return (cause.kind, cause.setting)
+    if cause.kind is Because.NO_EXPRESSROUTE_VPN_TRANSIT:
+        return (cause.kind, cause.element)
+    return tuple(cause)
 
 
 def _export_cause(exporter: Speaker, towards: Session, path: Path, receiver: Element) -> Cause:
