@@ -156,3 +156,22 @@ def test_a_narrower_user_route_keeps_the_reserved_none_routes(tmp_path: Path) ->
         Disposition.NULL_ROUTED
     assert net.prober.tracert(source, IPv4Address("10.99.0.1")).walk.hops[0].element == \
         ids.vm("fw")
+
+
+def test_default_route_on_a_vpn_gateway_subnet_is_flagged(tmp_path: Path,
+                                                          azint: Callable[..., Run]) -> None:
+    """"0.0.0.0/0 address prefix": with a VPN gateway, don't associate a route table that holds
+    0.0.0.0/0 to the gateway subnet; it can prevent the gateway from functioning properly.
+    validate warns (the commands still route by the table)."""
+    hub = vnet("hub", "10.10.0.0/24", vpn=True)
+    hub["route_tables"] = [{"name": "gw-rt", "routes": [_to_fw("0.0.0.0/0")]}]
+    hub["subnets"][1]["route_table"] = "gw-rt"  # the GatewaySubnet
+    hub["endpoints"].append({"name": "fw", "address": "10.10.0.70", "os": "linux",
+                             "forwarding": True})
+    dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250")
+    file = _write(tmp_path, [hub, dc], [vpn("s2s", "hub", ("dc-ce", "tunnel"))])
+    report = azint("validate", file)
+    assert report.code == 0
+    assert "route 'via-fw' for 0.0.0.0/0 is on the GatewaySubnet of 'hub', which has a VPN " \
+           "gateway: Azure warns this can stop the gateway from working" in report.out
+    assert azint("tracert", "--topology", file, "dc", "hub-vm").code in (0, 1)

@@ -279,6 +279,24 @@ def check_gateway_next_hops(topology: m.Topology, at: Locate) -> Iterator[Proble
                                    f"VirtualNetworkGateway, but {problem}")
 
 
+def check_gateway_subnet_default_route(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """"Virtual network traffic routing" (0.0.0.0/0 address prefix): with a VPN gateway, do not
+    associate a route table holding 0.0.0.0/0 to the GatewaySubnet; it can stop the gateway
+    from working. azint does not model that failure, so it says so."""
+    for vnet in topology.vnets.values():
+        subnet = next((s for s in vnet.subnets if s.name == "GatewaySubnet"), None)
+        table = vnet.route_tables.get(subnet.route_table) if subnet and subnet.route_table else None
+        if vnet.vpn_gateway is None or table is None:
+            continue
+        for index, route in enumerate(table.routes):
+            if route.prefix.prefixlen == 0:
+                yield _warning(at("route table", f"{vnet.name}/{table.name}", "routes", index,
+                                  "prefix"),
+                               f"route '{route.name}' for 0.0.0.0/0 is on the GatewaySubnet of "
+                               f"'{vnet.name}', which has a VPN gateway: Azure warns this can stop "
+                               f"the gateway from working; azint routes by it regardless")
+
+
 def _udr_gateway_problem(topology: m.Topology, name: str) -> str | None:
     """What is wrong with the gateway VNet ``name``'s user routes would use, or None."""
     hub = topology.gateway_vnet(name)
@@ -953,6 +971,7 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 
 CHECKS: tuple[Check, ...] = (
     check_references, check_router_names, check_appliance_next_hops, check_gateway_next_hops,
+    check_gateway_subnet_default_route,
     check_endpoints, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
