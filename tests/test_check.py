@@ -103,12 +103,15 @@ def test_groups_ranges_and_failures(azint: Callable[..., Run], tmp_path: Path) -
          "when_down": ["er1-primary"], "via": ["loc1-vpn"]},
         {"name": "every single failure", "from": "hub", "to": "spoke", "expect": "reachable",
          "under": "any_single_failure"},
+        {"name": "both ways once", "from": ["hub", "spoke"], "to": ["spoke", "hub"],
+         "expect": "reachable", "both_ways": True},
     ]))
     assert run.code == 1
     document = run.json()
     assert document["schema"] == 1 and document["command"] == "check"
-    group, sweep = document["intents"]
+    group, sweep, both = document["intents"]
     assert (group["passed"], group["probes"]) == (True, 2)
+    assert (both["passed"], both["probes"]) == (True, 2)  # hub->spoke and spoke->hub, once each
     assert sweep["passed"] is False
     assert sweep["finding"]["down"] == ["hub-spoke"]
     assert sweep["finding"]["problem"] == "unreached"
@@ -173,6 +176,10 @@ def test_github_annotations_land_on_the_intent_line(azint: Callable[..., Run], t
     ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, max_hops: 0}\n",
      ":3:57:", "expected a positive whole number"),
     ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke}\n", ":3:5:", "intent needs 'expect'"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: 10.2.30.10/25, expect: reachable}\n", ":3:21:",
+     "'10.2.30.10/25' is not an address range"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: 10.99.0.0/16, expect: reachable}\n", ":3:21:",
+     "no endpoint in 10.99.0.0/16"),
     ("azint-intents: 1\ntopology: nope.yaml\nintents:\n  - {from: hub, to: spoke, expect: reachable}\n",
      ":2:11:", "no topology file"),
 ])

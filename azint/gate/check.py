@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
@@ -154,7 +154,7 @@ def _plan(topology: m.Topology, intent: Intent, known: frozenset[str]) -> list[P
                            f"with no endpoint to send from", intent.targets.positions[0])
     pairs = [(s, t) for s in sources for t in targets if s.address != t.address]
     if intent.both_ways:
-        pairs += [(t, s) for s, t in pairs]
+        pairs = list(dict.fromkeys([*pairs, *((t, s) for s, t in pairs)]))  # each pair once
     if not pairs:
         raise IntentsError("the intent names no pair of different ends", intent.position)
     given = tuple(sorted(set(intent.when_down.values)))
@@ -190,19 +190,15 @@ def _matches(topology: m.Topology, value: str, position: Position, targets: bool
     firsts: dict[str, m.Endpoint] = {}
     for endpoint in endpoints:
         firsts.setdefault(endpoint.network, endpoint)
-    matches: Callable[[str], bool] = lambda name: fnmatch.fnmatchcase(name, value)  # noqa: E731
     found = [End(n, firsts[n].address, firsts[n]) for n in topology.network_names
-             if matches(n) and n in firsts]
-    found = found or [End(e.name, e.address, e) for e in endpoints if matches(e.name)]
+             if fnmatch.fnmatchcase(n, value) and n in firsts]
+    found = found or [End(e.name, e.address, e) for e in endpoints
+                      if fnmatch.fnmatchcase(e.name, value)]
     if found:
         return found
+    if "/" in value:
+        return _in_range(endpoints, value, position)
     try:
-        if "/" in value:
-            network = IPv4Network(value)
-            found = [End(e.name, e.address, e) for e in endpoints if e.address in network]
-            if found:
-                return found
-            raise IntentsError(f"no endpoint in {network}", position)
         address = IPv4Address(value)
     except ValueError:
         return _named(topology, value, position, targets)
@@ -210,6 +206,18 @@ def _matches(topology: m.Topology, value: str, position: Position, targets: bool
     if owner is None and not targets:
         raise IntentsError(f"no endpoint has address {address} to send from", position)
     return [End(value, address, owner)]
+
+
+def _in_range(endpoints: tuple[m.Endpoint, ...], value: str, position: Position) -> list[End]:
+    try:
+        network = IPv4Network(value)
+    except ValueError:
+        raise IntentsError(f"'{value}' is not an address range (like 10.2.30.0/25)",
+                           position) from None
+    found = [End(e.name, e.address, e) for e in endpoints if e.address in network]
+    if not found:
+        raise IntentsError(f"no endpoint in {network}", position)
+    return found
 
 
 def _named(topology: m.Topology, value: str, position: Position, targets: bool) -> list[End]:
