@@ -182,3 +182,30 @@ def test_alike_prefixes_settle_exactly_as_each_would_alone(doc: Doc) -> None:
     for speaker_id, speaker in grouped.speakers.items():
         assert speaker.best == alone.speakers[speaker_id].best
         assert speaker.adj_in == alone.speakers[speaker_id].adj_in
+
+
+@settings(max_examples=15, deadline=None)
+@given(doc=topologies(), order=st.randoms(use_true_random=False))
+def test_no_list_of_a_random_topology_has_an_order_that_matters(doc: Doc,
+                                                                 order: random.Random) -> None:
+    """Every list of the file shuffled (networks, connections, links, subnets, routes,
+    interfaces, prefixes, ...): every network's routes and every circuit's and VPN gateway's
+    BGP tables print the same."""
+    def outputs(directory: Path, document: Doc) -> list[str]:
+        path = directory / "t.yaml"
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        names = sorted(n["name"] for n in document["networks"])
+        commands = [("routes", name) for name in names] + [
+            ("bgp", c["name"]) for c in document["connections"] if c["type"] == "expressroute"]
+        commands += [("bgp", n["name"]) for n in document["networks"]
+                     if n.get("gateways", {}).get("vpn")]
+        found = []
+        for command in sorted(commands):
+            result = run_cli(*command, "--topology", str(path))
+            assert result.exit_code == 0, (command, result.output)
+            found.append(result.output)
+        return found
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shuffled = _shuffled(doc, order)
+        assert outputs(Path(tmp), shuffled) == outputs(Path(tmp), doc)  # type: ignore[arg-type]
