@@ -32,8 +32,8 @@ def resource_id(*args: str) -> str:
     if typed is None or typed > 2:
         raise ExpressionError("resourceId() needs a resource type such as 'Microsoft.Network/…'")
     scope, (kind, *names) = args[:typed], args[typed:]
-    subscription, group = {0: (SUBSCRIPTION, RESOURCE_GROUP), 1: (SUBSCRIPTION, scope[0])}.get(
-        len(scope), scope[:2] if len(scope) == 2 else (SUBSCRIPTION, RESOURCE_GROUP))
+    subscription = scope[0] if len(scope) == 2 else SUBSCRIPTION
+    group = scope[-1] if scope else RESOURCE_GROUP
     namespace, *types = kind.split("/")
     if len(types) != len(names):
         raise ExpressionError(f"resourceId() of type '{kind}' needs {len(types)} name(s)")
