@@ -25,9 +25,15 @@ def test_fuzz_script_refuses_a_budget_within_twice_the_largest_input(tmp_path: P
 
 def test_bench_script_runs_a_small_size(monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(sys, "argv", ["bench.py", "--sizes", "2x10", "--gate-sizes", "3"])
+    monkeypatch.setattr(sys, "argv", ["bench.py", "--sizes", "2x10", "--gate-sizes", "3", "--no-scale"])
     bench.main()
     assert "      2        10 " in capsys.readouterr().out
+
+
+def test_bench_scale_cases_run_in_a_child(tmp_path: Path) -> None:
+    """Each scale case runs in a fresh interpreter and reports its time, memory and outcome."""
+    result = bench.measure_case("chain", "trace", 5, tmp_path)
+    assert float(result["seconds"]) >= 0 and "hops" in str(result["outcome"])  # type: ignore[arg-type]
 
 
 def test_bench_default_sizes_are_within_azures_limits(tmp_path: Path) -> None:
