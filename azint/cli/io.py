@@ -61,6 +61,24 @@ def arm(sources: tuple[Path, ...], target: Path | None, name: str, force: bool) 
     _deliver(import_arm(sources, name), target, force)
 
 
+@import_.command("terraform", epilog=epilog(
+    ["terraform show -json plan.tfplan > plan.json; azint import terraform plan.json -o new.yaml",
+     "terraform show -json > state.json; azint import terraform state.json -o current.yaml",
+     "azint diff current.yaml new.yaml"], *IMPORT_CODES))
+@_output_options
+@click.argument("source", metavar="PLAN.json", type=click.Path(path_type=Path))
+def terraform(source: Path, target: Path | None, name: str, force: bool) -> None:
+    """Write a topology from 'terraform show -json' output: a plan (what apply would build) or
+    a state, with its child modules; the azurerm provider's network resources are read.
+
+    A plan does not know the ids of resources it creates: they are joined by the references
+    its configuration records (azurerm_subnet.app.id), through module inputs and outputs.
+    """
+    from azint.sources.pipeline import import_terraform
+
+    _deliver(import_terraform(source, name), target, force)
+
+
 def _deliver(imported: Imported, target: Path | None, force: bool) -> None:
     """The warnings on stderr, then the topology to FILE or stdout."""
     for warning in imported.warnings:
