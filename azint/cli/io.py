@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from azint.cli.options import epilog, output
+from azint.cli.options import epilog, output, topology_option
 from azint.errors import UsageError
-
-if TYPE_CHECKING:
-    from azint.sources.writer import Imported
+from azint.sources.writer import Imported
 
 IMPORT_CODES = ("0   done (warnings, assumptions among them, are printed on stderr)",
                 "2   an input cannot be read: malformed JSON or a dangling reference (FILE and "
@@ -77,6 +74,40 @@ def terraform(source: Path, target: Path | None, name: str, force: bool) -> None
     from azint.sources.pipeline import import_terraform
 
     _deliver(import_terraform(source, name), target, force)
+
+
+@click.group("export", epilog=epilog(["azint export arm -o network.json"], "0   done"))
+def export() -> None:
+    """Write the Azure side of a topology in another form."""
+
+
+@export.command("arm", epilog=epilog(
+    ["azint export arm -o network.json", "azint export arm --topology mine.yaml | jq '.[].id'",
+     "azint export arm -o net.json && azint import arm net.json -o again.yaml"], "0   done"))
+@click.option("--resource-group", "group", default="azint", show_default=True,
+              help="The resource group named in every resource id.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option("-o", "--output", "target", metavar="FILE",
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Write the JSON to FILE (never over an existing one without --force). "
+              "[default: standard output]")
+@topology_option
+def arm_export(topology: Path | None, target: Path | None, force: bool, group: str) -> None:
+    """Write the Azure side of a topology as Azure Resource Manager JSON: a list of resources
+    as REST GET bodies (virtual networks, route tables, network interfaces, gateways, local
+    network gateways, connections, ExpressRoute circuits), which 'azint import arm' reads.
+
+    Each on-premises site becomes a local network gateway with its ASN and prefixes; what ARM
+    has no field for (failures, latencies, a site's inner routers) is left out, with a warning.
+    """
+    import json
+
+    from azint.sources.export import export_arm
+    from azint.topology import loader
+
+    exported = export_arm(loader.load(topology), group)
+    text = json.dumps(exported.resources, indent=2) + "\n"
+    _deliver(Imported(text, exported.warnings, []), target, force)
 
 
 def _deliver(imported: Imported, target: Path | None, force: bool) -> None:

@@ -212,9 +212,11 @@ class _Reader:
         bgp = resource.get("bgpSettings")
         addresses: list[str] = []
         public: list[str] = []
+        custom: list[str] = []
         for peer in field(bgp, "bgpPeeringAddresses") or []:
             addresses.extend(field(peer, "defaultBgpIpAddresses") or [])
             public.extend(field(peer, "tunnelIpAddresses") or [])
+            custom.extend(field(peer, "customBgpIpAddresses") or [])
         if not addresses and isinstance(field(bgp, "bgpPeeringAddress"), str):
             addresses = [a for a in field(bgp, "bgpPeeringAddress").split(",") if a.strip()]
         if not public:
@@ -225,7 +227,8 @@ class _Reader:
             self.flag(resource, "activeActive"),
             self.number(resource, "bgpSettings", "asn") if bgp else None,
             tuple(_address(self, resource, a) for a in addresses),
-            tuple(_address(self, resource, a) for a in public))
+            tuple(_address(self, resource, a) for a in public),
+            _address(self, resource, custom[0]) if custom else None)
 
     def _public_addresses(self, resource: Resource, configs: list[Any]) -> list[str]:
         found = []
