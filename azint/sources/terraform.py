@@ -221,10 +221,17 @@ class _Reader:
         self.routes: dict[str, list[e.Route]] = {}  # route table key -> routes
         self.tables: dict[str, TfResource] = {}
         self.private: dict[str, TfResource] = {}  # circuit key -> its private peering
+        self.kinds: dict[str, list[TfResource]] = {}
+        self.named: dict[tuple[str, str, str], TfResource] = {}  # (type, group, name) -> first
+        for resource in plan.resources:
+            if not resource.config.startswith("data."):
+                self.kinds.setdefault(resource.type, []).append(resource)
+                group = str(resource.values.get("resource_group_name") or "").lower()
+                self.named.setdefault((resource.type, group, resource.name.lower()), resource)
         self.vm_names = self._vm_names()
 
     def of_type(self, kind: str) -> list[TfResource]:
-        return [r for r in self.plan.resources if r.type == kind and not r.config.startswith("data.")]
+        return self.kinds.get(kind, [])
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -264,10 +271,9 @@ class _Reader:
             return found
         name = str(resource.values.get(key) or "").lower()
         group = str(resource.values.get("resource_group_name") or "").lower()
-        for candidate in self.of_type(kind):
-            if candidate.name.lower() == name and str(
-                    candidate.values.get("resource_group_name") or "").lower() == group:
-                return candidate
+        candidate = self.named.get((kind, group, name))
+        if candidate is not None:
+            return candidate
         raise self.fail(resource, f"names {kind} '{resource.values.get(key)}', which the input "
                         f"does not hold", key)
 
