@@ -307,3 +307,17 @@ def test_extras_fixture_global_reach_route_server_and_vnet_to_vnet(
     assert [(v.name, v.a.network, v.b.network, v.bgp) for v in topology.vpns] == [
         ("dr-to-hub", "dr", "wan-hub", True)]
     assert topology.circuits["er-fra"].premium and topology.circuits["er-fra"].peering_location == "Frankfurt"
+
+
+def test_odd_gateway_bgp_values_are_errors_not_tracebacks(tmp_path: Path, azint: Callable[..., Run]) -> None:
+    """Found by mutating the fixtures: lists of the wrong JSON type in a gateway's bgpSettings."""
+    source = tmp_path / "in"
+    shutil.copytree(REST, source)
+    gateway = json.loads((source / "gateway-hub-vpngw.json").read_text())
+    gateway["properties"]["bgpSettings"]["bgpPeeringAddresses"][0]["defaultBgpIpAddresses"] = 3.5
+    gateway["properties"]["bgpSettings"]["bgpPeeringAddresses"][0]["customBgpIpAddresses"] = [["x"]]
+    (source / "gateway-hub-vpngw.json").write_text(json.dumps(gateway))
+    run = azint("import", "arm", str(source))
+    assert run.code == 2
+    assert run.err == (f"{source / 'gateway-hub-vpngw.json'}: error: Expected 4 octets in \"['x']\" "
+                       "at $.properties.bgpSettings\n")

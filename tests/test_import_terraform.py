@@ -215,3 +215,25 @@ def test_not_terraform_output_is_refused(tmp_path: Path, azint: Callable[..., Ru
     assert run.code == 2
     assert run.err == (f"{path}: error: not 'terraform show -json' output: no planned_values (a plan) "
                        "nor values (a state) at $\n")
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    (("configuration", "root_module", "module_calls"), True),
+    (("planned_values", "root_module", "child_modules"), 2.5),
+    (("planned_values", "root_module", "resources", 1, "values", "subnet", 0, "id"), 7),
+    (("planned_values", "root_module", "resources", 3, "values", "remote_virtual_network_id"), 5),
+])
+def test_odd_values_are_one_line_errors_or_ignored(tmp_path: Path, azint: Callable[..., Run],
+                                                   path: tuple[str | int, ...], value: object) -> None:
+    """Found by mutating the estate plan: a value of the wrong JSON type never raises a traceback."""
+    document = json.loads((FIXTURES / "estate-plan.json").read_text())
+    holder: Any = document
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = value
+    target = tmp_path / "plan.json"
+    target.write_text(json.dumps(document))
+    run = azint("import", "terraform", str(target))
+    assert run.code in (0, 2)
+    assert "Traceback" not in run.err and "internal error" not in run.err
+    assert run.code == 0 or run.err.count("error:") == 1

@@ -72,6 +72,15 @@ class TfResource(NamedTuple):
         return self.origin.at("values", *keys)
 
 
+def items(value: Json) -> list[Json]:
+    """``value`` if it is a list, else nothing: a malformed document is never iterated blindly."""
+    return value if isinstance(value, list) else []
+
+
+def mapping(value: Json) -> dict[str, Json]:
+    return value if isinstance(value, dict) else {}
+
+
 def dig(value: Json, *keys: str | int) -> Json:
     """``value[k1][k2]…``; ``None`` where any step is missing."""
     for key in keys:
@@ -109,11 +118,11 @@ class Plan:
         self.modules: dict[str, dict[str, Json]] = {}
         self.calls: dict[str, tuple[str, dict[str, Json]]] = {}  # module -> (parent, inputs)
         configuration = document.get("configuration")
-        self._configure(dig(configuration, "root_module") or {}, "")
+        self._configure(mapping(dig(configuration, "root_module")), "")
 
     def _walk(self, module: dict[str, Json], path: str) -> Iterator[TfResource]:
         address = _KEYS.sub("", str(module.get("address") or ""))
-        for i, item in enumerate(module.get("resources") or []):
+        for i, item in enumerate(items(module.get("resources"))):
             where = f"{path}.resources[{i}]"
             if not isinstance(item, dict) or not isinstance(item.get("type"), str):
                 raise SourceError(self.file, where, "a resource needs a 'type'")
@@ -123,21 +132,21 @@ class Plan:
                              f"{prefix}{item['type']}.{item.get('name')}", item.get("index"),
                              item["type"], values if isinstance(values, dict) else {},
                              Origin(self.file, where))
-        for i, child in enumerate(module.get("child_modules") or []):
+        for i, child in enumerate(items(module.get("child_modules"))):
             if isinstance(child, dict):
                 yield from self._walk(child, f"{path}.child_modules[{i}]")
 
     def _configure(self, module: dict[str, Json], address: str) -> None:
         self.modules[address] = module
-        for name, call in (module.get("module_calls") or {}).items():
+        for name, call in mapping(module.get("module_calls")).items():
             child = f"{address}.module.{name}" if address else f"module.{name}"
-            self.calls[child] = (address, dig(call, "expressions") or {})
-            self._configure(dig(call, "module") or {}, child)
+            self.calls[child] = (address, mapping(dig(call, "expressions")))
+            self._configure(mapping(dig(call, "module")), child)
 
     def expression(self, resource: TfResource, *keys: str | int) -> Json:
         """The configuration's expression of a resource's attribute (blocks are lists)."""
         module = self.modules.get(resource.module) or {}
-        found = next((r for r in module.get("resources") or []
+        found = next((r for r in items(module.get("resources"))
                       if isinstance(r, dict) and r.get("address") == resource.config), None)
         value = dig(found, "expressions")
         for key in keys:
@@ -150,7 +159,7 @@ class Plan:
     def referred(self, module: str, references: list[str], index: Json,
                  depth: int = 0) -> TfResource | None:
         """The resource the first resolvable reference names, seen from ``module``."""
-        for reference in references if depth < 16 else []:
+        for reference in items(references) if depth < 16 else []:
             found = self._reference(module, str(reference), index, depth)
             if found is not None:
                 return found
@@ -243,12 +252,14 @@ class _Reader:
         """The resource an ``…_id`` attribute names: by its id, else by the configuration."""
         value = dig(resource.values, *keys)
         found = None
-        if isinstance(value, str) and value:
+        if value is not None and not isinstance(value, str):
+            raise self.fail(resource, f"expected a resource id, not {value!r}", *keys)
+        if value:
             found = self.plan.by_id.get(id_key(value))
             if found is None and required:
                 raise self.fail(resource, f"refers to {value}, which the input does not hold",
                                 *keys)
-        elif value is None:
+        else:
             references = dig(self.plan.expression(resource, *keys), "references") or []
             found = self.plan.referred(resource.module, references, resource.index)
             if found is None and required:
@@ -323,7 +334,8 @@ class _Reader:
         blocks = resource.values.get("subnet") or []
         for i, block in enumerate(blocks if isinstance(blocks, list) else []):
             name = str(dig(block, "name") or "")
-            ident = dig(block, "id") or f"{resource.ident}/subnets/{name}"
+            given = dig(block, "id")
+            ident = given if isinstance(given, str) and given else f"{resource.ident}/subnets/{name}"
             self._add_subnet(_Subnet(key, name, self.prefix_of(resource, "subnet", i), ident))
             table = dig(block, "route_table_id")
             if isinstance(table, str) and table:
@@ -416,10 +428,10 @@ class _Reader:
         names: dict[str, str] = {}
         for vm in (r for kind in VMS for r in self.of_type(kind)):
             ids = vm.values.get("network_interface_ids")
-            found = [self.plan.by_id.get(id_key(i)) for i in ids or [] if isinstance(i, str)]
+            found = [self.plan.by_id.get(id_key(i)) for i in items(ids) if isinstance(i, str)]
             if not isinstance(ids, list) or None in ids:  # known after apply: the references
                 references = dig(self.plan.expression(vm, "network_interface_ids"), "references")
-                found.extend(self.plan.referred(vm.module, [r], vm.index) for r in references or [])
+                found.extend(self.plan.referred(vm.module, [r], vm.index) for r in items(references))
             for nic in found:
                 if nic is not None and nic.type == NIC:
                     names.setdefault(id_key(nic.ident), vm.name)
@@ -450,13 +462,12 @@ class _Reader:
         subnet = self.subnet_of(resource, "ip_configuration", 0, "subnet_id", wanted="GatewaySubnet")
         kind = "ExpressRoute" if str(resource.values.get("type")).lower() == "expressroute" else "Vpn"
         bgp = dig(resource.values, "bgp_settings", 0)
-        addresses = [a for p in dig(bgp, "peering_addresses") or []
-                     for a in dig(p, "default_addresses") or []]
+        addresses = [a for p in items(dig(bgp, "peering_addresses"))
+                     for a in items(dig(p, "default_addresses"))]
         if not addresses and isinstance(dig(bgp, "peering_address"), str):
             addresses = [dig(bgp, "peering_address")]
         public = []
-        configs = resource.values.get("ip_configuration") or []
-        for i in range(len(configs)):
+        for i in range(len(items(resource.values.get("ip_configuration")))):
             pip = self.ref(resource, "ip_configuration", i, "public_ip_address_id",
                            kinds=(PUBLIC_IP,), required=False)
             if pip is not None and isinstance(pip.values.get("ip_address"), str):
