@@ -237,3 +237,24 @@ def test_odd_values_are_one_line_errors_or_ignored(tmp_path: Path, azint: Callab
     assert run.code in (0, 2)
     assert "Traceback" not in run.err and "internal error" not in run.err
     assert run.code == 0 or run.err.count("error:") == 1
+
+
+def test_a_plan_is_checked_before_apply_with_diff(tmp_path: Path, azint: Callable[..., Run]) -> None:
+    """The pull-request workflow: the state imported as it is, the plan as it would be; a spoke
+    that stops using its hub's gateways loses the on-premises routes ("Configure VPN gateway
+    transit for virtual network peering", https://learn.microsoft.com/azure/vpn-gateway/
+    vpn-gateway-peering-gateway-transit)."""
+    plan_doc = json.loads((FIXTURES / "estate-plan.json").read_text())
+    spoke2 = next(m for m in plan_doc["planned_values"]["root_module"]["child_modules"]
+                  if m["address"] == "module.spoke2")
+    peering = next(r for r in spoke2["resources"] if r["type"] == "azurerm_virtual_network_peering")
+    peering["values"]["use_remote_gateways"] = False
+    (tmp_path / "plan.json").write_text(json.dumps(plan_doc))
+    for name, source in (("current", FIXTURES / "estate-state.json"), ("new", tmp_path / "plan.json")):
+        assert azint("import", "terraform", str(source), "-o", str(tmp_path / f"{name}.yaml")).code == 0
+    unchanged = azint("import", "terraform", str(FIXTURES / "estate-plan.json"), "-o", str(tmp_path / "same.yaml"))
+    assert unchanged.code == 0
+    assert azint("diff", str(tmp_path / "current.yaml"), str(tmp_path / "same.yaml")).code == 0
+    run = azint("diff", str(tmp_path / "current.yaml"), str(tmp_path / "new.yaml"))
+    assert run.code == 1
+    assert "spoke2" in run.out and "10.1.0.0/16" in run.out
