@@ -99,6 +99,7 @@ def test_provider_3x_spellings() -> None:
         "name": "nva-nic", "id": f"{SUB}/networkInterfaces/nva-nic", "enable_ip_forwarding": True,
         "ip_configuration": [{"name": "ip", "subnet_id": f"{SUB}/virtualNetworks/hub/subnets/app",
                               "private_ip_address": "10.0.1.4"}]})
+    association["values"]["id"] = f"{SUB}/virtualNetworks/hub/subnets/app"  # its subnet's, as set
     document = {"values": {"root_module": {"resources": [hub, subnet, table, association, nic]}}}
     estate = read_terraform("state.json", document)
     assert estate.route_tables[f"{SUB}/routeTables/rt".lower()].propagate_gateway_routes is False

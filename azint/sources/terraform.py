@@ -109,16 +109,22 @@ class Plan:
             raise SourceError(file, "$", "not 'terraform show -json' output: no planned_values "
                               "(a plan) nor values (a state)")
         self.resources = list(self._walk(root if isinstance(root, dict) else {}, path))
-        self.by_id: dict[str, TfResource] = {}
+        # Several resources may share an id: an association's is its subnet's.
+        self.by_id: dict[str, list[TfResource]] = {}
         self.by_config: dict[tuple[str, str], list[TfResource]] = {}
         for resource in self.resources:
             if isinstance(resource.values.get("id"), str) and resource.values["id"]:
-                self.by_id[id_key(resource.values["id"])] = resource
+                self.by_id.setdefault(id_key(resource.values["id"]), []).append(resource)
             self.by_config.setdefault((resource.module, resource.config), []).append(resource)
         self.modules: dict[str, dict[str, Json]] = {}
         self.calls: dict[str, tuple[str, dict[str, Json]]] = {}  # module -> (parent, inputs)
         configuration = document.get("configuration")
         self._configure(mapping(dig(configuration, "root_module")), "")
+
+    def with_id(self, resource_id: str, kinds: tuple[str, ...]) -> TfResource | None:
+        """The resource with this id, of one of ``kinds`` if several share it."""
+        found = self.by_id.get(id_key(resource_id), [])
+        return next((r for r in found if r.type in kinds), found[0] if found else None)
 
     def _walk(self, module: dict[str, Json], path: str) -> Iterator[TfResource]:
         address = _KEYS.sub("", str(module.get("address") or ""))
@@ -255,7 +261,7 @@ class _Reader:
         if value is not None and not isinstance(value, str):
             raise self.fail(resource, f"expected a resource id, not {value!r}", *keys)
         if value:
-            found = self.plan.by_id.get(id_key(value))
+            found = self.plan.with_id(value, kinds)
             if found is None and required:
                 raise self.fail(resource, f"refers to {value}, which the input does not hold",
                                 *keys)
@@ -428,7 +434,7 @@ class _Reader:
         names: dict[str, str] = {}
         for vm in (r for kind in VMS for r in self.of_type(kind)):
             ids = vm.values.get("network_interface_ids")
-            found = [self.plan.by_id.get(id_key(i)) for i in items(ids) if isinstance(i, str)]
+            found = [self.plan.with_id(i, (NIC,)) for i in items(ids) if isinstance(i, str)]
             if not isinstance(ids, list) or None in ids:  # known after apply: the references
                 references = dig(self.plan.expression(vm, "network_interface_ids"), "references")
                 found.extend(self.plan.referred(vm.module, [r], vm.index) for r in items(references))
