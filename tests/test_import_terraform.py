@@ -259,3 +259,48 @@ def test_a_plan_is_checked_before_apply_with_diff(tmp_path: Path, azint: Callabl
     run = azint("diff", str(tmp_path / "current.yaml"), str(tmp_path / "new.yaml"))
     assert run.code == 1
     assert "spoke2" in run.out and "10.1.0.0/16" in run.out
+
+
+def test_for_each_module_instances_join_within_their_own_instance() -> None:
+    """``module "spoke" { for_each = … }``: each instance's NIC joins its own instance's subnet,
+    and the root reaches one instance through ``module.spoke["a"].vnet_id``."""
+    def child(key: str, n: int) -> dict[str, Any]:
+        spoke = vnet(f"spoke-{key}", f"10.{n}.0.0/16")
+        spoke["name"], spoke["address"] = "this", "azurerm_virtual_network.this"
+        resources = [
+            spoke,
+            resource("azurerm_subnet", "app", {"name": "app", "resource_group_name": "rg",
+                                               "virtual_network_name": f"spoke-{key}",
+                                               "address_prefixes": [f"10.{n}.1.0/24"]}),
+            resource("azurerm_network_interface", "vm", {"name": f"vm-{key}", "ip_configuration": [
+                {"name": "ip", "private_ip_address": f"10.{n}.1.4", "primary": True}]}),
+            resource("azurerm_virtual_network_peering", "to_hub", {
+                "name": "to-hub", "resource_group_name": "rg", "virtual_network_name": f"spoke-{key}",
+                "use_remote_gateways": False})]
+        module = f'module.spoke["{key}"]'
+        for item in resources:
+            item["address"] = f"{module}.{item['address']}"
+            item["values"]["resource_group_name"] = "rg"
+        return {"address": module, "resources": resources}
+
+    peering = resource("azurerm_virtual_network_peering", "hub_to_a", {
+        "name": "hub-to-a", "resource_group_name": "rg", "virtual_network_name": "hub"})
+    document = plan([vnet("hub", "10.0.0.0/16"), peering], [
+        config("azurerm_virtual_network_peering", "hub_to_a",
+               remote_virtual_network_id={"references": ['module.spoke["a"].vnet_id', 'module.spoke["a"]',
+                                                         "module.spoke"]})])
+    document["planned_values"]["root_module"]["child_modules"] = [child("a", 1), child("b", 2)]
+    document["configuration"]["root_module"]["module_calls"] = {"spoke": {
+        "source": "./spoke", "for_each_expression": {"references": ["var.spokes"]},
+        "expressions": {"hub_vnet_id": ref("azurerm_virtual_network.hub")},
+        "module": {"outputs": {"vnet_id": {"expression": ref("azurerm_virtual_network.this")}},
+                   "resources": [
+                       config("azurerm_network_interface", "vm", ip_configuration=[
+                           {"subnet_id": ref("azurerm_subnet.app")}]),
+                       config("azurerm_virtual_network_peering", "to_hub",
+                              remote_virtual_network_id={"references": ["var.hub_vnet_id"]})]}}}
+    text = text_of(document)
+    assert "  - name: spoke-a\n" in text and "      - {name: vm-a, address: 10.1.1.4}\n" in text
+    assert "      - {name: vm-b, address: 10.2.1.4}\n" in text
+    assert "  - name: hub-to-a\n    type: peering\n    a: {network: hub}\n    b: {network: spoke-a}\n" in text
+    assert "  - name: to-hub\n    type: peering\n    a: {network: hub}\n    b: {network: spoke-b}\n" in text

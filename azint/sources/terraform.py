@@ -28,6 +28,7 @@ Json = Any
 
 _REFERENCE = re.compile(r"^(?:(data)\.)?([A-Za-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\[([^\]]*)\])?")
 _KEYS = re.compile(r"\[[^\]]*\]")
+_SEGMENT = re.compile(r"module\.[^.\[]+(?:\[[^\]]*\])?")
 
 VNET, SUBNET, PEERING = "azurerm_virtual_network", "azurerm_subnet", "azurerm_virtual_network_peering"
 ROUTE_TABLE, ROUTE = "azurerm_route_table", "azurerm_route"
@@ -51,6 +52,7 @@ class TfResource(NamedTuple):
 
     address: str  # module.spoke1.azurerm_subnet.app[0]
     module: str  # module.spoke1 (instance keys removed: the configuration has none)
+    scope: str  # the module instance: module.spoke["a"] under for_each
     config: str  # azurerm_subnet.app, or data.azurerm_…: the address inside its module
     index: Json  # count or for_each key; None without
     type: str
@@ -127,14 +129,14 @@ class Plan:
         return next((r for r in found if r.type in kinds), found[0] if found else None)
 
     def _walk(self, module: dict[str, Json], path: str) -> Iterator[TfResource]:
-        address = _KEYS.sub("", str(module.get("address") or ""))
+        scope = str(module.get("address") or "")
         for i, item in enumerate(items(module.get("resources"))):
             where = f"{path}.resources[{i}]"
             if not isinstance(item, dict) or not isinstance(item.get("type"), str):
                 raise SourceError(self.file, where, "a resource needs a 'type'")
             values = item.get("values")
             prefix = "data." if item.get("mode") == "data" else ""
-            yield TfResource(str(item.get("address") or ""), address,
+            yield TfResource(str(item.get("address") or ""), _KEYS.sub("", scope), scope,
                              f"{prefix}{item['type']}.{item.get('name')}", item.get("index"),
                              item["type"], values if isinstance(values, dict) else {},
                              Origin(self.file, where))
@@ -162,30 +164,33 @@ class Plan:
                 value = dig(value, key)
         return value
 
-    def referred(self, module: str, references: list[str], index: Json,
+    def referred(self, scope: str, references: list[str], index: Json,
                  depth: int = 0) -> TfResource | None:
-        """The resource the first resolvable reference names, seen from ``module``."""
+        """The resource the first resolvable reference names, seen from the module instance
+        ``scope`` (``module.spoke["a"]``; empty for the root module)."""
         for reference in items(references) if depth < 16 else []:
-            found = self._reference(module, str(reference), index, depth)
+            found = self._reference(scope, str(reference), index, depth)
             if found is not None:
                 return found
         return None
 
-    def _reference(self, module: str, reference: str, index: Json, depth: int) -> TfResource | None:
-        parts = reference.split(".")
+    def _reference(self, scope: str, reference: str, index: Json, depth: int) -> TfResource | None:
+        module, parts = _KEYS.sub("", scope), reference.split(".")
         if parts[0] == "var" and len(parts) > 1 and module in self.calls:
-            parent, inputs = self.calls[module]
-            return self.referred(parent, dig(inputs, parts[1], "references") or [], index, depth + 1)
+            _, inputs = self.calls[module]
+            parent = ".".join(_SEGMENT.findall(scope)[:-1])
+            return self.referred(parent, dig(inputs, parts[1], "references"), index, depth + 1)
         if parts[0] == "module" and len(parts) > 2:
-            child = f"{module}.module.{_KEYS.sub('', parts[1])}".lstrip(".")
-            output = dig(self.modules.get(child), "outputs", parts[2], "expression", "references")
-            return self.referred(child, output or [], index, depth + 1)
+            child = f"{scope}.module.{parts[1]}".lstrip(".")
+            output = dig(self.modules.get(_KEYS.sub("", child)), "outputs", parts[2], "expression",
+                         "references")
+            return self.referred(child, output, index, depth + 1)
         match = _REFERENCE.match(reference)
         if match is None:
             return None
         data, kind, name, key = match.groups()
         instances = self.by_config.get((module, f"{'data.' if data else ''}{kind}.{name}"), [])
-        return _instance(instances, key, index)
+        return _instance([r for r in instances if r.scope == scope] or instances, key, index)
 
 
 def _instance(instances: list[TfResource], key: str | None, index: Json) -> TfResource | None:
@@ -267,7 +272,7 @@ class _Reader:
                                 *keys)
         else:
             references = dig(self.plan.expression(resource, *keys), "references") or []
-            found = self.plan.referred(resource.module, references, resource.index)
+            found = self.plan.referred(resource.scope, references, resource.index)
             if found is None and required:
                 raise self.fail(resource, "is known only after apply, and the plan's "
                                 "configuration does not name a resource of the input for it",
@@ -283,7 +288,7 @@ class _Reader:
     def by_name(self, resource: TfResource, key: str, kind: str) -> TfResource:
         """The parent a child names (``virtual_network_name``), in its resource group."""
         references = dig(self.plan.expression(resource, key), "references") or []
-        found = self.plan.referred(resource.module, references, resource.index)
+        found = self.plan.referred(resource.scope, references, resource.index)
         if found is not None and found.type == kind:
             return found
         name = str(resource.values.get(key) or "").lower()
@@ -437,7 +442,7 @@ class _Reader:
             found = [self.plan.with_id(i, (NIC,)) for i in items(ids) if isinstance(i, str)]
             if not isinstance(ids, list) or None in ids:  # known after apply: the references
                 references = dig(self.plan.expression(vm, "network_interface_ids"), "references")
-                found.extend(self.plan.referred(vm.module, [r], vm.index) for r in items(references))
+                found.extend(self.plan.referred(vm.scope, [r], vm.index) for r in items(references))
             for nic in found:
                 if nic is not None and nic.type == NIC:
                     names.setdefault(id_key(nic.ident), vm.name)
