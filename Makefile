@@ -18,6 +18,7 @@ lint: $(STAMP)  ## ruff and mypy
 
 bench: $(STAMP)  ## time load + route computation + traces on generated large topologies
 	$(BIN)/python tests/bench.py
+	$(BIN)/python tests/bench_import.py
 
 fuzz: $(STAMP)  ## feed 10,000 generated and mutated topologies to the loader and validator
 	$(BIN)/python tests/fuzz_topologies.py --count 10000

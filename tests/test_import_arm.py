@@ -286,3 +286,38 @@ def test_resource_graph_and_az_shapes_read_the_same_keys() -> None:
     assert text_of(graph).split("connections:")[1] == text_of(az, *[
         json.loads(f.read_text()) for f in sorted((FIXTURES / "az").glob("*.json")) if f.name != "express-route-show.json"
     ]).split("connections:")[1]
+
+
+def test_extras_fixture_global_reach_route_server_and_vnet_to_vnet(
+        tmp_path: Path, azint: Callable[..., Run]) -> None:
+    """The resource types the estate lacks, in their own shapes: circuits listed in REST
+    ("Express Route Circuits - List All") with Global Reach as its own body ("Express Route Circuit
+    Connections - Get", https://learn.microsoft.com/azure/expressroute/expressroute-global-reach),
+    a Route Server from 'az network routeserver show' and its IP configuration in REST ("Virtual
+    Hub Ip Configuration - Get", https://learn.microsoft.com/azure/route-server/overview), and
+    the two connections of a VNet-to-VNet tunnel from 'az network vpn-connection list'."""
+    target, _ = imported(tmp_path, azint, FIXTURES / "extras")
+    assert validate(target).lines[0].endswith("changes nothing without both an ExpressRoute and a "
+                                              "VPN gateway: its gateways do not exchange routes, "
+                                              "and ExpressRoute wins over VPN")
+    topology = loader.load(target)
+    hub = topology.vnets["wan-hub"]
+    assert (hub.branch_to_branch, str(hub.hub_routing_preference)) == (True, "ASPath")
+    assert [g.circuits for g in topology.global_reach] == [("er-ams", "er-fra")]
+    assert [(v.name, v.a.network, v.b.network, v.bgp) for v in topology.vpns] == [
+        ("dr-to-hub", "dr", "wan-hub", True)]
+    assert topology.circuits["er-fra"].premium and topology.circuits["er-fra"].peering_location == "Frankfurt"
+
+
+def test_odd_gateway_bgp_values_are_errors_not_tracebacks(tmp_path: Path, azint: Callable[..., Run]) -> None:
+    """Found by mutating the fixtures: lists of the wrong JSON type in a gateway's bgpSettings."""
+    source = tmp_path / "in"
+    shutil.copytree(REST, source)
+    gateway = json.loads((source / "gateway-hub-vpngw.json").read_text())
+    gateway["properties"]["bgpSettings"]["bgpPeeringAddresses"][0]["defaultBgpIpAddresses"] = 3.5
+    gateway["properties"]["bgpSettings"]["bgpPeeringAddresses"][0]["customBgpIpAddresses"] = [["x"]]
+    (source / "gateway-hub-vpngw.json").write_text(json.dumps(gateway))
+    run = azint("import", "arm", str(source))
+    assert run.code == 2
+    assert run.err == (f"{source / 'gateway-hub-vpngw.json'}: error: Expected 4 octets in \"['x']\" "
+                       "at $.properties.bgpSettings\n")

@@ -1,6 +1,7 @@
 """End to end: one hub-and-spoke estate with ExpressRoute and VPN, exported in each form
-(REST ``GET`` bodies, ``az … -o json``, Azure Resource Graph, ``az group export`` template),
-imports to topologies with the same route tables and reachability.
+(REST ``GET`` bodies, ``az … -o json``, Azure Resource Graph, ``az group export`` template) and
+built by Terraform (``terraform show -json`` of the plan that creates it, with spokes in a module,
+and of the state after apply), imports to topologies with the same route tables and reachability.
 
 The spokes use the hub's gateways (gateway transit), so they learn the data centre's prefix over
 ExpressRoute and the branch's over the site-to-site VPN ("Configure VPN gateway transit for
@@ -22,10 +23,11 @@ from azint.control import show
 from azint.data.matrix import reachability
 from azint.network import Network, validate
 from azint.render.matrix import matrix_csv
-from azint.sources.pipeline import import_arm
+from azint.sources.pipeline import import_arm, import_terraform
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arm"
-FORMS = ("rest", "az", "graph", "template")
+TERRAFORM = Path(__file__).parent / "fixtures" / "terraform"
+FORMS = ("rest", "az", "graph", "template", "terraform-plan", "terraform-state")
 
 
 def route_tables(network: Network) -> dict[tuple[str, str], list[tuple[object, ...]]]:
@@ -44,7 +46,11 @@ def estates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Network]:
     found = {}
     for form in FORMS:
         path = tmp_path_factory.mktemp(form) / "estate.yaml"
-        path.write_text(import_arm([FIXTURES / form]).text)
+        if form.startswith("terraform-"):
+            text = import_terraform(TERRAFORM / f"estate-{form.split('-')[1]}.json").text
+        else:
+            text = import_arm([FIXTURES / form]).text
+        path.write_text(text)
         assert validate(path).lines == (), form
         found[form] = Network.open(path)
     return found
@@ -58,7 +64,7 @@ def test_every_form_gives_the_same_route_tables_and_matrix(estates: dict[str, Ne
 
 
 def test_expected_reachability(estates: dict[str, Network]) -> None:
-    found = reachability(estates["template"].prober)
+    found = reachability(estates["terraform-plan"].prober)
     assert found.cell("spoke1", "dc-lng").text == "hub-er-gw+er-dc"
     assert found.cell("dc-lng", "spoke2").text == "er-dc+hub-er-gw"
     assert found.cell("spoke2", "branch-lng").text == "hub-vpn-gw+vpn"

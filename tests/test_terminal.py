@@ -217,7 +217,7 @@ def test_completion_of_commands_options_and_names(azint: Azint,
     assert _complete(azint, monkeypatch, "azint routes re") == ["remote"]
     assert _complete(azint, monkeypatch, "azint bgp er") == ["er1", "er2", "ergw:hub",
                                                              "ergw:remote"]
-    assert _complete(azint, monkeypatch, "azint help ex") == ["explain"]
+    assert _complete(azint, monkeypatch, "azint help ex") == ["explain", "export"]
 
 
 def test_completion_never_reads_standard_input(azint: Azint,

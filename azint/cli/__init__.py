@@ -49,6 +49,8 @@ COMMANDS: dict[str, Entry] = {
     "diff": Entry("gate", "Show what changed between two topologies (files or git revisions)."),
     "import": Entry("io", "Write a topology from Azure Resource Manager JSON or a Terraform plan.",
                     "import_"),
+    "export": Entry("io", "Write the Azure side of a topology as Azure Resource Manager JSON."),
+    "verify": Entry("io", "Compare the model with what Azure reported (effective routes)."),
     "help": Entry("guide", "Show the help of azint or of one COMMAND.", "help_command"),
 }
 

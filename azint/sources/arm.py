@@ -85,6 +85,8 @@ class ResourceIndex:
     def __init__(self) -> None:
         self.by_key: dict[str, Resource] = {}
         self._tails: dict[str, list[str]] = {}
+        self._kinds: dict[str, list[Resource]] | None = None  # built on first look-up
+        self._families: dict[tuple[str, str], list[Resource]] = {}
 
     def add(self, resource: Resource) -> None:
         key = id_key(resource.id)
@@ -94,6 +96,7 @@ class ResourceIndex:
         else:
             self._tails.setdefault(_tail(key), []).append(key)
         self.by_key[key] = resource
+        self._kinds = None
 
     def find(self, resource_id: str) -> Resource | None:
         """By id; an id from a template (placeholder subscription and group) by the rest."""
@@ -105,11 +108,21 @@ class ResourceIndex:
         return found
 
     def of_type(self, kind: str) -> list[Resource]:
-        return sorted((r for r in self.by_key.values() if r.type == kind), key=lambda r: id_key(r.id))
+        return list(self._sorted().get(kind, ()))
 
     def children(self, parent: Resource, kind: str) -> list[Resource]:
-        key = id_key(parent.id)
-        return [r for r in self.of_type(kind) if r.parent == key]
+        self._sorted()
+        return list(self._families.get((id_key(parent.id), kind), ()))
+
+    def _sorted(self) -> dict[str, list[Resource]]:
+        """Resources by type and by (parent, type), sorted by id: built once, not per look-up."""
+        if self._kinds is None:
+            self._kinds, self._families = {}, {}
+            for key in sorted(self.by_key):
+                resource = self.by_key[key]
+                self._kinds.setdefault(resource.type, []).append(resource)
+                self._families.setdefault((resource.parent, resource.type), []).append(resource)
+        return self._kinds
 
 
 def _tail(key: str) -> str:

@@ -106,6 +106,7 @@ class Gateway(NamedTuple):
     asn: int | None
     bgp_addresses: tuple[IPv4Address, ...]  # per instance, in GatewaySubnet
     public_addresses: tuple[IPv4Address, ...]
+    bgp_peer: IPv4Address | None = None  # a custom BGP address: what on-premises peers with
 
 
 class LocalGateway(NamedTuple):

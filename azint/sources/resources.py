@@ -198,8 +198,8 @@ class _Reader:
             resource.id, name, ip, id_key(found.id), self.flag(resource, "enableIPForwarding"))
 
     def gateway(self, resource: Resource) -> None:
-        configs = resource.get("ipConfigurations") or []
-        if not configs:
+        configs = resource.get("ipConfigurations")
+        if not isinstance(configs, list) or not configs:
             raise self.fail(resource, "a gateway needs ipConfigurations (its GatewaySubnet)",
                             "ipConfigurations")
         first = field(configs[0], "properties") or configs[0]
@@ -212,9 +212,11 @@ class _Reader:
         bgp = resource.get("bgpSettings")
         addresses: list[str] = []
         public: list[str] = []
-        for peer in field(bgp, "bgpPeeringAddresses") or []:
-            addresses.extend(field(peer, "defaultBgpIpAddresses") or [])
-            public.extend(field(peer, "tunnelIpAddresses") or [])
+        custom: list[str] = []
+        for peer in _items(field(bgp, "bgpPeeringAddresses")):
+            addresses.extend(_items(field(peer, "defaultBgpIpAddresses")))
+            public.extend(_items(field(peer, "tunnelIpAddresses")))
+            custom.extend(_items(field(peer, "customBgpIpAddresses")))
         if not addresses and isinstance(field(bgp, "bgpPeeringAddress"), str):
             addresses = [a for a in field(bgp, "bgpPeeringAddress").split(",") if a.strip()]
         if not public:
@@ -225,7 +227,8 @@ class _Reader:
             self.flag(resource, "activeActive"),
             self.number(resource, "bgpSettings", "asn") if bgp else None,
             tuple(_address(self, resource, a) for a in addresses),
-            tuple(_address(self, resource, a) for a in public))
+            tuple(_address(self, resource, a) for a in public),
+            _address(self, resource, custom[0]) if custom else None)
 
     def _public_addresses(self, resource: Resource, configs: list[Any]) -> list[str]:
         found = []
@@ -310,8 +313,12 @@ class _Reader:
             str(resource.get("hubRoutingPreference") or "ExpressRoute"))
 
 
-def _address(reader: _Reader, resource: Resource, text: str) -> IPv4Address:
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _address(reader: _Reader, resource: Resource, text: object) -> IPv4Address:
     try:
-        return IPv4Address(text.strip())
+        return IPv4Address(str(text).strip())
     except ValueError as exc:
         raise reader.fail(resource, str(exc), "bgpSettings") from exc

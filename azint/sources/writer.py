@@ -269,7 +269,7 @@ def _vnet_gateways(writer: _Writer, vnet: e.VirtualNetwork) -> None:
         out.append(f"        asn: {vpn.asn or EXPRESSROUTE_ASN}")
         out.append(f"        instances: {_value(vpn_addresses)}")
         if vpn_addresses:
-            out.append(f"        bgp_peer_address: {vpn_addresses[0]}")
+            out.append(f"        bgp_peer_address: {vpn.bgp_peer or vpn_addresses[0]}")
         if vpn.public_addresses:
             out.append(f"        public_address: {vpn.public_addresses[0]}")
 
@@ -400,6 +400,7 @@ def _tunnel_routes(writer: _Writer, connection: e.Connection, interface: str) ->
         home = _gateway_subnet(vnet)
         peers = gateway.bgp_addresses or (_vpn_instances(_Writer(writer.estate), gateway, home)
                                           if home else ())
+        peers = (gateway.bgp_peer, *peers) if gateway.bgp_peer is not None else peers
         # The device's host route to Azure's BGP peer through the tunnel ("VPN Gateway FAQ").
         return [item("          ", prefix=IPv4Network(p), interface=interface)
                 for p in peers[:1]]
