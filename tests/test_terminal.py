@@ -207,7 +207,7 @@ def _complete(azint: Azint, monkeypatch: pytest.MonkeyPatch, words: str) -> list
 
 def test_completion_of_commands_options_and_names(azint: Azint,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _complete(azint, monkeypatch, "azint tr") == ["tracert"]
+    assert _complete(azint, monkeypatch, "azint tr") == ["tracert", "traceroute"]
     assert "--down" in _complete(azint, monkeypatch, "azint ping --d")
     assert _complete(azint, monkeypatch, "azint tracert lo") == ["location1", "location2",
                                                                    "loc1-vm", "loc2-vm"]
