@@ -151,6 +151,7 @@ def test_tracert_help_says_target_may_be_a_names_record(azint: Azint) -> None:
 
 JSON_COMMANDS = [
     ("tracert", "hub", "10.2.30.10"), ("ping", "hub", "10.2.30.10"), ("routes", "hub"),
+    ("traceroute", "hub", "10.2.30.10"), ("mtr", "hub", "10.2.30.10"),
     ("routes", "location1"), ("bgp", "er1"), ("bgp", "hub"), ("matrix",),
     ("explain", "branch", "10.17.30.4"), ("list",)]
 
