@@ -202,13 +202,15 @@ def cli(ctx: click.Context, color: str, debug: bool) -> None:
     """Emulate Azure hybrid networks: VNet peering, ExpressRoute and site-to-site VPN.
 
     azint computes every network's routes from a YAML topology by Azure's rules and shows what
-    Windows tracert and ping would print between any two endpoints.
+    Windows tracert and ping, or Linux traceroute, mtr and ping, would print between any two
+    endpoints.
 
     \b
     Examples:
       azint tracert hub 10.2.30.10
       azint ping branch 10.1.31.10
       azint tracert location1 10.10.30.4 --down er1-primary
+      azint traceroute hub 10.2.30.10 # Linux traceroute; also: azint mtr --report
       azint list                      # what the topology holds: names to use above
       azint help tracert              # or: azint tracert --help
     """
