@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from azint.data.explain import explain
+from azint.data.linuxprobes import LinuxProber
 from azint.network import Network
 from azint.render import explain as explained
-from azint.data.linuxprobes import LinuxProber
 from azint.render import jsonout, linux, mtr, windows
 from tests.builders import Doc, vpn
 from tests.conftest import Run
