@@ -132,3 +132,17 @@ def test_traceroute_and_mtr_json(azint: Azint) -> None:
     mtr = azint("mtr", "--topology", LINUX, "web", "db", "--json").json()
     assert (mtr["command"], mtr["protocol"], mtr["reached"]) == ("mtr", "icmp", True)
     assert {len(hop["probes"]) for hop in mtr["hops"]} == {10}
+
+
+def test_first_ttl_and_base_port(azint: Azint) -> None:
+    """-f starts the trace deeper; -p moves every UDP probe's port, and so the ECMP choices."""
+    lines = azint("traceroute", "-n", "-f", "3", "--topology", LINUX, "web", "db").out.splitlines()
+    assert [line[:2] for line in lines[1:]] == [" 3", " 4", " 5"]
+    def probes(*options: str) -> list[list[str | None]]:
+        hops = azint("traceroute", *options, "--topology", LINUX, "web", "db", "--json").json()["hops"]
+        return [[probe["address"] for probe in hop["probes"]] for hop in hops]
+
+    default, moved = probes(), probes("-p", "40000")
+    assert moved != default and len(moved) == len(default)
+    beyond = azint("traceroute", "-f", "9", "-m", "5", "--topology", LINUX, "web", "db")
+    assert beyond.code == 2 and "first TTL 9 is beyond the maximum 5" in beyond.err

@@ -148,12 +148,16 @@ def _unresolved_ping(style: str, name: str) -> str:
               show_default=True, help="Number of probes per hop.")
 @click.option("-w", "--wait", "wait", type=click.FloatRange(0, 600), default=5.0,
               show_default=True, help="Seconds to wait for each probe's answer.")
+@click.option("-f", "--first", "first_ttl", type=click.IntRange(1, 255), default=1,
+              show_default=True, help="The TTL to start with.")
+@click.option("-p", "--port", "port", type=click.IntRange(1, 65_535), default=33_434,
+              show_default=True, help="UDP: the first probe's destination port (one more per probe).")
 @model_options
 @click.argument("source", shell_complete=complete_source)
 @click.argument("target", shell_complete=complete_target)
 def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: int,
-               queries: int, wait: float, topology: Path | None, down: tuple[str, ...],
-               as_json: bool) -> None:
+               queries: int, wait: float, first_ttl: int, port: int, topology: Path | None,
+               down: tuple[str, ...], as_json: bool) -> None:
     """Trace the route from SOURCE to TARGET as Linux traceroute shows it.
 
     UDP probes to port 33434 and up by default, one port per probe, so equal-cost paths can
@@ -163,11 +167,15 @@ def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: in
     from azint.data.linuxprobes import LinuxProber
     from azint.render import jsonout
 
+    if first_ttl > max_hops:
+        raise click.BadParameter(f"first TTL {first_ttl} is beyond the maximum {max_hops}",
+                                 param_hint="'-f'")
     network, sender, goal = probe_ends(topology, down, source, target,
                                        lambda _, name: _linux().unresolved_traceroute(name),
                                        as_json)
     trace = LinuxProber(network.prober).traceroute(
-        sender, goal.address, "icmp" if icmp else "udp", max_hops, queries, wait * 1000)
+        sender, goal.address, "icmp" if icmp else "udp", max_hops, queries, wait * 1000,
+        first_ttl, port)
     if as_json:
         output(jsonout.dumps(jsonout.route_document(trace, "traceroute", network.topology.name,
                                                     goal.name, down)))

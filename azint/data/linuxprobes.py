@@ -96,14 +96,19 @@ class LinuxProber:
     _walks: dict[tuple[str, Flow, int], Walk] = field(default_factory=dict)
 
     def traceroute(self, source: m.Endpoint, target: IPv4Address, protocol: str = "udp",
-                   max_hops: int = 30, probes: int = 3, wait_ms: float = 5000.0) -> RouteTrace:
-        """Probes TTL by TTL until one answers finally (the target, or an unreachable)."""
+                   max_hops: int = 30, probes: int = 3, wait_ms: float = 5000.0,
+                   first_ttl: int = 1, port: int = FIRST_PORT) -> RouteTrace:
+        """Probes TTL by TTL until one answers finally (the target, or an unreachable).
+
+        UDP probe number *n* (from 0, counted from the first TTL sent) goes to ``port`` + *n*.
+        """
         hops: list[RouteHop] = []
         flow = Flow(source.address, target)
-        for ttl in range(1, max_hops + 1):
+        for ttl in range(first_ttl, max_hops + 1):
             sent = []
             for index in range(probes):
-                flow = self._flow(source, target, protocol, (ttl - 1) * probes + index)
+                sequence = (ttl - first_ttl) * probes + index
+                flow = self._flow(source, target, protocol, port + sequence)
                 sent.append(self.probe(source, flow, ttl, index, wait_ms, max_hops))
             hops.append(RouteHop(ttl, tuple(sent)))
             if hops[-1].final:
@@ -125,9 +130,9 @@ class LinuxProber:
                           self.walk(source, flow, max_hops), wait_ms)
 
     @staticmethod
-    def _flow(source: m.Endpoint, target: IPv4Address, protocol: str, sequence: int) -> Flow:
+    def _flow(source: m.Endpoint, target: IPv4Address, protocol: str, port: int) -> Flow:
         if protocol == "udp":
-            return Flow(source.address, target, "udp", FIRST_PORT + sequence)
+            return Flow(source.address, target, "udp", port % 65536)
         return Flow(source.address, target)
 
     def walk(self, source: m.Endpoint, flow: Flow, ttl: int) -> Walk:
