@@ -33,6 +33,7 @@ GOLDEN_RUNS = {
     "linux-ping-ttl-exceeded.txt": (("ping", "-c", "2", "-i", "2", "--topology", LINUX, "web", "db"), 1),
     "linux-traceroute-hub-location1.txt": (("traceroute", "hub", "10.2.30.10"), 0),
     "linux-mtr-hub-location1.txt": (("mtr", "--report", "-c", "5", "hub", "10.2.30.10"), 0),
+    "linux-mtr-udp-hub-location1.txt": (("mtr", "-r", "-u", "-n", "hub", "10.2.30.10"), 0),
     "linux-ping-hub-location1.txt": (("ping", "--style", "linux", "hub", "10.2.30.10"), 0),
 }
 
@@ -146,3 +147,18 @@ def test_first_ttl_and_base_port(azint: Azint) -> None:
     assert moved != default and len(moved) == len(default)
     beyond = azint("traceroute", "-f", "9", "-m", "5", "--topology", LINUX, "web", "db")
     assert beyond.code == 2 and "first TTL 9 is beyond the maximum 5" in beyond.err
+
+
+def test_mtr_udp_probes_spread_and_the_other_routers_are_listed(azint: Azint) -> None:
+    """mtr -u: a flow per probe, so the ExpressRoute gateway's instances all answer at hop 1
+    ("About ExpressRoute virtual network gateways",
+    https://learn.microsoft.com/azure/expressroute/expressroute-about-virtual-network-gateways:
+    a gateway runs as several instances)."""
+    udp = azint("mtr", "-r", "-u", "-n", "hub", "10.2.30.10").out.splitlines()
+    assert udp[3:5] == ["    |  `|-- 10.10.30.133", "    |   |-- 10.10.30.134"]
+    icmp = azint("mtr", "-r", "-n", "hub", "10.2.30.10").out
+    assert "|  `|--" not in icmp
+    document = azint("mtr", "-u", "hub", "10.2.30.10", "--json").json()
+    assert document["protocol"] == "udp"
+    assert {p["address"] for p in document["hops"][0]["probes"]} == \
+        {"10.10.30.132", "10.10.30.133", "10.10.30.134"}

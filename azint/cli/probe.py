@@ -198,15 +198,18 @@ def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: in
               help="Print hop addresses numerically, no names.")
 @click.option("-m", "--max-ttl", "max_hops", type=click.IntRange(1, 255), default=30,
               show_default=True, help="Maximum number of hops probed.")
+@click.option("-u", "--udp", "udp", is_flag=True,
+              help="Probe with UDP datagrams (a port per probe: ECMP may spread them).")
 @model_options
 @click.argument("source", shell_complete=complete_source)
 @click.argument("target", shell_complete=complete_target)
 def mtr(source: str, target: str, report: bool, cycles: int, numeric: bool, max_hops: int,
-        topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
+        udp: bool, topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
     """Report loss and round-trip times to every hop from SOURCE to TARGET as mtr --report does.
 
     ICMP echoes (mtr's default), CYCLES rounds to every hop; the times are tracert's, one probe
-    per cycle. SOURCE and TARGET are named as for tracert.
+    per cycle. -u sends UDP probes, a flow each: other routers that answered at a hop are
+    listed under its row. SOURCE and TARGET are named as for tracert.
     """
     from azint.data.linuxprobes import LinuxProber
     from azint.render import jsonout
@@ -214,7 +217,8 @@ def mtr(source: str, target: str, report: bool, cycles: int, numeric: bool, max_
 
     network, sender, goal = probe_ends(topology, down, source, target,
                                        lambda _, name: mtr_text.unresolved_mtr(name), as_json)
-    trace = LinuxProber(network.prober).mtr(sender, goal.address, cycles, max_hops)
+    trace = LinuxProber(network.prober).mtr(sender, goal.address, cycles, max_hops,
+                                            protocol="udp" if udp else "icmp")
     if as_json:
         output(jsonout.dumps(jsonout.route_document(trace, "mtr", network.topology.name,
                                                     goal.name, down)))

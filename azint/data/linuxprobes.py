@@ -4,7 +4,8 @@ Windows tracert sends ICMP echoes that all share one flow, so equal-cost routers
 the same way. Linux traceroute sends UDP by default, to destination port 33434 and one more for
 every probe, so each probe is a flow of its own and ECMP can send consecutive probes of one hop
 through different routers; ``-I`` sends ICMP echoes, one flow, as tracert does. mtr sends ICMP
-echoes by default, one flow, over and over (one round per cycle).
+echoes by default, one flow, over and over (one round per cycle); with ``-u``, UDP probes whose
+port is their sequence number, a flow each.
 
 What one probe meets is what the walk of its flow meets at its TTL, judged as tracert's probes
 are (``Prober``): who answers, whether the answer comes back, and how long it took. The round
@@ -25,6 +26,8 @@ from azint.data.walk import Step, Walk
 from azint.topology import model as m
 
 FIRST_PORT = 33434  # traceroute's default base destination port for UDP probes
+MTR_FIRST_SEQUENCE = 33000  # mtr numbers its probes from here up to 65535, then wraps
+MTR_SEQUENCES = 65536 - MTR_FIRST_SEQUENCE
 REACHED = frozenset({"port-unreachable", "echo-reply"})  # the target itself answered
 FINAL = REACHED | {"unreachable"}  # an answer that ends the trace
 
@@ -117,16 +120,25 @@ class LinuxProber:
                           self.walk(source, flow, max_hops), wait_ms)
 
     def mtr(self, source: m.Endpoint, target: IPv4Address, cycles: int = 10,
-            max_hops: int = 30, wait_ms: float = 5000.0) -> RouteTrace:
-        """ICMP echoes, one per cycle at every TTL, up to the first row that answers finally."""
-        flow = Flow(source.address, target)
+            max_hops: int = 30, wait_ms: float = 5000.0, protocol: str = "icmp") -> RouteTrace:
+        """One probe per cycle at every TTL, up to the first row that answers finally.
+
+        ICMP echoes share one flow. mtr's UDP probes (``-u``) carry their sequence number as
+        the destination port: a flow each, numbered from 33000 in sending order (a cycle
+        probes every TTL in turn).
+        """
         rows: list[RouteHop] = []
+        flow = Flow(source.address, target)
         for ttl in range(1, max_hops + 1):
-            rows.append(RouteHop(ttl, tuple(self.probe(source, flow, ttl, cycle, wait_ms, max_hops)
-                                            for cycle in range(cycles))))
+            sent = []
+            for cycle in range(cycles):
+                sequence = MTR_FIRST_SEQUENCE + (cycle * max_hops + ttl - 1) % MTR_SEQUENCES
+                flow = self._flow(source, target, protocol, sequence)
+                sent.append(self.probe(source, flow, ttl, cycle, wait_ms, max_hops))
+            rows.append(RouteHop(ttl, tuple(sent)))
             if rows[-1].final:
                 break
-        return RouteTrace(source, target, "icmp", max_hops, tuple(rows),
+        return RouteTrace(source, target, protocol, max_hops, tuple(rows),
                           self.walk(source, flow, max_hops), wait_ms)
 
     @staticmethod
