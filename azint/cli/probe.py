@@ -8,7 +8,7 @@ user types ``traceroute``.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,6 +23,9 @@ from azint.cli.options import (
 )
 from azint.errors import ExitCode
 from azint.render import windows
+
+if TYPE_CHECKING:
+    from azint.topology.model import Endpoint
 
 
 # -h is tracert's maximum hop count, as on Windows: only --help shows the help here.
@@ -106,30 +109,24 @@ def ping(source: str, target: str, count: int, size: int | None, timeout: int,
     "Destination host unreachable" reply is a failure.
     """
     from azint.render import jsonout
+    from azint.render import linux as linux_text
 
-    network, sender, goal = probe_ends(topology, down, source, target,
-                                       lambda who, name: _unresolved_ping(style or who.os, name),
-                                       as_json)
+    def unresolved(sender: Endpoint, name: str) -> str:
+        if (style or sender.os) == "linux":
+            return linux_text.unresolved_ping(name)
+        return windows.unresolved_ping(name)
+
+    network, sender, goal = probe_ends(topology, down, source, target, unresolved, as_json)
     linux = (style or sender.os) == "linux"
     size = size if size is not None else 56 if linux else 32
     result = network.prober.ping(sender, goal.address, count, size, timeout, ttl)
     if as_json:
         output(jsonout.ping_json(result, network.topology.name, goal.name, down))
     elif linux:
-        output(_linux().ping_text(result, network.topology.names, goal.name))
+        output(linux_text.ping_text(result, network.topology.names, goal.name))
     else:
         output(windows.ping_text(result, goal.name))
     raise SystemExit(ExitCode.OK if result.echo_replies else ExitCode.UNREACHED)
-
-
-def _linux() -> ModuleType:
-    from azint.render import linux
-
-    return linux
-
-
-def _unresolved_ping(style: str, name: str) -> str:
-    return _linux().unresolved_ping(name) if style == "linux" else windows.unresolved_ping(name)
 
 
 @click.command(epilog=epilog(
@@ -166,12 +163,13 @@ def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: in
     """
     from azint.data.linuxprobes import LinuxProber
     from azint.render import jsonout
+    from azint.render import linux as linux_text
 
     if first_ttl > max_hops:
         raise click.BadParameter(f"first TTL {first_ttl} is beyond the maximum {max_hops}",
                                  param_hint="'-f'")
     network, sender, goal = probe_ends(topology, down, source, target,
-                                       lambda _, name: _linux().unresolved_traceroute(name),
+                                       lambda _, name: linux_text.unresolved_traceroute(name),
                                        as_json)
     trace = LinuxProber(network.prober).traceroute(
         sender, goal.address, "icmp" if icmp else "udp", max_hops, queries, wait * 1000,
@@ -180,7 +178,7 @@ def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: in
         output(jsonout.dumps(jsonout.route_document(trace, "traceroute", network.topology.name,
                                                     goal.name, down)))
     else:
-        output(_linux().traceroute_text(trace, network.topology.names, goal.name, numeric))
+        output(linux_text.traceroute_text(trace, network.topology.names, goal.name, numeric))
     raise SystemExit(ExitCode.OK if trace.reached else ExitCode.UNREACHED)
 
 
@@ -215,6 +213,7 @@ def mtr(source: str, target: str, report: bool, cycles: int, numeric: bool, max_
     from azint.render import jsonout
     from azint.render import mtr as mtr_text
 
+    del report  # accepted as mtr spells it: the report is azint's only mode
     network, sender, goal = probe_ends(topology, down, source, target,
                                        lambda _, name: mtr_text.unresolved_mtr(name), as_json)
     trace = LinuxProber(network.prober).mtr(sender, goal.address, cycles, max_hops,
