@@ -6,8 +6,8 @@ Not a pytest test (it takes a minute or two). Run from the repository root:
     PYTHONPATH=. python tests/fuzz_topologies.py --count 50000 --seed 7 --keep /tmp/findings
 
 Every input goes through ``validate(path)`` and ``load(path)``; every input that loads is then
-computed and traced (tracert and ping from each network's first endpoint to every endpoint, and
-the reachability matrix). A finding is: any exception other than ``AzintError`` from ``load`` or
+computed and traced (tracert, ping and Linux traceroute from each network's first endpoint to
+every endpoint, and the reachability matrix). A finding is: any exception other than ``AzintError`` from ``load`` or
 from the computation and probes, a trace longer than its hop limit, any exception at all from
 ``validate``, a report line that is not one line, ``validate`` and ``load`` disagreeing on
 whether there are errors, the file changing, or an input taking more than ``--budget`` seconds
@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from azint.data.linuxprobes import LinuxProber
 from azint.data.matrix import reachability
 from azint.errors import AzintError, ExitCode
 from azint.network import Network, validate
@@ -318,6 +319,10 @@ def _probe_everything(topology: Topology) -> list[str]:
             network.prober.ping(source, target.address, count=1)
             if not 1 <= len(trace.hops) <= 12:
                 return [f"a trace of {len(trace.hops)} hops from {source.name} to {target.name}"]
+            route = LinuxProber(network.prober).traceroute(source, target.address, max_hops=12)
+            if not 1 <= len(route.hops) <= 12:
+                return [f"a traceroute of {len(route.hops)} hops from {source.name} to "
+                        f"{target.name}"]
     reachability(network.prober)
     return []
 

@@ -29,7 +29,7 @@ USAGE_ERRORS = {
     ("bgp", "er1", "--path", "tertiary"): ("'tertiary' is not one of", "Try 'azint bgp --help'."),
     ("ping", "hub"): ("Missing argument 'TARGET'", "Try 'azint ping --help'."),
     ("tracert", "--hops", "3", "hub", "x"): ("No such option '--hops'", "Try 'azint tracert --help'."),
-    ("traceroute", "hub", "x"): ("No such command 'traceroute'", "Try 'azint --help'."),
+    ("tracepath", "hub", "x"): ("No such command 'tracepath'", "Try 'azint --help'."),
     ("--color", "pink", "list"): ("'pink' is not one of", "Try 'azint --help'."),
 }
 

@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from azint.data.explain import explain
+from azint.data.linuxprobes import LinuxProber
 from azint.network import Network
 from azint.render import explain as explained
-from azint.render import jsonout, windows
+from azint.render import jsonout, linux, mtr, windows
 from tests.builders import Doc, vpn
 from tests.conftest import Run
 from tests.test_properties import topologies
@@ -173,6 +174,8 @@ def _cli_commands(doc: Doc) -> Iterator[tuple[str, ...]]:
     for source, target in pairwise(firsts):
         yield ("tracert", "-h", "8", "--explain", source["name"], target["address"])
         yield ("ping", "-n", "1", "--json", source["name"], target["address"])
+        yield ("traceroute", "-m", "8", source["name"], target["address"])
+        yield ("mtr", "-c", "2", "--json", source["name"], target["address"])
         yield ("explain", "--json", source["name"], target["name"])
     downable = [c["name"] for c in doc["connections"]]
     downable += [k["name"] for c in doc["connections"] for k in c.get("links", [])]
@@ -183,8 +186,9 @@ def _cli_commands(doc: Doc) -> Iterator[tuple[str, ...]]:
 
 
 def _every_pair(network: Network) -> None:
-    """tracert, ping and explain, rendered as text and JSON, between every two endpoints: what
-    the CLI runs for them, without reloading the topology for each (any exception fails)."""
+    """tracert, ping, explain, traceroute and mtr, rendered as text and JSON, between every two
+    endpoints: what the CLI runs for them, without reloading the topology for each (any
+    exception fails)."""
     title = network.topology.name
     endpoints = network.topology.endpoints()
     for source in endpoints:
@@ -194,6 +198,12 @@ def _every_pair(network: Network) -> None:
             jsonout.dumps(jsonout.tracert_document(trace, title, target.name))
             ping = network.prober.ping(source, target.address, count=1)
             windows.ping_text(ping, None)
+            linux.ping_text(ping, network.topology.names, target.name)
+            route = LinuxProber(network.prober).traceroute(source, target.address, max_hops=8)
+            linux.traceroute_text(route, network.topology.names, target.name)
+            jsonout.dumps(jsonout.route_document(route, "traceroute", title, target.name))
+            report = LinuxProber(network.prober).mtr(source, target.address, cycles=2, max_hops=8)
+            mtr.report_text(report, source.name, network.topology.names)
             jsonout.ping_json(ping, title, target.name)
             reasons = explain(network.prober, source, target.address, trace)
             explained.explain_text(reasons)

@@ -151,6 +151,7 @@ def test_tracert_help_says_target_may_be_a_names_record(azint: Azint) -> None:
 
 JSON_COMMANDS = [
     ("tracert", "hub", "10.2.30.10"), ("ping", "hub", "10.2.30.10"), ("routes", "hub"),
+    ("traceroute", "hub", "10.2.30.10"), ("mtr", "hub", "10.2.30.10"),
     ("routes", "location1"), ("bgp", "er1"), ("bgp", "hub"), ("matrix",),
     ("explain", "branch", "10.17.30.4"), ("list",)]
 
@@ -207,7 +208,7 @@ def _complete(azint: Azint, monkeypatch: pytest.MonkeyPatch, words: str) -> list
 
 def test_completion_of_commands_options_and_names(azint: Azint,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _complete(azint, monkeypatch, "azint tr") == ["tracert"]
+    assert _complete(azint, monkeypatch, "azint tr") == ["tracert", "traceroute"]
     assert "--down" in _complete(azint, monkeypatch, "azint ping --d")
     assert _complete(azint, monkeypatch, "azint tracert lo") == ["location1", "location2",
                                                                    "loc1-vm", "loc2-vm"]

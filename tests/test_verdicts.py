@@ -166,9 +166,12 @@ def test_the_host_itself_answers_its_own_address_and_loopback(azint: Azint, sour
     assert trace.out.splitlines()[3:] == [f"  1    <1 ms    <1 ms    <1 ms  {address}", "",
                                           "Trace complete."]
     assert trace.code == 0
-    ping = azint("ping", "-n", "1", "--topology", LAN, source, address)
+    ping = azint("ping", "-n", "1", "--style", "windows", "--topology", LAN, source, address)
     assert f"Reply from {address}: bytes=32 time<1ms TTL={initial}\n" in ping.out
     assert ping.code == 0
+    if source == "nas":  # a Linux host pings in iputils' words unless told otherwise
+        ping = azint("ping", "-c", "1", "--topology", LAN, source, address)
+        assert f"64 bytes from {address}: icmp_seq=1 ttl=64 time=0.000 ms\n" in ping.out
 
 
 def test_an_address_nobody_holds_on_the_lan_is_reported_by_the_host(azint: Azint) -> None:

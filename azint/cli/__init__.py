@@ -30,12 +30,15 @@ class Entry(NamedTuple):
     attribute: str = ""  # the command object's name in the module, when not the command's own
 
 
-# Families: probe (tracert, ping), observe (routes, bgp, matrix, explain), topology (validate,
-# schema, list), gate (check, whatif, diff), io (import, export, verify), guide (help).
+# Families: probe (tracert, ping, traceroute, mtr), observe (routes, bgp, matrix, explain),
+# topology (validate, schema, list), gate (check, whatif, diff), io (import, export, verify),
+# guide (help).
 # Keep each family's rows together, in the order of ``azint --help``.
 COMMANDS: dict[str, Entry] = {
     "tracert": Entry("probe", "Trace the route from SOURCE to TARGET as Windows tracert shows it."),
-    "ping": Entry("probe", "Ping TARGET from SOURCE as Windows ping shows it."),
+    "ping": Entry("probe", "Ping TARGET from SOURCE as Windows ping shows it (Linux: iputils)."),
+    "traceroute": Entry("probe", "Trace the route from SOURCE to TARGET as Linux traceroute shows it."),
+    "mtr": Entry("probe", "Report loss and times to every hop as mtr --report does."),
     "routes": Entry("observe", "Show a network's effective routes (VNet) or routing tables (site)."),
     "bgp": Entry("observe", "Show a circuit's or a gateway's BGP routes."),
     "matrix": Entry("observe", "Show who reaches whom, and over what."),
@@ -56,8 +59,8 @@ COMMANDS: dict[str, Entry] = {
 
 EXIT_CODES = """\b
 Exit codes:
-  0   done (tracert, ping: the target answered)
-  1   tracert, ping: the target did not answer; validate --strict: warnings
+  0   done (tracert, ping, traceroute, mtr: the target answered)
+  1   tracert, ping, traceroute, mtr: the target did not answer; validate --strict: warnings
   2   bad usage or input (an unknown name, a bad address, an invalid topology)
   70  internal error: a bug in azint (please report it)
   74  the environment failed: output could not be written (a full disk, a closed stdout)
@@ -201,13 +204,15 @@ def cli(ctx: click.Context, color: str, debug: bool) -> None:
     """Emulate Azure hybrid networks: VNet peering, ExpressRoute and site-to-site VPN.
 
     azint computes every network's routes from a YAML topology by Azure's rules and shows what
-    Windows tracert and ping would print between any two endpoints.
+    Windows tracert and ping, or Linux traceroute, mtr and ping, would print between any two
+    endpoints.
 
     \b
     Examples:
       azint tracert hub 10.2.30.10
       azint ping branch 10.1.31.10
       azint tracert location1 10.10.30.4 --down er1-primary
+      azint traceroute hub 10.2.30.10 # Linux traceroute; also: azint mtr --report
       azint list                      # what the topology holds: names to use above
       azint help tracert              # or: azint tracert --help
     """

@@ -115,10 +115,11 @@ def topology_option(function: F) -> F:
 
 
 def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target: str,
-               unresolved: Callable[[str], str],
+               unresolved: Callable[[Endpoint, str], str],
                as_json: bool = False) -> tuple[Network, Endpoint, Target]:
-    """Open the network and name both ends; an unknown target name prints Windows' message
-    (under ``--json``, the JSON error object instead)."""
+    """Open the network and name both ends; an unknown target name prints the command's own
+    message, ``unresolved(sender, name)`` (ping's depends on the sender's OS; under
+    ``--json``, the JSON error object instead)."""
     from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
     from azint.network import Network
 
@@ -129,7 +130,7 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     except UnresolvedTarget as missing:
         if as_json:
             raise
-        output(unresolved(printable(missing.name)))  # a newline in it must not forge a line
+        output(unresolved(sender, printable(missing.name)))  # a newline in it must not forge a line
         raise SystemExit(ExitCode.BAD_INPUT) from None
     return network, sender, goal
 

@@ -1,8 +1,9 @@
 """Deterministic per-flow choices: ECMP next hops and probe jitter.
 
-Every router hashes the same fields (source, destination, protocol) with its own element id and
-the topology's ``flow_hash_seed`` — like a load-sharing ID — so a flow always takes the same path,
-different routers make independent choices, and nothing depends on the clock or the process.
+Every router hashes the same fields (source, destination, protocol, and a destination port when
+the probe has one) with its own element id and the topology's ``flow_hash_seed`` — like a
+load-sharing ID — so a flow always takes the same path, different routers make independent
+choices, and nothing depends on the clock or the process.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ class Flow:
     src: IPv4Address
     dst: IPv4Address
     protocol: str = "icmp"
+    # UDP probes (Linux traceroute) change destination port per probe, and so their flow; None
+    # (ICMP, and every flow before ports existed) leaves the hash as it always was
+    port: int | None = None
 
 
 def _digest(*parts: object) -> int:
@@ -37,7 +41,8 @@ def choose(seed: int, element: Element, flow: Flow, options: Sequence[T]) -> T:
     """
     if len(options) == 1:
         return options[0]
-    return options[_digest(seed, element, flow.src, flow.dst, flow.protocol) % len(options)]
+    ported = () if flow.port is None else (flow.port,)
+    return options[_digest(seed, element, flow.src, flow.dst, flow.protocol, *ported) % len(options)]
 
 
 def unit(seed: int, *parts: object) -> float:

@@ -207,6 +207,15 @@ class Prober:
         back = self._return_walk(step.element, address, source.address, NETWORK_DEVICE_TTL)
         return back is not None
 
+    def echo_returns(self, source: m.Endpoint, ended: Step, flow: Flow) -> Walk | None:
+        """The walk back of the target's answer to a probe that ``ended`` there (None: lost)."""
+        return self._echo_returns(source, ended, flow)
+
+    def probe_time(self, flow: Flow, ttl: int, base: float, index: int, timeout_ms: int,
+                   local: bool = False) -> float | None:
+        """One probe's round trip as tracert's are timed (None: slower than the wait)."""
+        return self._time(flow, ttl, base, index, timeout_ms, local)
+
     def _echo_returns(self, source: m.Endpoint, ended: Step, flow: Flow) -> Walk | None:
         return self._return_walk(ended.element, flow.dst, source.address,
                                  self._initial_ttl(ended.element))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only: the error path imports this module without the model
+    from azint.data.linuxprobes import Probe, RouteTrace
     from azint.data.probes import PingResult, TraceResult
     from azint.errors import Position
     from azint.topology import model as m
@@ -54,6 +56,35 @@ def tracert_document(result: TraceResult, topology: str, target_name: str | None
         "max_hops": result.max_hops, "reached": result.reached,
         "disposition": result.walk.disposition.value, "reason": result.reason,
         "hops": hops}
+
+
+def route_document(trace: RouteTrace, command: str, topology: str, target_name: str | None,
+                   down: tuple[str, ...] = ()) -> dict[str, Any]:
+    """traceroute and mtr: tracert's document, with every probe's own answer (ECMP can send the
+    probes of one hop to different routers) and, for mtr, one probe per cycle."""
+    hops = [{
+        "hop": hop.ttl,
+        "kind": _hop_kind(hop.probes),
+        "address": None if not hop.addresses else str(hop.addresses[0]),
+        "probes_ms": [_ms(p.rtt_ms) for p in hop.probes],
+        "element": next((str(p.step.element) for p in hop.probes if p.step is not None), None),
+        "probes": [{"kind": p.kind, "address": None if p.address is None else str(p.address),
+                    "rtt_ms": _ms(p.rtt_ms), "unreachable": p.unreachable} for p in hop.probes],
+    } for hop in trace.hops]
+    return {
+        "command": command, "topology": topology, "down": list(down),
+        "source": _endpoint(trace.source),
+        "target": {"address": str(trace.target), "name": target_name},
+        "protocol": trace.protocol, "max_hops": trace.max_hops, "reached": trace.reached,
+        "disposition": trace.walk.disposition.value, "reason": trace.reason,
+        "hops": hops}
+
+
+def _hop_kind(probes: Sequence[Probe]) -> str:
+    """The hop's kind as tracert's: the final answer if any, else the first answer."""
+    kinds = [p.kind for p in probes if p.kind != "timeout"]
+    final = [k for k in kinds if k != "time-exceeded"]
+    return (final or kinds or ["timeout"])[0]
 
 
 def ping_json(result: PingResult, topology: str, target_name: str | None,
