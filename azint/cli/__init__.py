@@ -31,7 +31,8 @@ class Entry(NamedTuple):
 
 
 # Families: probe (tracert, ping), observe (routes, bgp, matrix, explain), topology (validate,
-# schema, list), gate (check, whatif, diff), io (import, export, verify), guide (help).
+# schema, list), gate (check, whatif, diff), io (import, export, verify), picture (diagram),
+# guide (help).
 # Keep each family's rows together, in the order of ``azint --help``.
 COMMANDS: dict[str, Entry] = {
     "tracert": Entry("probe", "Trace the route from SOURCE to TARGET as Windows tracert shows it."),
@@ -49,6 +50,7 @@ COMMANDS: dict[str, Entry] = {
     "diff": Entry("gate", "Show what changed between two topologies (files or git revisions)."),
     "import": Entry("io", "Write a topology from Azure Resource Manager JSON or a Terraform plan.",
                     "import_"),
+    "diagram": Entry("picture", "Draw the network, and a trace's path over it (Mermaid, DOT, SVG)."),
     "help": Entry("guide", "Show the help of azint or of one COMMAND.", "help_command"),
 }
 

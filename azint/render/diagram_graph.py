@@ -266,9 +266,9 @@ def _expressroute_edges(topology: m.Topology) -> Iterator[Edge]:
             if link.router is None:
                 continue
             dead = not (link.up and circuit.up)
-            label = (Line(f"{link.name} ({link.role})", dead), Line(str(link.subnet)))
+            shown = (Line(f"{link.name} ({link.role})", dead), Line(str(link.subnet)))
             yield Edge(here, NodeKey(NodeKind.ROUTER, link.router), EdgeKind.CIRCUIT_LINK,
-                       label, dead)
+                       shown, dead)
 
 
 def _global_reach_edges(topology: m.Topology) -> Iterator[Edge]:
