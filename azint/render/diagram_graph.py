@@ -247,9 +247,14 @@ def _peering_edges(topology: m.Topology) -> Iterator[Edge]:
 def _spoke_and_hub(topology: m.Topology,
                    peering: m.Peering) -> tuple[m.PeeringSide, m.PeeringSide]:
     """The peering's two sides, the spoke first: the one using the other's gateways, else the
-    one without a gateway, else by name (so the file's a/b order does not matter)."""
-    sides = sorted((peering.a, peering.b), key=lambda s: (
-        not s.use_remote_gateways, topology.vnets[s.network].has_gateway, s.network))
+    one without a gateway, else the one with fewer peerings, else by name (so the file's a/b
+    order does not matter)."""
+    def hubness(side: m.PeeringSide) -> tuple[bool, bool, int, str]:
+        peers = sum(side.network in (p.a.network, p.b.network) for p in topology.peerings)
+        return (not side.use_remote_gateways, topology.vnets[side.network].has_gateway, peers,
+                side.network)
+
+    sides = sorted((peering.a, peering.b), key=hubness)
     return sides[0], sides[1]
 
 

@@ -41,7 +41,7 @@ CLASSES = (
 )
 MARK_CLASSES = {Mark.PATH: "path", Mark.ANSWERED: "answered", Mark.TIMEOUT: "timeout",
                 Mark.DROP: "drop"}
-_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
+_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "|": "#124;"}
 
 
 def mermaid(diagram: Diagram) -> str:
