@@ -8,6 +8,7 @@ test`` with npm) reads the Mermaid.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from azint.render.diagram_graph import (
 from azint.render.dot import dot
 from azint.render.mermaid import mermaid
 from azint.topology import loader
+from tests import draw_pictures
 from tests.conftest import Run, golden, topology
 
 ROOT = Path(__file__).parent.parent
@@ -351,3 +353,41 @@ def test_every_edge_is_styled_once(tmp_path: Path) -> None:
         styled = [int(i) for line in mermaid(drawn).splitlines() if line.startswith("  linkStyle ")
                   for i in line.split()[1].split(",")]
         assert sorted(styled) == list(range(len(drawn.edges) + len(drawn.path)))
+
+
+# -- the pictures and the Mermaid block of docs/diagrams.md ------------------------------------------
+
+
+def titles(svg: str) -> list[str]:
+    """The SVG's node and edge titles (Graphviz titles the graph and its clusters too)."""
+    found = [html.unescape(t) for t in re.findall(r"<title>(.*?)</title>", svg)[1:]]
+    return sorted(t for t in found if not t.startswith("cluster_"))
+
+
+def dot_titles(text: str) -> list[str]:
+    nodes = re.findall(r"^\s*(\w+) \[label=", text, re.M)
+    edges = [f"{a}->{b}" for a, b in re.findall(r"^\s*(\w+) -> (\w+) \[", text, re.M)]
+    return sorted(nodes + edges)
+
+
+@pytest.mark.parametrize("name", [name for name, _ in draw_pictures.PICTURES])
+def test_pictures_in_docs_show_what_azint_draws(name: str) -> None:
+    """docs/NAME.svg (drawn by 'make pictures') holds exactly today's nodes and edges."""
+    svg = (ROOT / "docs" / f"{name}.svg").read_text()
+    assert titles(svg) == dot_titles(draw_pictures.dot_text(name))
+    assert (ROOT / "docs" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_mermaid_block_in_docs_is_the_command_output(azint: Callable[..., Run]) -> None:
+    text = (ROOT / "docs" / "diagrams.md").read_text()
+    marker = "<!-- mermaid: azint diagram --path hub 10.2.30.10 -->\n```mermaid\n"
+    block = text[text.index(marker) + len(marker):]
+    assert block[:block.index("```\n")] == azint("diagram", "--path", "hub", "10.2.30.10").out
+
+
+def test_draw_pictures_script_writes_svg_and_png(tmp_path: Path) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (make test installs it as root with apt-get)")
+    assert draw_pictures.main(["--into", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}.{suffix}" for name, _ in draw_pictures.PICTURES for suffix in ("png", "svg"))
