@@ -391,3 +391,17 @@ def test_draw_pictures_script_writes_svg_and_png(tmp_path: Path) -> None:
     assert draw_pictures.main(["--into", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{name}.{suffix}" for name, _ in draw_pictures.PICTURES for suffix in ("png", "svg"))
+
+
+def test_a_loop_draws_each_move_once(azint: Callable[..., Run]) -> None:
+    """Two routers whose static routes point at each other: the packet goes round until its TTL
+    runs out; each move is drawn once with the numbers it was made at, the last node red."""
+    network = Network.of(loader.load(Path(topology("loops"))))
+    drawn = traced(network, "site", "10.99.0.5")
+    r1, r2 = NodeKey(NodeKind.ROUTER, "r1"), NodeKey(NodeKind.ROUTER, "r2")
+    assert [(p.a.name, p.b.name, p.text) for p in drawn.path] == [
+        ("site-vm", "r1", "1"), ("r1", "r2", "2, 4 ... 30"), ("r2", "r1", "3, 5 ... 29")]
+    assert drawn.node(r2).mark is Mark.DROP and drawn.node(r1).mark is Mark.ANSWERED
+    assert [x.text for x in drawn.node(r2).label][-3:] == [
+        "hop 4: 10.60.1.1", "... 12 more", "hop 30: 10.60.1.1; loop"]
+    assert drawn.caption[1].startswith("LOOP: forwarding loop")

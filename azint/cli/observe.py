@@ -94,7 +94,7 @@ def bgp(name: str, role: str, topology: Path | None, down: tuple[str, ...],
 
 @click.command("matrix", epilog=epilog(
     ["azint matrix", "azint matrix --down er1 --down er2", "azint matrix --csv > reach.csv",
-     "azint matrix --format markdown >> review.md", "azint matrix --format html > reach.html"],
+     "azint matrix --format markdown > reach.md", "azint matrix --format html > reach.html"],
     DONE))
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table "
               "(as --format csv).")

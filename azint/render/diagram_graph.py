@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from enum import IntEnum
+from itertools import pairwise
 from typing import NamedTuple
 
 from azint.control.ids import Element, Kind
@@ -102,12 +103,22 @@ class Edge(NamedTuple):
 
 
 class PathEdge(NamedTuple):
-    """One move of the packet, numbered in order; ``into`` says how the node it reaches fares."""
+    """A move of the packet, numbered in order (a loop makes the same move again: its later
+    numbers); ``into`` says how the node it reaches fares."""
 
     a: NodeKey
     b: NodeKey
     number: int
     into: Mark
+    again: tuple[int, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """``3``, or for a move made again and again ``2, 4 ... 30``."""
+        numbers = (self.number, *self.again)
+        if len(numbers) <= 3:
+            return ", ".join(map(str, numbers))
+        return f"{numbers[0]}, {numbers[1]} ... {numbers[-1]}"
 
 
 class Diagram(NamedTuple):
@@ -338,16 +349,28 @@ def path_diagram(diagram: Diagram, trace: TraceResult) -> Diagram:
     visits = _visits(trace, keys)
     marks: dict[NodeKey, Mark] = {}
     notes: dict[NodeKey, list[str]] = {}
-    path: list[PathEdge] = []
-    for index, (key, mark, note) in enumerate(visits):
+    for key, mark, note in visits:
         marks[key] = max(marks.get(key, Mark.NONE), mark)
         if note:
             notes.setdefault(key, []).append(note)
-        if index and visits[index - 1][0] != key:
-            path.append(PathEdge(visits[index - 1][0], key, len(path) + 1, mark))
     nodes = tuple(_marked(n, marks.get(n.key, Mark.NONE), notes.get(n.key, []))
                   for n in diagram.nodes)
-    return diagram._replace(nodes=nodes, path=tuple(path), caption=_caption(trace))
+    return diagram._replace(nodes=nodes, path=_moves(visits, marks), caption=_caption(trace))
+
+
+def _moves(visits: list[tuple[NodeKey, Mark, str]],
+           marks: dict[NodeKey, Mark]) -> tuple[PathEdge, ...]:
+    """The moves between consecutive nodes, numbered; a move made again is drawn once."""
+    moves: dict[tuple[NodeKey, NodeKey], PathEdge] = {}
+    number = 0
+    for (before, _, _), (key, _, _) in pairwise(visits):
+        if before == key:
+            continue
+        number += 1
+        made = moves.get((before, key))
+        moves[(before, key)] = made._replace(again=(*made.again, number)) if made else \
+            PathEdge(before, key, number, marks[key])
+    return tuple(moves.values())
 
 
 def node_of(element: Element, endpoints: dict[str, NodeKey]) -> NodeKey:
@@ -398,7 +421,7 @@ def _delivered(number: int, line: TraceHop | None) -> tuple[Mark, str]:
 def _marked(node: Node, mark: Mark, notes: list[str]) -> Node:
     if mark is Mark.NONE:
         return node
-    shown = notes if len(notes) <= 4 else [*notes[:3], f"... {len(notes) - 3} more"]
+    shown = notes if len(notes) <= 4 else [*notes[:2], f"... {len(notes) - 3} more", notes[-1]]
     return node._replace(mark=mark, label=(*node.label, *(Line(n) for n in shown)))
 
 

@@ -110,7 +110,7 @@ def _path_edge(step: PathEdge, ids: Ids) -> str:
     colour = PATH_COLOURS.get(step.into, PATH_COLOUR)
     return (f'{ids.node(step.a)} -> {ids.node(step.b)} [dir=forward, constraint=false, '
             f'color="{colour}", fontcolor="{colour}", penwidth=3, '
-            f'label=<<B>{step.number}</B>>]')
+            f'label=<<B>{step.text}</B>>]')
 
 
 def _html(lines: tuple[Line, ...] | list[Line]) -> str:

@@ -83,7 +83,7 @@ def _edge(edge: Edge, ids: Ids) -> str:
 
 
 def _path_edge(step: PathEdge, ids: Ids) -> str:
-    return f'{ids.node(step.a)} ==>|"{step.number}"| {ids.node(step.b)}'
+    return f'{ids.node(step.a)} ==>|"{step.text}"| {ids.node(step.b)}'
 
 
 def _label(lines: tuple[Line, ...] | list[Line]) -> str:
