@@ -170,6 +170,9 @@ def _cli_commands(doc: Doc) -> Iterator[tuple[str, ...]]:
     for connection in doc["connections"][:3]:
         yield ("matrix", "--json", "--down", connection["name"])
     firsts = [n["endpoints"][0] for n in doc["networks"] if n.get("endpoints")]
+    yield ("diagram", "--format", "dot")
+    for source, target in pairwise(firsts[:2]):
+        yield ("diagram", "--path", source["name"], target["address"])
     for source, target in pairwise(firsts):
         yield ("tracert", "-h", "8", "--explain", source["name"], target["address"])
         yield ("ping", "-n", "1", "--json", source["name"], target["address"])
