@@ -26,6 +26,9 @@ from azint.data.explain import explain
 from azint.network import Network
 from azint.render import explain as explained
 from azint.render import jsonout, windows
+from azint.render.diagram_graph import path_diagram, topology_diagram
+from azint.render.dot import dot
+from azint.render.mermaid import mermaid
 from tests.builders import Doc, vpn
 from tests.conftest import Run
 from tests.test_properties import topologies
@@ -190,9 +193,13 @@ def _every_pair(network: Network) -> None:
     the CLI runs for them, without reloading the topology for each (any exception fails)."""
     title = network.topology.name
     endpoints = network.topology.endpoints()
+    picture = topology_diagram(network.topology)
     for source in endpoints:
         for target in endpoints:
             trace = network.prober.tracert(source, target.address, max_hops=8)
+            drawn = path_diagram(picture, trace)
+            mermaid(drawn)
+            dot(drawn)
             windows.tracert_text(trace, network.topology.names, None)
             jsonout.dumps(jsonout.tracert_document(trace, title, target.name))
             ping = network.prober.ping(source, target.address, count=1)
