@@ -405,3 +405,22 @@ def test_a_loop_draws_each_move_once(azint: Callable[..., Run]) -> None:
     assert [x.text for x in drawn.node(r2).label][-3:] == [
         "hop 4: 10.60.1.1", "... 12 more", "hop 30: 10.60.1.1; loop"]
     assert drawn.caption[1].startswith("LOOP: forwarding loop")
+
+
+def test_json_is_the_graph_itself(azint: Callable[..., Run]) -> None:
+    """--json: the groups, nodes, edges and path moves the drawings are made of, by id."""
+    document = azint("diagram", "--json", "--path", "hub", "10.2.30.10", "--down",
+                     "er2-primary").json()
+    drawn = traced(reference("er2-primary"), "hub", "10.2.30.10")
+    assert (document["schema"], document["command"], document["down"]) == (1, "diagram", ["er2-primary"])
+    assert len(document["nodes"]) == len(drawn.nodes) and len(document["edges"]) == len(drawn.edges)
+    assert [(p["a"], p["b"], p["into"]) for p in document["path"]] == [
+        ("vm_hub_vm", "ergw_hub", "answered"), ("ergw_hub", "circuit_er1", "path"),
+        ("circuit_er1", "router_loc1_ce", "timeout"), ("router_loc1_ce", "router_loc1_switch", "timeout"),
+        ("router_loc1_switch", "vm_loc1_vm", "answered")]
+    link = next(e for e in document["edges"] if e["label"] and e["label"][0]["text"].startswith("er2-primary"))
+    assert (link["kind"], link["down"], link["label"][0]["struck"]) == ("circuit_link", True, True)
+    ids = {n["id"] for n in document["nodes"]} | {g["id"] for g in document["groups"]}
+    assert {n["group"] for n in document["nodes"]} - {None} <= ids
+    assert azint("diagram", "--json", "--path", "hub", "nowhere").json()["error"]["message"] == \
+        "unknown target 'nowhere'"

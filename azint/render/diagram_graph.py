@@ -479,3 +479,31 @@ def _unique(wanted: str, taken: set[str]) -> str:
         found = f"{wanted}_{number}"
     taken.add(found)
     return found
+
+
+# -- as JSON: the graph itself, for tools that draw their own ------------------------------------
+
+
+def diagram_document(diagram: Diagram) -> dict[str, object]:
+    """The graph as plain data (``azint diagram --json``): ids as the tongues write them."""
+    ids = Ids(diagram)
+    return {
+        "title": diagram.title,
+        "groups": [{"id": ids.group(g.key), "kind": g.key.kind.name.lower(), "name": g.key.name,
+                    "label": _lines(g.label),
+                    "parent": ids.group(g.parent) if g.parent is not None else None}
+                   for g in diagram.groups],
+        "nodes": [{"id": ids.node(n.key), "kind": n.key.kind.name.lower(), "name": n.key.name,
+                   "group": ids.group(n.group) if n.group is not None else None,
+                   "label": _lines(n.label), "down": n.down, "mark": n.mark.name.lower()}
+                  for n in diagram.nodes],
+        "edges": [{"a": ids.node(e.a), "b": ids.node(e.b), "kind": e.kind.name.lower(),
+                   "label": _lines(e.label), "down": e.down} for e in diagram.edges],
+        "path": [{"a": ids.node(p.a), "b": ids.node(p.b), "moves": [p.number, *p.again],
+                  "into": p.into.name.lower()} for p in diagram.path],
+        "caption": list(diagram.caption),
+    }
+
+
+def _lines(lines: tuple[Line, ...]) -> list[dict[str, object]]:
+    return [{"text": x.text, "struck": x.struck} for x in lines]
