@@ -202,10 +202,14 @@ def _gateway_nodes(vnet: m.VNet, group: GroupKey, down: frozenset[str]) -> Itera
         instances = tuple(Line(str(a), m.gateway_name(failable, vnet.name, a) in down)
                           for a in gateway.instances)
         whole = m.gateway_name(failable, vnet.name) in down or all(i.struck for i in instances)
-        public = getattr(gateway, "public_address", None)
-        extra = (Line(f"public {public}"),) if public is not None else ()
-        label = (Line(title), Line(f"ASN {gateway.asn}"), *instances, *extra)
+        label = (Line(title), Line(f"ASN {gateway.asn}"), *instances, *_public(gateway))
         yield Node(NodeKey(kind, vnet.name), label, group, whole)
+
+
+def _public(gateway: m.ExpressRouteGateway | m.VpnGateway) -> tuple[Line, ...]:
+    if isinstance(gateway, m.VpnGateway) and gateway.public_address is not None:
+        return (Line(f"public {gateway.public_address}"),)
+    return ()
 
 
 def _circuit_nodes(topology: m.Topology) -> Iterator[Node]:
