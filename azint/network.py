@@ -26,11 +26,16 @@ def validate(path: Path | None = None) -> ValidationReport:
 
 @dataclass
 class Network:
-    """A loaded topology with its control plane computed (and links taken down as asked)."""
+    """A loaded topology with its control plane computed (and links taken down as asked).
+
+    ``written`` is the topology as loaded, before ``down``: what a diagram strikes through.
+    """
 
     topology: Topology
     plane: ControlPlane
     prober: Prober = field(init=False)
+    written: Topology | None = None
+    down: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.prober = Prober(self.plane)
@@ -50,4 +55,4 @@ class Network:
                 extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
                 raise UsageError(f"--down: no link or connection named '{name}'{extra}")
         changed = topology.with_down(names)
-        return cls(changed, ControlPlane.build(changed))
+        return cls(changed, ControlPlane.build(changed), topology, names)

@@ -27,6 +27,9 @@ from azint.data.linuxprobes import LinuxProber
 from azint.network import Network
 from azint.render import explain as explained
 from azint.render import jsonout, linux, mtr, windows
+from azint.render.diagram_graph import path_diagram, topology_diagram
+from azint.render.dot import dot
+from azint.render.mermaid import mermaid
 from tests.builders import Doc, vpn
 from tests.conftest import Run
 from tests.test_properties import topologies
@@ -171,6 +174,9 @@ def _cli_commands(doc: Doc) -> Iterator[tuple[str, ...]]:
     for connection in doc["connections"][:3]:
         yield ("matrix", "--json", "--down", connection["name"])
     firsts = [n["endpoints"][0] for n in doc["networks"] if n.get("endpoints")]
+    yield ("diagram", "--format", "dot")
+    for source, target in pairwise(firsts[:2]):
+        yield ("diagram", "--path", source["name"], target["address"])
     for source, target in pairwise(firsts):
         yield ("tracert", "-h", "8", "--explain", source["name"], target["address"])
         yield ("ping", "-n", "1", "--json", source["name"], target["address"])
@@ -191,9 +197,13 @@ def _every_pair(network: Network) -> None:
     exception fails)."""
     title = network.topology.name
     endpoints = network.topology.endpoints()
+    picture = topology_diagram(network.topology)
     for source in endpoints:
         for target in endpoints:
             trace = network.prober.tracert(source, target.address, max_hops=8)
+            drawn = path_diagram(picture, trace)
+            mermaid(drawn)
+            dot(drawn)
             windows.tracert_text(trace, network.topology.names, None)
             jsonout.dumps(jsonout.tracert_document(trace, title, target.name))
             ping = network.prober.ping(source, target.address, count=1)

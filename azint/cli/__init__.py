@@ -32,7 +32,7 @@ class Entry(NamedTuple):
 
 # Families: probe (tracert, ping, traceroute, mtr), observe (routes, bgp, matrix, explain),
 # topology (validate, schema, list), gate (check, whatif, diff), io (import, export, verify),
-# guide (help).
+# picture (diagram), guide (help).
 # Keep each family's rows together, in the order of ``azint --help``.
 COMMANDS: dict[str, Entry] = {
     "tracert": Entry("probe", "Trace the route from SOURCE to TARGET as Windows tracert shows it."),
@@ -54,6 +54,7 @@ COMMANDS: dict[str, Entry] = {
                     "import_"),
     "export": Entry("io", "Write the Azure side of a topology as Azure Resource Manager JSON."),
     "verify": Entry("io", "Compare the model with what Azure reported (effective routes)."),
+    "diagram": Entry("picture", "Draw the network, and a trace's path over it (Mermaid, DOT, SVG)."),
     "help": Entry("guide", "Show the help of azint or of one COMMAND.", "help_command"),
 }
 

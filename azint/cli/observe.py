@@ -11,6 +11,8 @@ from azint.cli.options import (
     complete_source,
     complete_speaker,
     complete_target,
+    diagram_option,
+    diagram_text,
     emit,
     epilog,
     model_options,
@@ -20,6 +22,7 @@ from azint.cli.options import (
 from azint.errors import UsageError
 
 DONE = "0   done"
+MATRIX_FORMATS = ("table", "csv", "markdown", "html")
 
 
 @click.command(epilog=epilog(
@@ -90,21 +93,30 @@ def bgp(name: str, role: str, topology: Path | None, down: tuple[str, ...],
 
 
 @click.command("matrix", epilog=epilog(
-    ["azint matrix", "azint matrix --down er1 --down er2", "azint matrix --csv > reach.csv"],
+    ["azint matrix", "azint matrix --down er1 --down er2", "azint matrix --csv > reach.csv",
+     "azint matrix --format markdown > reach.md", "azint matrix --format html > reach.html"],
     DONE))
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table "
+              "(as --format csv).")
+@click.option("--format", "shape", type=click.Choice(MATRIX_FORMATS), default="table",
+              show_default=True, help="A table (drawn on a terminal), CSV, a Markdown table, or "
+              "an HTML page with each cell coloured by its outcome.")
 @model_options
-def matrix(as_csv: bool, topology: Path | None, down: tuple[str, ...], as_json: bool) -> None:
+def matrix(as_csv: bool, shape: str, topology: Path | None, down: tuple[str, ...],
+           as_json: bool) -> None:
     """Show who reaches whom: every network's first endpoint pinged from every other's, and
     what the packets cross (peering, vpn, circuits, transit gateways)."""
     from azint.data.matrix import reachability
     from azint.network import Network
     from azint.render import matrix as tables
 
+    if as_csv and shape not in ("table", "csv"):
+        raise UsageError(f"--csv and --format {shape} ask for two formats; give one")
     network = Network.open(topology, down)
     found = reachability(network.prober)
-    if as_csv and not as_json:
-        output(tables.matrix_csv(found))
+    shape = "csv" if as_csv else shape
+    if shape != "table" and not as_json:
+        output(tables.MATRIX_TONGUES[shape](found, down))
         return
     emit(as_json, lambda: tables.matrix_json(network.topology.name, found, down),
          lambda: tables.matrix_document(found, down))
@@ -113,11 +125,12 @@ def matrix(as_csv: bool, topology: Path | None, down: tuple[str, ...], as_json: 
 @click.command(epilog=epilog(
     ["azint explain branch 10.17.30.4", "azint explain location1 hub-vm --down er1-primary",
      "azint explain spoke 10.2.30.10 --json"], DONE))
+@diagram_option
 @model_options
 @click.argument("source", shell_complete=complete_source)
 @click.argument("target", shell_complete=complete_target)
-def explain(source: str, target: str, topology: Path | None, down: tuple[str, ...],
-            as_json: bool) -> None:
+def explain(source: str, target: str, with_diagram: bool, topology: Path | None,
+            down: tuple[str, ...], as_json: bool) -> None:
     """Explain the path from SOURCE to TARGET: the route behind each step, why hops time out,
     and why a packet is dropped (where the route stopped propagating, and by which rule).
 
@@ -132,7 +145,10 @@ def explain(source: str, target: str, topology: Path | None, down: tuple[str, ..
     sender = resolve_source(network.topology, source)
     goal = resolve_target(network.topology, target)
     reasons = explain_trace(network.prober, sender, goal.address)
+    picture = diagram_text(network, reasons.trace) if with_diagram else None
     if as_json:
-        output(explained.explanation_json(network.topology.name, reasons, down))
+        output(explained.explanation_json(network.topology.name, reasons, down, picture))
     else:
         output(explained.explain_text(reasons, text_width()))
+        if picture is not None:
+            output("\n" + picture)

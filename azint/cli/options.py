@@ -17,6 +17,7 @@ from azint.errors import ExitCode, printable
 
 if TYPE_CHECKING:
     from azint.data.endpoints import Target
+    from azint.data.probes import TraceResult
     from azint.network import Network
     from azint.render.tables import Block, Display
     from azint.topology.model import Endpoint, Topology
@@ -91,12 +92,15 @@ def complete_command(ctx: click.Context, param: click.Parameter,
 def model_options(function: F) -> F:
     """--topology, --down and --json, shared by every command that reads a topology."""
     function = json_option(function)
-    function = click.option(
+    return topology_option(down_option(function))
+
+
+def down_option(function: F) -> F:
+    return click.option(
         "--down", "down", multiple=True, metavar="NAME", shell_complete=complete_down,
         help="Take an element down (repeatable): a connection or link, a gateway or one of its "
              "instances, a router, an IGP link, e.g. --down er1-primary; "
              "'azint list' shows every name.")(function)
-    return topology_option(function)
 
 
 def json_option(function: F) -> F:
@@ -112,6 +116,21 @@ def topology_option(function: F) -> F:
         envvar="AZINT_TOPOLOGY", show_envvar=True,
         help="Topology YAML file ('-' reads standard input). "
              "[default: the bundled azure-interop reference setup]")(function)
+
+
+def diagram_option(function: F) -> F:
+    return click.option(
+        "--diagram", "with_diagram", is_flag=True,
+        help="After the text, the network as a Mermaid diagram with this path drawn over it "
+             "(as 'azint diagram --path' draws it); under --json, as the field 'diagram'.")(
+        function)
+
+
+def diagram_text(network: Network, trace: TraceResult) -> str:
+    """The Mermaid diagram of ``network`` with ``trace``'s path (loads the picture code only now)."""
+    from azint.cli.picture import drawing
+
+    return drawing(network, trace)
 
 
 def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target: str,

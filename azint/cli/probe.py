@@ -15,6 +15,8 @@ import click
 from azint.cli.options import (
     complete_source,
     complete_target,
+    diagram_option,
+    diagram_text,
     epilog,
     model_options,
     output,
@@ -44,12 +46,13 @@ if TYPE_CHECKING:
               help="Wait timeout in milliseconds for each reply.")
 @click.option("--explain", "with_reasons", is_flag=True,
               help="After the trace, the route behind each step and why hops time out.")
+@diagram_option
 @model_options
 @click.argument("source", shell_complete=complete_source)
 @click.argument("target", shell_complete=complete_target)
 def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: int,
-            with_reasons: bool, topology: Path | None, down: tuple[str, ...],
-            as_json: bool) -> None:
+            with_reasons: bool, with_diagram: bool, topology: Path | None,
+            down: tuple[str, ...], as_json: bool) -> None:
     """Trace the route from SOURCE to TARGET as Windows tracert shows it.
 
     SOURCE is a network (its first endpoint), an endpoint name or an endpoint address; TARGET is
@@ -69,11 +72,15 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
         document = jsonout.tracert_document(result, network.topology.name, goal.name, down)
         if reasons is not None:
             document["explain"] = explained.explanation_document(reasons)
+        if with_diagram:
+            document["diagram"] = diagram_text(network, result)
         output(jsonout.dumps(document))
     else:
         output(windows.tracert_text(result, names, goal.name))
         if reasons is not None:
             output("\n" + explained.explain_text(reasons, text_width()))
+        if with_diagram:
+            output("\n" + diagram_text(network, result))
     raise SystemExit(ExitCode.OK if result.reached else ExitCode.UNREACHED)
 
 

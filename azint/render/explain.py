@@ -223,9 +223,12 @@ def _alternative_json(way: Alternative) -> dict[str, Any]:
             "causes": [_cause_json(c) for c in way.causes], "text": alternative_text(way)}
 
 
-def explanation_json(topology: str, explanation: Explanation, down: Sequence[str] = ()) -> str:
+def explanation_json(topology: str, explanation: Explanation, down: Sequence[str] = (),
+                     diagram: str | None = None) -> str:
+    """The explain document; with ``diagram`` (``explain --diagram``), that text as a field."""
+    extra = {"diagram": diagram} if diagram is not None else {}
     return dumps({"command": "explain", "topology": topology, "down": list(down),
-                  **explanation_document(explanation)})
+                  **explanation_document(explanation), **extra})
 
 
 def explanation_document(explanation: Explanation) -> dict[str, Any]:
