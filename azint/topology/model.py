@@ -51,6 +51,7 @@ class Endpoint:
     os: str = "windows"
     gateway: IPv4Address | None = None  # on-premises: the default gateway
     forwarding: bool = False  # an NVA: forwards packets that are not its own
+    security_group: str | None = None  # a VM's NIC: the NSG associated with it
 
     @property
     def initial_ttl(self) -> int:
@@ -74,11 +75,66 @@ class RouteTableSpec:
     propagate_gateway_routes: bool = True
 
 
+class Direction(StrEnum):
+    """Which traffic a security rule filters, spelled as Azure spells it."""
+
+    INBOUND = "Inbound"
+    OUTBOUND = "Outbound"
+
+
+class Access(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+class IpProtocol(StrEnum):
+    """A security rule's protocol, spelled as Azure's API takes it (``*`` is any)."""
+
+    TCP = "Tcp"
+    UDP = "Udp"
+    ICMP = "Icmp"
+    ESP = "Esp"
+    AH = "Ah"
+    ANY = "*"
+
+
+# What a rule's source or destination may name besides prefixes: ``*`` and the service tags
+# azint models.
+ANY_ADDRESS = "*"
+SERVICE_TAGS = ("VirtualNetwork", "Internet", "AzureLoadBalancer")
+ALL_PORTS = ((0, 65535),)
+
+
+@dataclass(frozen=True)
+class SecurityRule:
+    """One rule of a network security group; ``sources`` and ``destinations`` hold prefixes,
+    service tags and ``*``; ports are inclusive ranges."""
+
+    name: str
+    priority: int
+    direction: Direction
+    access: Access
+    protocol: IpProtocol = IpProtocol.ANY
+    sources: tuple[IPv4Network | str, ...] = (ANY_ADDRESS,)
+    source_ports: tuple[tuple[int, int], ...] = ALL_PORTS
+    destinations: tuple[IPv4Network | str, ...] = (ANY_ADDRESS,)
+    destination_ports: tuple[tuple[int, int], ...] = ALL_PORTS
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    """A network security group: its own rules (Azure adds its default rules to every group)."""
+
+    name: str
+    rules: tuple[SecurityRule, ...] = ()
+
+
 @dataclass(frozen=True)
 class Subnet:
     name: str
     prefix: IPv4Network
     route_table: str | None = None
+    security_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +161,7 @@ class VNet:
     expressroute_gateway: ExpressRouteGateway | None = None
     vpn_gateway: VpnGateway | None = None
     route_tables: Mapping[str, RouteTableSpec] = field(default_factory=dict)
+    security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
     branch_to_branch: bool = False  # Azure Route Server: ER <-> VPN transit
     hub_routing_preference: HubRoutingPreference = HubRoutingPreference.EXPRESSROUTE
     latency_ms: float = 0.3
