@@ -257,22 +257,38 @@ class EffectiveGroup:
     rules: tuple[EffectiveRule, ...]
 
 
+@dataclass(frozen=True)
+class EffectiveView:
+    """What ``azint nsg`` shows: the NSGs of a VM (or of a subnet without one) and their rules."""
+
+    vnet: str
+    subnet: str | None
+    endpoint: m.Endpoint | None
+    groups: tuple[EffectiveGroup, ...]
+
+
 # How the effective list names Azure's default rules.
 _EFFECTIVE_NAMES = {"DenyAllInBound": "DefaultInboundDenyAll",
                     "DenyAllOutBound": "DefaultOutboundDenyAll"}
 
 
-def effective_rules(plane: ControlPlane, vnet: m.VNet, endpoint: m.Endpoint) -> list[EffectiveGroup]:
-    """Each NSG filtering ``endpoint`` with its rules, tags expanded for the VM's subnet."""
-    subnet = vnet.subnet_of(endpoint.address)
+def effective_rules(plane: ControlPlane, vnet: m.VNet, subnet: m.Subnet | None,
+                    endpoint: m.Endpoint | None) -> EffectiveView:
+    """The NSGs filtering ``endpoint`` (or, without one, the NSG of ``subnet``) with their rules
+    in Azure's order, service tags expanded as the subnet sees them."""
     tag = _Prefixes(virtual_network_prefixes(plane.vnets[vnet.name],
                                              subnet.name if subnet else None))
-    groups: list[EffectiveGroup] = []
-    for attachment in attachments(vnet, endpoint):
-        rules = [_effective(rule, tag) for direction in Direction
-                 for rule in ordered_rules(attachment.group, direction)]
-        groups.append(EffectiveGroup(attachment, tuple(rules)))
-    return groups
+    if endpoint is not None:
+        found = attachments(vnet, endpoint)
+    elif subnet is not None and subnet.security_group in vnet.security_groups:
+        found = (Attachment("subnet", subnet.name,
+                            vnet.security_groups[str(subnet.security_group)]),)
+    else:
+        found = ()
+    groups = tuple(EffectiveGroup(a, tuple(_effective(rule, tag) for direction in Direction
+                                           for rule in ordered_rules(a.group, direction)))
+                   for a in found)
+    return EffectiveView(vnet.name, subnet.name if subnet else None, endpoint, groups)
 
 
 def _effective(rule: SecurityRule, tag: _Prefixes) -> EffectiveRule:
