@@ -297,6 +297,20 @@ def check_gateway_subnet_default_route(topology: m.Topology, at: Locate) -> Iter
                                f"the gateway from working; azint routes by it regardless")
 
 
+def check_gateway_subnet_nsg(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """"About VPN Gateway configuration settings" (gateway subnet): Azure does not support a
+    network security group on GatewaySubnet, and one can stop the gateways from working. azint
+    filters nothing at gateways (rule 8.2), so it says so."""
+    for vnet in topology.vnets.values():
+        subnet = next((s for s in vnet.subnets if s.name == "GatewaySubnet"), None)
+        if subnet is not None and subnet.security_group is not None:
+            yield _warning(at("subnet", f"{vnet.name}/{subnet.name}", "network_security_group"),
+                           f"network security group '{subnet.security_group}' is on the "
+                           f"GatewaySubnet of '{vnet.name}': Azure does not support NSGs there "
+                           f"(they can stop the gateways from working); azint filters nothing "
+                           f"at gateways")
+
+
 def _udr_gateway_problem(topology: m.Topology, name: str) -> str | None:
     """What is wrong with the gateway VNet ``name``'s user routes would use, or None."""
     hub = topology.gateway_vnet(name)
@@ -971,7 +985,7 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 
 CHECKS: tuple[Check, ...] = (
     check_references, check_router_names, check_appliance_next_hops, check_gateway_next_hops,
-    check_gateway_subnet_default_route,
+    check_gateway_subnet_default_route, check_gateway_subnet_nsg,
     check_endpoints, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
