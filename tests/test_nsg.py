@@ -10,6 +10,7 @@ https://learn.microsoft.com/azure/virtual-network/service-tags-overview.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
@@ -20,7 +21,7 @@ import yaml
 from azint.control.security import SecurityPolicy, virtual_network_prefixes
 from azint.data.explain import explain
 from azint.network import Network
-from azint.render.explain import explain_text
+from azint.render.explain import explain_text, explanation_json
 from azint.render.windows import ping_text, tracert_text
 from azint.topology.model import Direction
 from tests.builders import Doc, build, peering, site, vnet, vpn
@@ -121,10 +122,15 @@ def test_deny_icmp_inbound_makes_ping_time_out_and_explain_names_the_rule(tmp_pa
     assert text.count("Request timed out.") == 4
     assert "Received = 0" in text
     sender = network.topology.endpoints()[1]
-    told = explain_text(explain(network.prober, sender, IPv4Address("10.1.0.4")), 200)
+    reasons = explain(network.prober, sender, IPv4Address("10.1.0.4"))
+    told = explain_text(reasons, 200)
     assert ("network security group 'subnet-nsg' (subnet default), rule 'no-ping' "
             "(priority 150)") in told
     assert "inbound to app-vm" in told
+    denied = json.loads(explanation_json("t", reasons))["denied"]
+    assert (denied["network_security_group"], denied["association"], denied["rule"],
+            denied["priority"], denied["direction"]) == (
+        "subnet-nsg", {"subnet": "default"}, "no-ping", 150, "Inbound")
 
 
 def test_rules_are_tried_by_priority_and_the_first_match_decides(tmp_path: Path) -> None:

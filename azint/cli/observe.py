@@ -141,7 +141,8 @@ def explain(source: str, target: str, topology: Path | None, down: tuple[str, ..
 
 
 @click.command(epilog=epilog(
-    ["azint nsg app", "azint nsg app --subnet web", "azint nsg app --endpoint web-vm --json"],
+    ["azint nsg hub", "azint nsg hub --endpoint hub-vm --json",
+     "azint nsg --topology my-network.yaml app --subnet web"],
     DONE))
 @click.option("--subnet", metavar="NAME", help="The subnet whose first VM to show (a subnet "
               "without VMs shows its own NSG). [default: the network's first VM]")

@@ -11,6 +11,7 @@ from typing import Any
 
 from azint.control.bgp import Path, Relation
 from azint.control.ids import Element, Kind, element_label
+from azint.control.security import Verdict
 from azint.control.why import Alternative, Because, Cause
 from azint.data.explain import Explanation, Missing, StepExplanation
 from azint.data.walk import Disposition
@@ -236,11 +237,26 @@ def explanation_document(explanation: Explanation) -> dict[str, Any]:
         "target": str(trace.target), "reached": trace.reached,
         "disposition": trace.walk.disposition.value, "outcome": explanation.outcome,
         "steps": [_step_json(s) for s in explanation.steps],
+        **_denied_json(trace.walk.denied),
         "missing": None if missing is None else {
             "where": str(missing.where), "network": missing.network, "address": str(missing.address),
             "prefix": None if missing.prefix is None else str(missing.prefix),
             "matched": None if missing.matched is None else str(missing.matched.prefix),
             "alternatives": [_alternative_json(a) for a in missing.diagnosis.alternatives]}}
+
+
+def _denied_json(verdict: Verdict | None) -> dict[str, Any]:
+    """``denied``, only in documents where a network security group dropped the packet (so the
+    documents of every other walk stay as they were)."""
+    if verdict is None:
+        return {}
+    attachment = verdict.attachment
+    return {"denied": {
+        "network_security_group": attachment.group.name,
+        "association": {"subnet" if attachment.level == "subnet" else "network_interface":
+                        attachment.where},
+        "rule": verdict.rule.name, "priority": verdict.rule.priority,
+        "direction": verdict.direction.value, "text": verdict.describe()}}
 
 
 def _step_json(step: StepExplanation) -> dict[str, Any]:
