@@ -122,6 +122,7 @@ class SecurityPolicy:
     _tags: dict[tuple[str, str | None], _Prefixes] = field(default_factory=dict)
     _attached: dict[str, tuple[Attachment, ...]] = field(default_factory=dict)
     _subnet: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # VM -> (VNet, subnet)
+    _ordered: dict[tuple[int, Direction], list[SecurityRule]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for vnet in self.plane.topology.vnets.values():
@@ -158,7 +159,11 @@ class SecurityPolicy:
     def deciding_rule(self, endpoint: str, group: m.SecurityGroup, direction: Direction,
                       src: IPv4Address, dst: IPv4Address, protocol: str) -> SecurityRule:
         tags = self.virtual_network(endpoint)
-        for rule in ordered_rules(group, direction):
+        key = (id(group), direction)  # groups live as long as the topology this policy reads
+        rules = self._ordered.get(key)
+        if rules is None:
+            rules = self._ordered[key] = ordered_rules(group, direction)
+        for rule in rules:
             if _matches(rule, tags, src, dst, _PROTOCOLS.get(protocol, IpProtocol.ANY)):
                 return rule
         raise AssertionError("the default rules match every packet")  # DenyAll* is last
