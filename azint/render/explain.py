@@ -186,6 +186,10 @@ _WORDS = {
     Because.AS_PATH_LOOP: lambda c: (
         f"{_label(c.element)} drops {_prefix(c)} from {_label(c.peer)}: the AS path already "
         f"holds ASN {c.setting[0]}, its own (loop prevention)"),
+    Because.PREFIX_FILTER: lambda c: (
+        f"{_label(c.element)} filters {_prefix(c)} out of what it "
+        f"{'announces to' if c.setting[1] == 'announce' else 'accepts from'} {_label(c.peer)} "
+        f"on '{c.setting[0]}' (its neighbour policy's {c.setting[1]} list)"),
     Because.REFUSES_OWN_RANGE: lambda c: (
         f"{_label(c.element)} refuses {_prefix(c)} from {_label(c.peer)}: a VPN gateway refuses "
         f"a prefix equal to its own VNet's range"),

@@ -211,10 +211,12 @@ def check_router_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                 yield _error(at("router", router.name, "static_routes", index, "interface"),
                              f"router '{router.name}' has no interface '{route.interface}'")
         own = sessions.get(router.name, [])
-        for key in router.local_preference:
-            if key not in own:
-                yield _error(at("router", router.name, "bgp", "local_preference", key),
-                             _not_a_session(key, router.name, own, known))
+        for setting, keys in (("local_preference", router.local_preference),
+                              ("neighbors", router.neighbors)):
+            for key in keys:
+                if key not in own:
+                    yield _error(at("router", router.name, "bgp", setting, key),
+                                 _not_a_session(key, router.name, own, known, setting))
 
 
 def _session_names(topology: m.Topology) -> dict[str, list[str]]:
@@ -231,13 +233,14 @@ def _session_names(topology: m.Topology) -> dict[str, list[str]]:
     return names
 
 
-def _not_a_session(name: str, router: str, sessions: list[str], known: Iterable[str]) -> str:
+def _not_a_session(name: str, router: str, sessions: list[str], known: Iterable[str],
+                   setting: str) -> str:
     hint = difflib.get_close_matches(name, sessions, n=1)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
     if name not in known:
-        return f"local_preference names unknown connection or circuit link '{name}'{suggestion}"
+        return f"{setting} names unknown connection or circuit link '{name}'{suggestion}"
     listed = ", ".join(sessions) if sessions else "none"
-    return (f"local_preference names '{name}', which is not a BGP session of router '{router}' "
+    return (f"{setting} names '{name}', which is not a BGP session of router '{router}' "
             f"(its sessions: {listed}){suggestion}")
 
 

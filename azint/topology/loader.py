@@ -67,7 +67,9 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
                       ("name", "kind", "asn")),
     "router": Section(("name", "interfaces", "static_routes", "redistribute", "bgp",
                        "icmp_unreachables"), ("name",)),
-    "router bgp": Section(("advertise", "local_preference", "readvertise", "multipath")),
+    "router bgp": Section(("advertise", "local_preference", "neighbors", "readvertise",
+                           "multipath")),
+    "bgp neighbor": Section(("prepend", "med", "accept", "announce")),
     "interface": Section(("name", "address"), ("name", "address")),
     "static route": Section(("prefix", "next_hop", "interface", "discard"), ("prefix",)),
     "site link": Section(("a", "b", "latency_ms"), ("a", "b")),
@@ -684,6 +686,7 @@ class TopologyBuilder:
             advertise=tuple(self.each(bgp.get("advertise"), (*bp, "advertise"), self.prefix)),
             local_preference=MappingProxyType(self.optional(bgp, "local_preference", bp,
                                                             self._preferences, {})),
+            neighbors=MappingProxyType(self.optional(bgp, "neighbors", bp, self._neighbors, {})),
             readvertise=self.optional(bgp, "readvertise", bp, self.flag, False),
             multipath=self.optional(bgp, "multipath", bp, self.flag, False),
             icmp_unreachables=self.optional(doc, "icmp_unreachables", path, self.flag, True),
@@ -700,6 +703,33 @@ class TopologyBuilder:
             except _Skip:
                 continue
         return prefs
+
+    def _neighbors(self, value: Any, path: PathKey) -> dict[str, m.NeighborPolicy]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping of connection name to policy, "
+                                  f"got {_kind(value)}")
+        found: dict[str, m.NeighborPolicy] = {}
+        for key, doc in value.items():
+            try:
+                found[key] = self._neighbor(doc, (*path, key))
+            except _Skip:
+                continue
+        return found
+
+    def _neighbor(self, doc: Any, path: PathKey) -> m.NeighborPolicy:
+        doc = self.mapping(doc, path, "bgp neighbor")
+        return m.NeighborPolicy(
+            prepend=self.optional(doc, "prepend", path, lambda v, p: self.integer(v, p, 0, 10), 0),
+            med=self.optional(doc, "med", path, lambda v, p: self.integer(v, p, 0, 4_294_967_295),
+                              0),
+            accept=self._filter(doc, "accept", path),
+            announce=self._filter(doc, "announce", path))
+
+    def _filter(self, doc: dict[str, Any], key: str,
+                path: PathKey) -> tuple[IPv4Network, ...] | None:
+        if key not in doc or doc[key] is None:
+            return None
+        return tuple(self.each(doc[key], (*path, key), self.prefix))
 
     def _interface(self, doc: Any, path: PathKey) -> m.RouterInterface:
         doc = self.mapping(doc, path, "interface")

@@ -199,6 +199,21 @@ class RouterInterface:
 
 
 @dataclass(frozen=True)
+class NeighborPolicy:
+    """A router's policy on one BGP session, as a customer edge configures it: AS-path
+    prepending and MED on what it advertises there, and prefix filters each way (a filter lets
+    through a listed prefix and every prefix inside it; None lets everything through)."""
+
+    prepend: int = 0  # extra copies of the router's own ASN on what it advertises
+    med: int = 0  # the MED it sets on what it advertises (BGP reads a missing MED as 0)
+    accept: tuple[IPv4Network, ...] | None = None  # inbound filter
+    announce: tuple[IPv4Network, ...] | None = None  # outbound filter
+
+
+NO_POLICY = NeighborPolicy()
+
+
+@dataclass(frozen=True)
 class Router:
     """An on-premises router or layer-3 switch."""
 
@@ -209,6 +224,7 @@ class Router:
     redistribute: frozenset[str] = frozenset()  # into the site IGP: connected, static, bgp
     advertise: tuple[IPv4Network, ...] = ()  # BGP network statements
     local_preference: Mapping[str, int] = field(default_factory=dict)  # per connection name
+    neighbors: Mapping[str, NeighborPolicy] = field(default_factory=dict)  # per connection name
     readvertise: bool = False  # pass BGP-learned routes on to other BGP neighbours
     multipath: bool = False
     icmp_unreachables: bool = True
@@ -223,6 +239,13 @@ class Router:
             if name in self.local_preference:
                 return self.local_preference[name]
         return DEFAULT_LOCAL_PREFERENCE
+
+    def policy(self, *names: str) -> NeighborPolicy:
+        """The policy of a session, looked up by its names as ``preference`` does."""
+        for name in names:
+            if name in self.neighbors:
+                return self.neighbors[name]
+        return NO_POLICY
 
 
 @dataclass(frozen=True)
