@@ -156,13 +156,15 @@ def choose(candidates: list[Path], multipath: bool,
         return (-path.weight, path.relation in demoted, -path.local_preference, len(path.as_path))
 
     paths = sorted(candidates, key=lambda p: (rank(p), session_order(p), p.as_path))
+    if not multipath and not any(p.med for p in paths):
+        return (paths[0],)
     top = _lowest_med([p for p in paths if rank(p) == rank(paths[0])])
     return tuple(top) if multipath else (top[0],)
 
 
 def _lowest_med(paths: list[Path]) -> list[Path]:
     """Drop each path a path from the same neighbouring AS beats on MED (RFC 4271, 9.1.2.2)."""
-    if all(p.med == 0 for p in paths):
+    if not any(p.med for p in paths):
         return paths
     return [p for p in paths
             if not any(q.med < p.med and q.as_path[:1] == p.as_path[:1] for q in paths)]
