@@ -127,11 +127,11 @@ class SecurityPolicy:
     def __post_init__(self) -> None:
         for vnet in self.plane.topology.vnets.values():
             for endpoint in vnet.endpoints:
+                subnet = vnet.subnet_of(endpoint.address)
+                self._subnet[endpoint.name] = (vnet.name, subnet.name if subnet else None)
                 found = attachments(vnet, endpoint)
                 if found:
-                    subnet = vnet.subnet_of(endpoint.address)
                     self._attached[endpoint.name] = found
-                    self._subnet[endpoint.name] = (vnet.name, subnet.name if subnet else None)
         self.active = bool(self._attached)
 
     def denial(self, endpoint: str, direction: Direction, src: IPv4Address, dst: IPv4Address,
