@@ -52,14 +52,18 @@ def _tunnels(network: Network) -> set[str]:
 
 
 def test_without_policy_both_edges_carry_the_site(tmp_path: Path) -> None:
-    """Rule 6.5 (RFC 4271, 9.1.2.2): two equal paths from one site: the gateway uses both."""
+    """Rule 6.5 (RFC 4271, 9.1.2.2): two equal paths from one site: the gateway uses both.
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     assert _tunnels(_two_edges(tmp_path)) == {"ce1", "ce2"}
 
 
 def test_as_path_prepending_makes_a_session_the_backup(tmp_path: Path) -> None:
     """Rule 6.5 ("About BGP and VPN Gateway": Azure picks the shorter AS path; "Optimize
     ExpressRoute routing": AS-path prepending): ce2 prepending its ASN twice on hub-ce2 leaves
-    the gateway only ce1's path, and the gateway's table shows the longer AS path it lost."""
+    the gateway only ce1's path, and the gateway's table shows the longer AS path it lost.
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     network = _two_edges(tmp_path, ce2={"prepend": 2})
     assert _tunnels(network) == {"ce1"}
     heard = network.plane.bgp.speakers[ids.vpngw("hub")].adj_in
@@ -72,28 +76,36 @@ def test_as_path_prepending_makes_a_session_the_backup(tmp_path: Path) -> None:
 def test_med_steers_between_edges_of_one_neighbouring_as(tmp_path: Path) -> None:
     """Rule 6.6 (RFC 4271, 9.1.2.2: among paths from the same neighbouring AS, the lowest MED
     wins; a missing MED counts as 0): ce2 sending MED 50 makes the gateway use ce1, and ce1
-    sending a higher MED than ce2 turns it round."""
+    sending a higher MED than ce2 turns it round.
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     assert _tunnels(_two_edges(tmp_path, ce2={"med": 50})) == {"ce1"}
     assert _tunnels(_two_edges(tmp_path, ce1={"med": 80}, ce2={"med": 20})) == {"ce2"}
 
 
 def test_med_is_weaker_than_as_path_length(tmp_path: Path) -> None:
     """Rule 6.6: MED is compared only between paths the earlier steps (weight, local preference,
-    AS-path length) leave tied: a prepended path with the lower MED still loses."""
+    AS-path length) leave tied: a prepended path with the lower MED still loses.
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     network = _two_edges(tmp_path, ce1={"prepend": 1, "med": 0}, ce2={"med": 90})
     assert _tunnels(network) == {"ce2"}
 
 
 def test_outbound_filter_keeps_a_prefix_off_a_session(tmp_path: Path) -> None:
     """Rule 6.7: ce1 announcing only 10.60.0.0/16 over hub-ce1 keeps 10.50.0.0/24 off that
-    session, so the gateway reaches the site over hub-ce2 alone."""
+    session, so the gateway reaches the site over hub-ce2 alone.
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     assert _tunnels(_two_edges(tmp_path, ce1={"announce": ["10.60.0.0/16"]})) == {"ce2"}
     assert _tunnels(_two_edges(tmp_path, ce1={"announce": ["10.50.0.0/16"]})) == {"ce1", "ce2"}
 
 
 def test_inbound_filter_refuses_what_it_does_not_list(tmp_path: Path) -> None:
     """Rule 6.7: ce1 accepting only 10.99.0.0/16 over hub-ce1 learns no route to the hub; ce2,
-    without a filter, does; explain names the filter that stops the route."""
+    without a filter, does; explain names the filter that stops the route.
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     network = _two_edges(tmp_path, ce1={"accept": ["10.99.0.0/16"]})
     assert network.plane.routers["ce1"].table.lookup(HUB_VM) is None
     assert network.plane.routers["ce2"].table.lookup(HUB_VM) is not None
@@ -105,7 +117,9 @@ def test_inbound_filter_refuses_what_it_does_not_list(tmp_path: Path) -> None:
 
 def test_prefix_filters_split_alike_prefixes(tmp_path: Path) -> None:
     """Rule 6.7: two prefixes a router advertises alike travel apart once a filter tells them
-    apart (azint settles alike prefixes together)."""
+    apart (azint settles alike prefixes together).
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     net = vnet("hub", "10.0.0.0/24", er=True)
     dc = site("dc", 65001, "10.50.0.0/24", advertise=["10.50.0.0/24", "10.51.0.0/24"],
               neighbors={"er": {"announce": ["10.51.0.0/24"]}})
@@ -118,7 +132,9 @@ def test_prefix_filters_split_alike_prefixes(tmp_path: Path) -> None:
 
 def test_validate_warns_where_a_policy_makes_paths_asymmetric(tmp_path: Path) -> None:
     """Rule 6.8: dc-vm leaves by its gateway ce1 over hub-ce1, but ce1's prepending sends the
-    hub's answers over hub-ce2: validate warns at ce1's neighbour policy, naming both ways."""
+    hub's answers over hub-ce2: validate warns at ce1's neighbour policy, naming both ways.
+    About BGP and VPN Gateway, https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview
+    """
     _two_edges(tmp_path, ce1={"prepend": 2})
     report = validate(tmp_path / "topology.yaml")
     lines = [line for line in report.lines if "asymmetric" in line]

@@ -83,7 +83,9 @@ def _hub_with_site(tmp_path: Path, rules: list[Rule], down: tuple[str, ...] = ()
 def test_default_rules_allow_traffic_within_the_vnet_and_its_peers(tmp_path: Path) -> None:
     """Rule 8.1 ("Network security groups", default security rules): an NSG without rules of
     its own still allows VirtualNetwork to VirtualNetwork both ways (AllowVnetInBound,
-    AllowVnetOutBound), so VMs of peered VNets ping each other through NSGs on both levels."""
+    AllowVnetOutBound), so VMs of peered VNets ping each other through NSGs on both levels.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     network = _pair(tmp_path, subnet=[], nic=[])
     assert _replies(network, "other-vm", "app-vm") == 4
     assert _replies(network, "app-vm", "other-vm") == 4
@@ -91,9 +93,12 @@ def test_default_rules_allow_traffic_within_the_vnet_and_its_peers(tmp_path: Pat
 
 def test_below_the_users_rules_azures_defaults_decide(tmp_path: Path) -> None:
     """Rule 8.1 ("Network security groups", default security rules): where no rule of the
-    user's matches, AllowVnetInBound (65000) takes VirtualNetwork sources,
-    AllowAzureLoadBalancerInBound (65001) Azure's host 168.63.129.16, DenyAllInBound (65500)
-    the rest; outbound, AllowInternetOutBound (65001) takes public destinations."""
+    user's matches, AllowVnetInBound (65000) takes VirtualNetwork sources (Azure's host
+    168.63.129.16 among them, before AllowAzureLoadBalancerInBound sees it), DenyAllInBound
+    (65500) the rest; outbound, AllowInternetOutBound (65001) takes public destinations,
+    DenyAllOutBound (65500) the rest.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     network = _pair(tmp_path, subnet=[_rule("unrelated", 100, protocol="Tcp")])
     policy = SecurityPolicy(network.plane)
     group = network.topology.vnets["app"].security_groups["subnet-nsg"]
@@ -116,7 +121,9 @@ def test_below_the_users_rules_azures_defaults_decide(tmp_path: Path) -> None:
 def test_deny_icmp_inbound_makes_ping_time_out_and_explain_names_the_rule(tmp_path: Path) -> None:
     """Rules 8.1 and 8.2 ("How network security groups filter network traffic"): a rule denying
     ICMP inbound drops the echo requests, so ping prints "Request timed out." four times, and
-    explain names the NSG, where it sits, the rule and its priority."""
+    explain names the NSG, where it sits, the rule and its priority.
+    How network security groups filter network traffic, https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works
+    """
     network = _pair(tmp_path, subnet=[_rule("no-ping", 150, protocol="Icmp")])
     text = _ping(network, "other-vm", "app-vm")
     assert text.count("Request timed out.") == 4
@@ -136,7 +143,9 @@ def test_deny_icmp_inbound_makes_ping_time_out_and_explain_names_the_rule(tmp_pa
 def test_rules_are_tried_by_priority_and_the_first_match_decides(tmp_path: Path) -> None:
     """Rule 8.1 ("Network security groups", Priority: lower numbers first, processing stops at
     the first match): an allow at 100 beats a deny at 200, and the same two rules with the
-    numbers swapped deny; the order they are written in does not matter."""
+    numbers swapped deny; the order they are written in does not matter.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     allow, deny = {"protocol": "Icmp", "access": "Allow"}, {"protocol": "Icmp"}
     first = _pair(tmp_path, subnet=[_rule("deny", 200, **deny), _rule("allow", 100, **allow)])
     assert _replies(first, "other-vm", "app-vm") == 4
@@ -146,7 +155,9 @@ def test_rules_are_tried_by_priority_and_the_first_match_decides(tmp_path: Path)
 
 def test_a_rule_with_ports_does_not_match_icmp(tmp_path: Path) -> None:
     """Rule 8.1: protocol and ports must both match; ICMP has no ports, so a TCP rule, or any
-    rule with ports other than '*', does not drop a ping."""
+    rule with ports other than '*', does not drop a ping.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     network = _pair(tmp_path, subnet=[_rule("tcp", 100, protocol="Tcp"),
                                       _rule("web", 110, destination_ports=[80, "443-444"])])
     assert _replies(network, "other-vm", "app-vm") == 4
@@ -158,7 +169,9 @@ def test_a_rule_with_ports_does_not_match_icmp(tmp_path: Path) -> None:
 def test_inbound_meets_the_subnet_nsg_first_then_the_nic_nsg(tmp_path: Path) -> None:
     """Rule 8.2 ("How network security groups filter network traffic", inbound traffic: the
     subnet's NSG first, then the NIC's): with both denying, the subnet's rule drops the packet;
-    with the subnet allowing, the NIC's still does — both must allow."""
+    with the subnet allowing, the NIC's still does — both must allow.
+    How network security groups filter network traffic, https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works
+    """
     both = _pair(tmp_path, subnet=[_rule("subnet-deny", 100)], nic=[_rule("nic-deny", 100)])
     denied = both.prober.ping(both.topology.endpoints()[1], IPv4Address("10.1.0.4")).walk.denied
     assert denied is not None
@@ -172,7 +185,9 @@ def test_inbound_meets_the_subnet_nsg_first_then_the_nic_nsg(tmp_path: Path) -> 
 def test_outbound_meets_the_nic_nsg_first_then_the_subnet_nsg(tmp_path: Path) -> None:
     """Rule 8.2 ("How network security groups filter network traffic", outbound traffic: the
     NIC's NSG first, then the subnet's): with both denying, the NIC's rule names the drop, and
-    the VM's own ping times out."""
+    the VM's own ping times out.
+    How network security groups filter network traffic, https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works
+    """
     out = {"direction": "Outbound"}
     network = _pair(tmp_path, subnet=[_rule("subnet-out", 100, **out)],
                     nic=[_rule("nic-out", 100, **out)])
@@ -203,7 +218,9 @@ def _appliance(tmp_path: Path, rules: list[Rule]) -> Network:
 def test_an_appliance_nsg_filters_what_it_forwards(tmp_path: Path) -> None:
     """Rule 8.2: an appliance's NSGs filter the packets it forwards. Denied inbound, the probe
     never reaches it, so even the probe whose TTL would run out there gets no answer; denied
-    outbound, it answers as a hop, and nothing beyond it does."""
+    outbound, it answers as a hop, and nothing beyond it does.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     def trace(rules: list[Rule]) -> list[str]:
         network = _appliance(tmp_path, rules)
         result = network.prober.tracert(network.topology.endpoints()[0],
@@ -224,7 +241,9 @@ def test_virtual_network_holds_peered_vnets_and_prefixes_the_gateway_learned(
     """Rule 8.3 ("Virtual network service tags", VirtualNetwork: the VNet's address space,
     connected on-premises address spaces, peered virtual networks): a rule denying
     VirtualNetwork drops pings from the peered VNet and from the site behind the VPN; one
-    denying Internet drops neither. Taking the VPN down takes the site's LAN out of the tag."""
+    denying Internet drops neither. Taking the VPN down takes the site's LAN out of the tag.
+    Virtual network service tags, https://learn.microsoft.com/azure/virtual-network/service-tags-overview
+    """
     deny_vnet = _hub_with_site(tmp_path, [_rule("deny-vnet", 100, source="VirtualNetwork")])
     assert _replies(deny_vnet, "peer-vm", "hub-vm") == 0
     assert _replies(deny_vnet, "s1-vm", "hub-vm") == 0
@@ -242,7 +261,9 @@ def test_virtual_network_holds_user_route_prefixes_but_not_a_default_route(
         tmp_path: Path) -> None:
     """Rule 8.3 ("Virtual network service tags": the tag holds address prefixes used on
     user-defined routes); azint leaves a 0.0.0.0/0 route out, so a default route to a firewall
-    does not let every address through AllowVnetInBound."""
+    does not let every address through AllowVnetInBound.
+    Virtual network service tags, https://learn.microsoft.com/azure/virtual-network/service-tags-overview
+    """
     doc = vnet("app", "10.1.0.0/24")
     doc["route_tables"] = [{"name": "rt", "routes": [
         {"prefix": "192.168.7.0/24", "next_hop_type": "None"},
@@ -261,7 +282,9 @@ def test_virtual_network_holds_user_route_prefixes_but_not_a_default_route(
 def test_replies_pass_whatever_the_rules_say(tmp_path: Path) -> None:
     """Rule 8.4 ("How network security groups filter network traffic": NSGs are stateful, the
     reply to allowed traffic is allowed): a VM whose NSG denies everything outbound still
-    answers pings, but cannot ping out itself."""
+    answers pings, but cannot ping out itself.
+    How network security groups filter network traffic, https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works
+    """
     network = _pair(tmp_path, nic=[_rule("deny-out", 100, "Outbound")])
     assert _replies(network, "other-vm", "app-vm") == 4
     assert _replies(network, "app-vm", "other-vm") == 0
@@ -270,7 +293,9 @@ def test_replies_pass_whatever_the_rules_say(tmp_path: Path) -> None:
 def test_tracert_shows_every_hop_although_inbound_icmp_is_denied(tmp_path: Path) -> None:
     """Rule 8.4: the time-exceeded messages about an allowed probe belong to its flow, so a
     VM whose subnet denies ICMP inbound still traces to the site (gateway, CE router, host),
-    while the site's own pings to it time out."""
+    while the site's own pings to it time out.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     network = _hub_with_site(tmp_path, [_rule("no-icmp-in", 100, protocol="Icmp")])
     hub_vm = network.topology.endpoints()[0]
     result = network.prober.tracert(hub_vm, IPv4Address("10.50.0.10"))
@@ -293,7 +318,9 @@ def test_nsg_command_lists_effective_rules_as_azure_does(
         tmp_path: Path, azint: Callable[..., Run]) -> None:
     """Rule 8.1 ("Network security groups"; ``az network nic list-effective-nsg``): each NSG of
     the VM, subnet's first, with its user rules (UserRule_NAME) and Azure's defaults under
-    their effective names, and VirtualNetwork expanded to the prefixes it holds."""
+    their effective names, and VirtualNetwork expanded to the prefixes it holds.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     topo = _write(tmp_path, [_guarded(vnet("app", "10.1.0.0/24"),
                                       [_rule("no-ping", 100, protocol="Icmp")], []),
                              vnet("other", "10.2.0.0/24")], [peering("app-other", "app", "other")])
@@ -319,7 +346,9 @@ def test_nsg_command_lists_effective_rules_as_azure_does(
 
 def test_nsg_command_refuses_what_it_cannot_show(tmp_path: Path,
                                                  azint: Callable[..., Run]) -> None:
-    """A site has no NSG, and a subnet or VM must exist: one line, exit 2."""
+    """A site has no NSG, and a subnet or VM must exist: one line, exit 2.
+    Network security groups, https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview
+    """
     topo = _write(tmp_path, [vnet("app", "10.1.0.0/24"), site("s", 65001, "10.9.0.0/24")], [])
     for args, words in ((("s",), "on-premises site"), (("app", "--subnet", "nope"), "no subnet"),
                         (("app", "--endpoint", "nope"), "no VM")):
