@@ -1,4 +1,5 @@
-"""On-premises BGP policy per neighbour: AS-path prepending, MED, prefix filters (rules 6.5-6.7).
+"""On-premises BGP policy per neighbour: AS-path prepending, MED, prefix filters, and the
+warning where they make paths asymmetric (rules 6.5 to 6.8 of docs/azure-routing.md).
 
 Sources: "About BGP and VPN Gateway", https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-bgp-overview;
 "Optimize ExpressRoute routing", https://learn.microsoft.com/azure/expressroute/expressroute-optimize-routing;
