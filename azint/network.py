@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +11,8 @@ from azint.control.plane import ControlPlane, check_bgp
 from azint.data.probes import Prober
 from azint.errors import UsageError
 from azint.topology import loader
-from azint.topology.model import Topology
+from azint.topology.model import Locate, Topology
+from azint.topology.problems import Problem, Severity
 from azint.topology.validate import ValidationReport
 from azint.topology.validate import validate as validate_file
 
@@ -20,8 +21,18 @@ def validate(path: Path | None = None) -> ValidationReport:
     """``azint validate``: the file's problems, then what the control plane would refuse.
 
     What ``validate`` accepts, every command accepts (with all links up, as the file states).
+    Once BGP settles, it also warns where a router's neighbour policy makes paths asymmetric.
     """
-    return validate_file(path, deeper=check_bgp)
+    return validate_file(path, deeper=_deeper)
+
+
+def _deeper(topology: Topology, at: Locate) -> Iterator[Problem]:
+    from azint.gate.symmetry import check_policy_symmetry
+
+    problems = list(check_bgp(topology, at))
+    yield from problems
+    if not any(p.severity is Severity.ERROR for p in problems):
+        yield from check_policy_symmetry(topology, at)
 
 
 @dataclass

@@ -82,6 +82,10 @@ def widened(draw: st.DrawFn) -> Doc:
                                      "propagate_gateway_routes": draw(st.booleans())}]
             for index in draw(st.sets(st.integers(0, len(vnet["subnets"]) - 1), min_size=1)):
                 vnet["subnets"][index]["route_table"] = "rt"  # GatewaySubnet and nva too
+        if draw(st.integers(0, 2)) == 0:
+            _guard(vnet, draw(st.lists(st.sampled_from(SECURITY_RULES), max_size=3,
+                                       unique_by=lambda r: (r["priority"], r["direction"]))),
+                   draw(st.booleans()), draw(st.booleans()))
     spokes = [n["name"] for n in _networks(doc, "vnet") if n["name"].startswith("spoke")]
     if len(spokes) > 1 and draw(st.booleans()):
         doc["connections"].append({"name": "spoke-spoke", "type": "peering",
@@ -116,12 +120,37 @@ def widened(draw: st.DrawFn) -> Doc:
         if ends and draw(st.booleans()):
             router["bgp"]["local_preference"] = {draw(st.sampled_from(ends)): draw(
                 st.sampled_from([50, 200]))}
+        if ends and draw(st.booleans()):
+            router["bgp"]["neighbors"] = {draw(st.sampled_from(ends)): {
+                "prepend": draw(st.integers(0, 2)), "med": draw(st.sampled_from([0, 50])),
+                **draw(st.sampled_from([{}, {"accept": ["10.0.0.0/8"]},
+                                        {"announce": ["192.168.0.0/16", "10.0.0.0/8"]}]))}}
         if draw(st.booleans()):
             _rename_site(doc, site, f"{site['name']}:x|y")
     endpoints = [e for n in doc["networks"] for e in n.get("endpoints", [])]
     doc["names"] = [{"address": e["address"], "name": f"{e['name']}.corp"}
                     for e in draw(st.lists(st.sampled_from(endpoints), max_size=2, unique_by=id))]
     return doc
+
+
+SECURITY_RULES = [  # network security group rules the generator draws from
+    {"name": "no-icmp-in", "priority": 100, "direction": "Inbound", "access": "Deny",
+     "protocol": "Icmp", "source": "VirtualNetwork"},
+    {"name": "icmp-in", "priority": 110, "direction": "Inbound", "access": "Allow",
+     "protocol": "Icmp", "source": ["10.0.0.0/8", "172.16.0.0/12"]},
+    {"name": "no-out", "priority": 4096, "direction": "Outbound", "access": "Deny"},
+    {"name": "web", "priority": 200, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
+     "destination_ports": [443, "8000-8080"]},
+]
+
+
+def _guard(vnet: Doc, rules: list[Doc], on_subnet: bool, on_nic: bool) -> None:
+    """A network security group on the VNet's first subnet and/or its first VM's NIC."""
+    vnet["network_security_groups"] = [{"name": "nsg", "rules": rules}]
+    if on_subnet:
+        vnet["subnets"][0]["network_security_group"] = "nsg"
+    if on_nic or not on_subnet:
+        vnet["endpoints"][0]["network_security_group"] = "nsg"
 
 
 def _second_router(site: Doc, prefix: str, back: bool) -> None:
@@ -164,6 +193,8 @@ def _cli_commands(doc: Doc) -> Iterator[tuple[str, ...]]:
     yield ("matrix", "--json")
     for network in doc["networks"]:
         yield ("routes", network["name"])
+        if network["kind"] == "vnet":
+            yield ("nsg", network["name"], "--json")
         for kind, element in (("vpn", "vpngw"), ("expressroute", "ergw")):
             if kind in network.get("gateways", {}):
                 yield ("bgp", f"{element}:{network['name']}")
@@ -245,9 +276,9 @@ def test_the_widened_generator_reaches_what_it_is_for() -> None:
     def collect(doc: Doc) -> None:
         text = yaml.safe_dump(doc)
         for feature in ("VirtualNetworkGateway", "0.0.0.0/0", "state: down", "global_reach",
-                        ":x|y", "lone"):
+                        ":x|y", "lone", "network_security_group", "neighbors"):
             if feature in text:
                 seen.add(feature)
 
     collect()
-    assert len(seen) == 6, seen
+    assert len(seen) == 8, seen

@@ -128,6 +128,12 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "wrong format version": lambda d: d.update(azint=2),
     "VNet name against Azure's rule": lambda d: d["networks"][0].update(name="-hub"),
     "VM name against Azure's rule": lambda d: d["networks"][0]["endpoints"][0].update(name="vm:1"),
+    "security rule priority out of range": lambda d: d["networks"][0][
+        "network_security_groups"][0]["rules"][0].update(priority=5000),
+    "security rule with an unknown service tag": lambda d: d["networks"][0][
+        "network_security_groups"][0]["rules"][0].update(source="VirtualNetworks"),
+    "security rule with a bad port": lambda d: d["networks"][0][
+        "network_security_groups"][0]["rules"][1].update(destination_ports=["http"]),
 }
 
 

@@ -30,9 +30,9 @@ class Entry(NamedTuple):
     attribute: str = ""  # the command object's name in the module, when not the command's own
 
 
-# Families: probe (tracert, ping, traceroute, mtr), observe (routes, bgp, matrix, explain),
-# topology (validate, schema, list), gate (check, whatif, diff), io (import, export, verify),
-# picture (diagram), guide (help).
+# Families: probe (tracert, ping, traceroute, mtr), observe (routes, bgp, matrix, explain,
+# nsg), topology (validate, schema, list), gate (check, whatif, diff), io (import, export,
+# verify), picture (diagram), guide (help).
 # Keep each family's rows together, in the order of ``azint --help``.
 COMMANDS: dict[str, Entry] = {
     "tracert": Entry("probe", "Trace the route from SOURCE to TARGET as Windows tracert shows it."),
@@ -43,6 +43,7 @@ COMMANDS: dict[str, Entry] = {
     "bgp": Entry("observe", "Show a circuit's or a gateway's BGP routes."),
     "matrix": Entry("observe", "Show who reaches whom, and over what."),
     "explain": Entry("observe", "Explain the path from SOURCE to TARGET, step by step."),
+    "nsg": Entry("observe", "Show a VM's effective network security rules."),
     "validate": Entry("topology", "Check a topology file and report every problem at once."),
     "schema": Entry("topology", "Print the topology format's JSON Schema, for editors."),
     "list": Entry("topology", "List the networks, endpoints, names and what --down accepts.",

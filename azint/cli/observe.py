@@ -1,4 +1,5 @@
-"""Observe commands: the control plane's tables (``routes``, ``bgp``), ``matrix`` and ``explain``."""
+"""Observe commands: the control plane's tables (``routes``, ``bgp``), ``matrix``, ``explain``
+and ``nsg``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import click
 
 from azint.cli.options import (
+    complete_endpoint,
     complete_network,
     complete_source,
     complete_speaker,
@@ -152,3 +154,32 @@ def explain(source: str, target: str, with_diagram: bool, topology: Path | None,
         output(explained.explain_text(reasons, text_width()))
         if picture is not None:
             output("\n" + picture)
+
+
+@click.command(epilog=epilog(
+    ["azint nsg hub", "azint nsg hub --endpoint hub-vm --json",
+     "azint nsg --topology my-network.yaml app --subnet web"],
+    DONE))
+@click.option("--subnet", metavar="NAME", help="The subnet whose first VM to show (a subnet "
+              "without VMs shows its own NSG). [default: the network's first VM]")
+@click.option("--endpoint", metavar="NAME", shell_complete=complete_endpoint,
+              help="The VM whose NIC to show.")
+@model_options
+@click.argument("name", metavar="NETWORK", shell_complete=complete_network)
+def nsg(name: str, subnet: str | None, endpoint: str | None, topology: Path | None,
+        down: tuple[str, ...], as_json: bool) -> None:
+    """Show a VM's effective security rules in VNet NETWORK, as az network nic
+    list-effective-nsg does: the NSGs of its subnet and NIC, each rule in the order Azure
+    tries them (Azure's default rules included), and what the service tags hold."""
+    from azint.control import show
+    from azint.network import Network
+    from azint.render import security
+
+    network = Network.open(topology, down)
+    if show.network_kind(network.topology, name) != "vnet":
+        raise UsageError(f"network security groups filter VMs in VNets; '{name}' is an "
+                         f"on-premises site")
+    view = show.security_view(network.plane, name, subnet, endpoint)
+    emit(as_json, lambda: security.nsg_json(network.topology.name, down, view),
+         lambda: security.nsg_document(view))
+

@@ -71,6 +71,7 @@ def endpoint_names(topology: Topology) -> list[str]:
 complete_network = _completer(lambda t: t.network_names)
 complete_source = _completer(lambda t: [*t.network_names, *endpoint_names(t)])
 complete_target = _completer(lambda t: [*endpoint_names(t), *t.names.values()])
+complete_endpoint = _completer(endpoint_names)
 complete_down = _completer(lambda t: t.downable_names())
 complete_speaker = _completer(lambda t: [
     *t.circuits, *t.vnets,

@@ -67,10 +67,30 @@ class Path(NamedTuple):
     weight: int = 0
     session: SessionKey | None = None  # the session it was learned on; None when originated here
     relation: Relation = Relation.LOCAL
+    med: int = 0  # the MED the neighbour set (BGP reads a missing one as 0)
 
     def rank(self) -> tuple[int, int, int]:
         """Smaller is better: weight, local preference, AS-path length."""
         return (-self.weight, -self.local_preference, len(self.as_path))
+
+
+class Terms(NamedTuple):
+    """What a router's neighbour policy (rule 6.5) makes of one direction of a session."""
+
+    prepend: int = 0  # extra copies of the sender's ASN
+    med: int = 0  # the MED the sender sets
+    exported: tuple[IPv4Network, ...] | None = None  # the sender lets only these (and inside) out
+    imported: tuple[IPv4Network, ...] | None = None  # the receiver lets only these (and inside) in
+
+    def admits(self, prefix: IPv4Network) -> bool:
+        return _within(prefix, self.exported) and _within(prefix, self.imported)
+
+
+def _within(prefix: IPv4Network, allowed: tuple[IPv4Network, ...] | None) -> bool:
+    return allowed is None or any(prefix.subnet_of(entry) for entry in allowed)
+
+
+NO_TERMS = Terms()
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,7 @@ class Session:
     relation: Relation
     local_preference: int = 100
     weight: int = 0
+    terms: Terms = NO_TERMS
 
     @cached_property
     def key(self) -> SessionKey:
@@ -135,9 +156,18 @@ def choose(candidates: list[Path], multipath: bool,
         return (-path.weight, path.relation in demoted, -path.local_preference, len(path.as_path))
 
     paths = sorted(candidates, key=lambda p: (rank(p), session_order(p), p.as_path))
-    if not multipath:
+    if not multipath and not any(p.med for p in paths):
         return (paths[0],)
-    return tuple(p for p in paths if rank(p) == rank(paths[0]))
+    top = _lowest_med([p for p in paths if rank(p) == rank(paths[0])])
+    return tuple(top) if multipath else (top[0],)
+
+
+def _lowest_med(paths: list[Path]) -> list[Path]:
+    """Drop each path a path from the same neighbouring AS beats on MED (RFC 4271, 9.1.2.2)."""
+    if not any(p.med for p in paths):
+        return paths
+    return [p for p in paths
+            if not any(q.med < p.med and q.as_path[:1] == p.as_path[:1] for q in paths)]
 
 
 def session_order(path: Path) -> str:
@@ -186,12 +216,14 @@ def advertised(exporter: Speaker, session: Session, path: Path) -> Path:
         if exporter.role is Role.MSEE:
             # Azure's private gateway ASN never leaves the Microsoft edge (on-premises sees 12076).
             as_path = tuple(a for a in as_path if a != AZURE_GATEWAY_ASN)
-        as_path = (exporter.asn, *as_path)
+        as_path = (exporter.asn,) * (1 + session.terms.prepend) + as_path
     return Path(path.prefix, as_path, session.local_preference, session.weight, session.key,
-                session.relation)
+                session.relation, session.terms.med)
 
 
 def accepts(receiver: Speaker, session: Session, path: Path) -> bool:
+    if session.terms is not NO_TERMS and not session.terms.admits(path.prefix):
+        return False  # a router's prefix filter, on the sending or the receiving end
     if session.external and receiver.asn in path.as_path:
         return False  # AS-path loop prevention
     if receiver.role is Role.VPNGW and path.prefix in receiver.own_ranges:
@@ -254,10 +286,12 @@ class BgpFabric:
         return speaker
 
     def connect(self, name: str, a: Element, b: Element, a_hears: Relation, b_hears: Relation,
-                a_policy: tuple[int, int] = (100, 0), b_policy: tuple[int, int] = (100, 0)) -> None:
-        """A session named ``name``; each side's (local preference, weight) for what it hears."""
-        at_a = Session(name, a, b, a_hears, *a_policy)
-        at_b = Session(name, b, a, b_hears, *b_policy)
+                a_policy: tuple[int, int] = (100, 0), b_policy: tuple[int, int] = (100, 0),
+                a_terms: Terms = NO_TERMS, b_terms: Terms = NO_TERMS) -> None:
+        """A session named ``name``; each side's (local preference, weight) and terms for what
+        it hears."""
+        at_a = Session(name, a, b, a_hears, *a_policy, a_terms)
+        at_b = Session(name, b, a, b_hears, *b_policy, b_terms)
         self.speakers[a].sessions.append(at_a)
         self.speakers[b].sessions.append(at_b)
         # exporter -> (its own view of the session, the receiver's view)
@@ -309,7 +343,8 @@ def _alike(speakers: Iterable[Speaker]) -> list[tuple[tuple[IPv4Network, ...], l
     """Prefixes grouped by what decides their propagation, each group sorted, with its origins.
 
     The rules that look at a prefix are few: who originates it (and how), whether it is the
-    default route, and which VPN gateways' own ranges it equals or overlaps. Prefixes alike in
+    default route, which VPN gateways' own ranges it equals or overlaps, and which routers'
+    prefix filters let it through. Prefixes alike in
     all of these travel the same way.
     """
     origins: dict[IPv4Network, list[tuple[SpeakerId, Relation]]] = {}
@@ -321,9 +356,12 @@ def _alike(speakers: Iterable[Speaker]) -> list[tuple[tuple[IPv4Network, ...], l
             own.setdefault((int(own_range.network_address), own_range.prefixlen), []).append(
                 speaker.id)
     starts = sorted(own)
+    filters = sorted({f for speaker in speakers for s in speaker.sessions
+                      for f in (s.terms.exported, s.terms.imported) if f is not None})
     groups: dict[object, list[IPv4Network]] = {}
     for prefix, by in origins.items():
-        key = (tuple(sorted(by)), prefix == DEFAULT_ROUTE, _own_ranges_touched(prefix, own, starts))
+        key = (tuple(sorted(by)), prefix == DEFAULT_ROUTE, _own_ranges_touched(prefix, own, starts),
+               tuple(_within(prefix, f) for f in filters))
         groups.setdefault(key, []).append(prefix)
     found = [(tuple(sorted(members)), sorted({s for s, _ in origins[members[0]]}))
              for members in groups.values()]

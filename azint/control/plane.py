@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import ids, onprem
-from azint.control.bgp import BgpFabric, Path, Relation, Role, Speaker
+from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.stability import several_states, unsettled_problem
@@ -174,8 +174,10 @@ def _wire_circuit(plane: ControlPlane, circuit: m.Circuit) -> None:
         if link.up and link.router is not None:
             router = topology.router(link.router)
             pref = router.preference(link.name, circuit.name)
+            sent, heard = _terms(router.policy(link.name, circuit.name))
             fabric.connect(link.name, ids.msee(circuit.name, link.role), ids.router(router.name),
-                           Relation.ROUTER, Relation.MSEE, b_policy=(pref, 0))
+                           Relation.ROUTER, Relation.MSEE, b_policy=(pref, 0), a_terms=sent,
+                           b_terms=heard)
     for conn in circuit.connections:
         vnet = topology.vnets.get(conn.network)
         if conn.up and vnet is not None and vnet.expressroute_gateway is not None:
@@ -192,8 +194,17 @@ def _wire_vpn(plane: ControlPlane, vpn: m.VpnConnection) -> None:
     assert vpn.b.router is not None
     router = plane.topology.router(vpn.b.router)
     pref = router.preference(vpn.name)
+    sent, heard = _terms(router.policy(vpn.name))
     plane.bgp.connect(vpn.name, a, ids.router(router.name), Relation.ROUTER, Relation.VPNGW,
-                      b_policy=(pref, 0))
+                      b_policy=(pref, 0), a_terms=sent, b_terms=heard)
+
+
+def _terms(policy: m.NeighborPolicy) -> tuple[Terms, Terms]:
+    """A router's neighbour policy as the terms of (what its peer hears, what it hears)."""
+    if policy is m.NO_POLICY:
+        return NO_TERMS, NO_TERMS
+    return (Terms(policy.prepend, policy.med, exported=policy.announce),
+            Terms(imported=policy.accept))
 
 
 def static_prefixes(topology: m.Topology, vpn: m.VpnConnection) -> list[tuple[str, tuple[IPv4Network, ...]]]:

@@ -20,6 +20,7 @@ from azint.control.bgp import Path, Relation, Speaker, session_order
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.plane import ControlPlane
 from azint.control.routes import Route
+from azint.control.security import EffectiveView, effective_rules
 from azint.errors import UsageError
 from azint.topology import model as m
 
@@ -111,6 +112,33 @@ def effective_routes(plane: ControlPlane, vnet: str, subnet: str | None) -> list
                          tuple(h.address for h in row.route.next_hops if h.address is not None),
                          row.route.origin)
             for row in plane.vnets[vnet].effective(subnet)]
+
+
+def security_view(plane: ControlPlane, vnet: str, subnet: str | None,
+                  endpoint: str | None) -> EffectiveView:
+    """The effective security rules of a VM: ``endpoint``, else the first VM of ``subnet``,
+    else the VNet's first VM; a subnet without VMs shows its own NSG."""
+    found = plane.topology.vnets[vnet]
+    known = [s.name for s in found.subnets]
+    if subnet is not None and subnet not in known:
+        raise UsageError(f"VNet '{vnet}' has no subnet '{subnet}'; subnets: {', '.join(known)}")
+    vms = [e for e in found.endpoints if subnet is None or _subnet_name(found, e) == subnet]
+    if endpoint is not None:
+        vm = next((e for e in vms if e.name == endpoint), None)
+        if vm is None:
+            where = f"subnet '{subnet}' of VNet '{vnet}'" if subnet else f"VNet '{vnet}'"
+            names = ", ".join(e.name for e in vms) or "none"
+            raise UsageError(f"{where} has no VM '{endpoint}'; VMs: {names}")
+    else:
+        vm = vms[0] if vms else None
+    home = found.subnet_of(vm.address) if vm is not None else \
+        next((s for s in found.subnets if s.name == subnet), None)
+    return effective_rules(plane, found, home, vm)
+
+
+def _subnet_name(vnet: m.VNet, endpoint: m.Endpoint) -> str | None:
+    subnet = vnet.subnet_of(endpoint.address)
+    return subnet.name if subnet else None
 
 
 # -- on-premises routers -------------------------------------------------------------------

@@ -39,6 +39,7 @@ from azint.control.bgp import (
     Role,
     Session,
     Speaker,
+    Terms,
     accepts,
     advertised,
     exportable,
@@ -72,6 +73,7 @@ class Because(StrEnum):
     NO_READVERTISE = "router-no-readvertise"  # a router advertises only its own networks
     AS_PATH_LOOP = "as-path-loop"  # the receiver's ASN is already in the path
     REFUSES_OWN_RANGE = "refuses-own-range"  # a VPN gateway refuses its own VNet's prefix
+    PREFIX_FILTER = "prefix-filter"  # a router's neighbour policy filters the prefix
     EXPORT_POLICY = "export-policy"  # another export rule of the exporter's role
     NOT_FORWARDING = "not-forwarding"  # an appliance without IP forwarding
     NOT_ADVERTISED = "not-advertised"  # nothing holds a prefix for the address
@@ -453,7 +455,7 @@ def _along(plane: ControlPlane, possible: _Possible, path: Path, speakers: tuple
             causes.append(_export_cause(exporter, own, path, receiver_id))
         offered = advertised(exporter, theirs, path)
         if not accepts(receiver, theirs, offered):
-            causes.append(_acceptance_cause(receiver, offered, exporter_id))
+            causes.append(_acceptance_cause(receiver, offered, exporter_id, theirs))
         path = offered
     return causes
 
@@ -493,7 +495,14 @@ def _export_cause(exporter: Speaker, towards: Session, path: Path, receiver: Ele
                  (towards.relation.value, path.relation.value), prefix)
 
 
-def _acceptance_cause(receiver: Speaker, offered: Path, exporter: Element) -> Cause:
+def _acceptance_cause(receiver: Speaker, offered: Path, exporter: Element,
+                      session: Session) -> Cause:
+    terms, prefix = session.terms, offered.prefix
+    if not terms.admits(prefix):  # a neighbour policy's filter: the sender's, else the receiver's
+        sender_filters = not Terms(exported=terms.exported).admits(prefix)
+        at, other = (exporter, receiver.id) if sender_filters else (receiver.id, exporter)
+        setting = "announce" if sender_filters else "accept"
+        return Cause(Because.PREFIX_FILTER, "6.7", at, other, (session.name, setting), prefix)
     if receiver.asn in offered.as_path:
         rule = "4.1" if receiver.role in (Role.ERGW, Role.VPNGW) else "6.2"
         return Cause(Because.AS_PATH_LOOP, rule, receiver.id, exporter, (str(receiver.asn),),

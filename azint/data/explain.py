@@ -19,7 +19,7 @@ from azint.control.routes import Route
 from azint.control.why import Diagnosis, network_of
 from azint.data.flowhash import Flow
 from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult
-from azint.data.walk import OWN_SUBNET, Disposition, Step, Walk
+from azint.data.walk import DENIED_NOTE, OWN_SUBNET, Disposition, Step, Walk
 from azint.topology import model as m
 
 _DROPS = (Disposition.NO_ROUTE, Disposition.NULL_ROUTED, Disposition.EXITS_TO_INTERNET)
@@ -64,14 +64,14 @@ def explain(prober: Prober, source: m.Endpoint, target: IPv4Address,
     trace = trace or prober.tracert(source, target)
     lines = {line.ttl: line for line in trace.hops}
     hop_numbers = {id(step): index for index, step in enumerate(trace.walk.hops, start=1)}
-    steps = tuple(_step(prober, source, step, hop_numbers.get(id(step)), lines)
+    steps = tuple(_step(prober, source, step, hop_numbers.get(id(step)), lines, trace.walk)
                   for step in trace.walk.steps)
     outcome, missing = _outcome(prober, source, trace)
     return Explanation(trace, steps, outcome, missing)
 
 
 def _step(prober: Prober, source: m.Endpoint, step: Step, hop: int | None,
-          lines: dict[int, TraceHop]) -> StepExplanation:
+          lines: dict[int, TraceHop], walk: Walk) -> StepExplanation:
     verdict = ""
     if hop is not None:
         line = lines.get(hop)
@@ -79,7 +79,10 @@ def _step(prober: Prober, source: m.Endpoint, step: Step, hop: int | None,
             verdict = f"hop {hop} answers from {line.address}"
         elif line is not None:
             verdict = f"hop {hop} times out: {timeout_reason(prober, source, step)}"
-    return StepExplanation(step, hop, decision(step), verdict)
+    decided = decision(step)
+    if step.note == DENIED_NOTE and walk.denied is not None:
+        decided = f"dropped by {walk.denied.describe()} [rule 8.2]"
+    return StepExplanation(step, hop, decided, verdict)
 
 
 def decision(step: Step) -> str:
@@ -91,6 +94,8 @@ def decision(step: Step) -> str:
         return f"{route.prefix} [{route.source}] -> {route.next_hop_type}{origin}{path}"
     if step.note == "delivered":
         return "the destination: it owns the address"
+    if step.note == DENIED_NOTE:
+        return DENIED_NOTE
     if step.note == OWN_SUBNET:
         return "on its own subnet, directly (ARP), not through its gateway"
     fixed = {Kind.VNET: "delivered inside the VNet to the owner of the address",
@@ -109,7 +114,8 @@ def timeout_reason(prober: Prober, source: m.Endpoint, step: Step) -> str:
     if not prober.source_knows(source, address):
         return (f"{label} answers from {address}, which is not advertised into "
                 f"{source.network}, so the reply is not routed back")
-    back = prober.forwarder.walk(step.element, Flow(address, source.address), NETWORK_DEVICE_TTL)
+    back = prober.forwarder.walk(step.element, Flow(address, source.address), NETWORK_DEVICE_TTL,
+                                 is_reply=True)
     if back.delivered:
         return f"{label} answers from {address}, but later than the wait (-w)"
     return f"{label} answers from {address}, but the reply is lost: {back.reason}"
@@ -124,7 +130,7 @@ def _outcome(prober: Prober, source: m.Endpoint, trace: TraceResult) -> tuple[st
                 f"but later than the wait of {trace.timeout_ms} ms"), None
     if walk.delivered:
         back = prober.forwarder.walk(walk.last.element, Flow(trace.target, source.address),
-                                     NETWORK_DEVICE_TTL)
+                                     NETWORK_DEVICE_TTL, is_reply=True)
         return (f"delivered, but the echo reply is lost: {back.reason}",
                 _missing(prober, back, source.address))
     return _dropped(walk), _missing(prober, walk, trace.target)

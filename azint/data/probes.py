@@ -224,7 +224,7 @@ class Prober:
                      ttl: int) -> Walk | None:
         key = (element, address, to, ttl)
         if key not in self._returns:
-            back = self.forwarder.walk(element, Flow(address, to), ttl)
+            back = self.forwarder.walk(element, Flow(address, to), ttl, is_reply=True)
             self._returns[key] = back if back.delivered else None
         return self._returns[key]
 

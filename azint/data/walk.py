@@ -30,6 +30,7 @@ from azint.control import ids
 from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
+from azint.control.security import SecurityPolicy, Verdict
 from azint.data.flowhash import Flow, choose
 from azint.topology import model as m
 
@@ -44,6 +45,7 @@ class Disposition(StrEnum):
     NO_HOST = "NO_HOST"
     EXITS_TO_INTERNET = "EXITS_TO_INTERNET"
     NOT_FORWARDED = "NOT_FORWARDED"
+    DENIED = "DENIED"  # a network security group's rule dropped it
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Walk:
     reason: str
     unreachable: str | None = None  # "net" or "host" when the last router reports it
     ttl_expired: bool = False  # the last step is a hop where the TTL ran out (it answers so)
+    denied: Verdict | None = None  # the security rule that dropped the packet
 
     @property
     def hops(self) -> list[Step]:
@@ -146,9 +149,12 @@ class Forwarder:
     _owned: dict[Element, frozenset[IPv4Address]] = field(default_factory=dict)
     _endpoints: dict[str, m.Endpoint] = field(default_factory=dict)
     _onprem_tunnel: dict[str, bool] = field(default_factory=dict)
+    _security: SecurityPolicy | None = None  # None: no VM has a network security group
 
     def __post_init__(self) -> None:
         topology = self.plane.topology
+        policy = SecurityPolicy(self.plane)
+        self._security = policy if policy.active else None
         self._endpoints = {e.name: e for e in topology.endpoints()}
         self._onprem_tunnel = {v.name: v.b.is_onprem for v in topology.vpns}
         owned: dict[Element, set[IPv4Address]] = {}
@@ -170,8 +176,12 @@ class Forwarder:
 
     # -- the walk --------------------------------------------------------------------------
 
-    def walk(self, start: Element, flow: Flow, ttl: int) -> Walk:
-        """Follow a packet that ``start`` originates (a host, or a router replying)."""
+    def walk(self, start: Element, flow: Flow, ttl: int, *, is_reply: bool = False) -> Walk:
+        """Follow a packet that ``start`` originates (a host, or a router replying).
+
+        A reply (``is_reply``) answers a flow that went the other way (an echo reply, or an ICMP error
+        about it): network security groups are stateful and let it through (rule 8.4).
+        """
         if start.kind is Kind.VM and self._answers_itself(start.name, flow.dst):
             step = Step(start, None, flow.dst, False, 0.0, note="delivered")
             return Walk(flow, (step,), Disposition.DELIVERED,
@@ -184,7 +194,14 @@ class Forwarder:
         originating = True
         visits = _Visits()
         limit = 4 * ttl + 64
+        security = None if is_reply else self._security
         while True:
+            if security is not None and not originating and element.kind is Kind.VM:
+                denied = security.denial(element.name, m.Direction.INBOUND, flow.src, flow.dst,
+                                         flow.protocol)
+                if denied is not None:
+                    return _denied(flow, steps, Step(element, port, None, False, packet.latency,
+                                                     note=DENIED_NOTE), denied)
             if not originating and flow.dst in self._owned.get(element, ()):
                 steps.append(Step(element, port, flow.dst, False, packet.latency, note="delivered"))
                 return Walk(flow, tuple(steps), Disposition.DELIVERED, f"delivered to {element}")
@@ -201,6 +218,13 @@ class Forwarder:
                                     ttl_expired=True)
                     return Walk(flow, tuple(steps), Disposition.TTL_EXCEEDED,
                                 f"TTL expired at {element}", ttl_expired=True)
+            if security is not None and element.kind is Kind.VM and \
+                    (originating or self._endpoints[element.name].forwarding):
+                denied = security.denial(element.name, m.Direction.OUTBOUND, flow.src, flow.dst,
+                                         flow.protocol)
+                if denied is not None:
+                    return _denied(flow, steps, Step(element, port, reply, is_hop, packet.latency,
+                                                     note=DENIED_NOTE), denied)
             decision = self._decide(element, port, packet, originating)
             latency = packet.latency
             if decision.next_hop is not None and element.kind is Kind.ERGW \
@@ -433,6 +457,13 @@ class Forwarder:
                          f"virtual appliance {address} does not exist")
 
 
+def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk:
+    steps.append(step)
+    return Walk(flow, tuple(steps), Disposition.DENIED, verdict.reason(step.element.name),
+                denied=verdict)
+
+
 _LOOPBACK = IPv4Network("127.0.0.0/8")
+DENIED_NOTE = "denied by a network security group"  # a step's note: an NSG dropped it there
 OWN_SUBNET = "own subnet"  # a host's step note: it sent on its own subnet, not to its gateway
 _GATEWAY_NAMES = {"ergw": "ExpressRoute", "vpngw": "VPN"}

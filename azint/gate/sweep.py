@@ -116,7 +116,7 @@ class _Baseline:
             if result.walk.delivered:
                 back = network.prober.forwarder.walk(
                     result.walk.last.element, Flow(receiver.address, sender.address),
-                    NETWORK_DEVICE_TTL)
+                    NETWORK_DEVICE_TTL, is_reply=True)
                 self._record(pair, back, sender.address)
 
     def _record(self, pair: Pair, walk: Walk, address: IPv4Address) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from azint.control.bgp import Path, Relation
 from azint.control.ids import Element, Kind, element_label
+from azint.control.security import Verdict
 from azint.control.why import Alternative, Because, Cause
 from azint.data.explain import Explanation, Missing, StepExplanation
 from azint.data.walk import Disposition
@@ -185,6 +186,10 @@ _WORDS = {
     Because.AS_PATH_LOOP: lambda c: (
         f"{_label(c.element)} drops {_prefix(c)} from {_label(c.peer)}: the AS path already "
         f"holds ASN {c.setting[0]}, its own (loop prevention)"),
+    Because.PREFIX_FILTER: lambda c: (
+        f"{_label(c.element)} filters {_prefix(c)} out of what it "
+        f"{'announces to' if c.setting[1] == 'announce' else 'accepts from'} {_label(c.peer)} "
+        f"on '{c.setting[0]}' (its neighbour policy's {c.setting[1]} list)"),
     Because.REFUSES_OWN_RANGE: lambda c: (
         f"{_label(c.element)} refuses {_prefix(c)} from {_label(c.peer)}: a VPN gateway refuses "
         f"a prefix equal to its own VNet's range"),
@@ -239,11 +244,26 @@ def explanation_document(explanation: Explanation) -> dict[str, Any]:
         "target": str(trace.target), "reached": trace.reached,
         "disposition": trace.walk.disposition.value, "outcome": explanation.outcome,
         "steps": [_step_json(s) for s in explanation.steps],
+        **_denied_json(trace.walk.denied),
         "missing": None if missing is None else {
             "where": str(missing.where), "network": missing.network, "address": str(missing.address),
             "prefix": None if missing.prefix is None else str(missing.prefix),
             "matched": None if missing.matched is None else str(missing.matched.prefix),
             "alternatives": [_alternative_json(a) for a in missing.diagnosis.alternatives]}}
+
+
+def _denied_json(verdict: Verdict | None) -> dict[str, Any]:
+    """``denied``, only in documents where a network security group dropped the packet (so the
+    documents of every other walk stay as they were)."""
+    if verdict is None:
+        return {}
+    attachment = verdict.attachment
+    return {"denied": {
+        "network_security_group": attachment.group.name,
+        "association": {"subnet" if attachment.level == "subnet" else "network_interface":
+                        attachment.where},
+        "rule": verdict.rule.name, "priority": verdict.rule.priority,
+        "direction": verdict.direction.value, "text": verdict.describe()}}
 
 
 def _step_json(step: StepExplanation) -> dict[str, Any]:

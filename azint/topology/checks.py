@@ -211,10 +211,12 @@ def check_router_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                 yield _error(at("router", router.name, "static_routes", index, "interface"),
                              f"router '{router.name}' has no interface '{route.interface}'")
         own = sessions.get(router.name, [])
-        for key in router.local_preference:
-            if key not in own:
-                yield _error(at("router", router.name, "bgp", "local_preference", key),
-                             _not_a_session(key, router.name, own, known))
+        for setting, keys in (("local_preference", router.local_preference),
+                              ("neighbors", router.neighbors)):
+            for key in keys:
+                if key not in own:
+                    yield _error(at("router", router.name, "bgp", setting, key),
+                                 _not_a_session(key, router.name, own, known, setting))
 
 
 def _session_names(topology: m.Topology) -> dict[str, list[str]]:
@@ -231,13 +233,14 @@ def _session_names(topology: m.Topology) -> dict[str, list[str]]:
     return names
 
 
-def _not_a_session(name: str, router: str, sessions: list[str], known: Iterable[str]) -> str:
+def _not_a_session(name: str, router: str, sessions: list[str], known: Iterable[str],
+                   setting: str) -> str:
     hint = difflib.get_close_matches(name, sessions, n=1)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
     if name not in known:
-        return f"local_preference names unknown connection or circuit link '{name}'{suggestion}"
+        return f"{setting} names unknown connection or circuit link '{name}'{suggestion}"
     listed = ", ".join(sessions) if sessions else "none"
-    return (f"local_preference names '{name}', which is not a BGP session of router '{router}' "
+    return (f"{setting} names '{name}', which is not a BGP session of router '{router}' "
             f"(its sessions: {listed}){suggestion}")
 
 
@@ -295,6 +298,20 @@ def check_gateway_subnet_default_route(topology: m.Topology, at: Locate) -> Iter
                                f"route '{route.name}' for 0.0.0.0/0 is on the GatewaySubnet of "
                                f"'{vnet.name}', which has a VPN gateway: Azure warns this can stop "
                                f"the gateway from working; azint routes by it regardless")
+
+
+def check_gateway_subnet_nsg(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """"About VPN Gateway configuration settings" (gateway subnet): Azure does not support a
+    network security group on GatewaySubnet, and one can stop the gateways from working. azint
+    filters nothing at gateways (rule 8.2), so it says so."""
+    for vnet in topology.vnets.values():
+        subnet = next((s for s in vnet.subnets if s.name == "GatewaySubnet"), None)
+        if subnet is not None and subnet.security_group is not None:
+            yield _warning(at("subnet", f"{vnet.name}/{subnet.name}", "network_security_group"),
+                           f"network security group '{subnet.security_group}' is on the "
+                           f"GatewaySubnet of '{vnet.name}': Azure does not support NSGs there "
+                           f"(they can stop the gateways from working); azint filters nothing "
+                           f"at gateways")
 
 
 def _udr_gateway_problem(topology: m.Topology, name: str) -> str | None:
@@ -971,7 +988,7 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 
 CHECKS: tuple[Check, ...] = (
     check_references, check_router_names, check_appliance_next_hops, check_gateway_next_hops,
-    check_gateway_subnet_default_route,
+    check_gateway_subnet_default_route, check_gateway_subnet_nsg,
     check_endpoints, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,

@@ -45,10 +45,11 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
                          "connections", "names"), ("networks",)),
     "name record": Section(("address", "name"), ("address", "name")),
     "vnet": Section(("name", "kind", "region", "address_space", "subnets", "endpoints",
-                     "gateways", "route_tables", "branch_to_branch", "hub_routing_preference",
-                     "latency_ms"),
+                     "gateways", "route_tables", "network_security_groups", "branch_to_branch",
+                     "hub_routing_preference", "latency_ms"),
                     ("name", "kind", "address_space")),
-    "subnet": Section(("name", "prefix", "route_table"), ("name", "prefix")),
+    "subnet": Section(("name", "prefix", "route_table", "network_security_group"),
+                      ("name", "prefix")),
     "route table": Section(("name", "routes", "propagate_gateway_routes"), ("name",)),
     "user route": Section(("name", "prefix", "next_hop_type", "next_hop_ip"),
                           ("prefix", "next_hop_type")),
@@ -56,12 +57,19 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
     "expressroute gateway": Section(("asn", "instances"), ("instances",)),
     "vpn gateway": Section(("asn", "instances", "bgp_peer_address", "public_address"),
                            ("instances",)),
-    "endpoint": Section(("name", "address", "os", "gateway", "forwarding"), ("name", "address")),
+    "endpoint": Section(("name", "address", "os", "gateway", "forwarding",
+                         "network_security_group"), ("name", "address")),
+    "network security group": Section(("name", "rules"), ("name",)),
+    "security rule": Section(("name", "priority", "direction", "access", "protocol", "source",
+                              "source_ports", "destination", "destination_ports"),
+                             ("name", "priority", "direction", "access")),
     "onprem": Section(("name", "kind", "asn", "routers", "links", "endpoints", "lan_latency_ms"),
                       ("name", "kind", "asn")),
     "router": Section(("name", "interfaces", "static_routes", "redistribute", "bgp",
                        "icmp_unreachables"), ("name",)),
-    "router bgp": Section(("advertise", "local_preference", "readvertise", "multipath")),
+    "router bgp": Section(("advertise", "local_preference", "neighbors", "readvertise",
+                           "multipath")),
+    "bgp neighbor": Section(("prepend", "med", "accept", "announce")),
     "interface": Section(("name", "address"), ("name", "address")),
     "static route": Section(("prefix", "next_hop", "interface", "discard"), ("prefix",)),
     "site link": Section(("a", "b", "latency_ms"), ("a", "b")),
@@ -410,11 +418,15 @@ class TopologyBuilder:
             raise self.fail((*path, "address_space"), "a VNet needs at least one address range")
         tables = {t.name: t for t in self.each(doc.get("route_tables"), (*path, "route_tables"),
                                                lambda v, p: self._route_table(v, p, name))}
+        groups = {g.name: g for g in self.each(
+            doc.get("network_security_groups"), (*path, "network_security_groups"),
+            lambda v, p: self._security_group(v, p, name))}
         subnets = self.each(doc.get("subnets"), (*path, "subnets"),
-                            lambda v, p: self._subnet(v, p, name, tables))
+                            lambda v, p: self._subnet(v, p, name, tables, groups))
         gateways = self.optional(doc, "gateways", path, self._gateways, dict[str, object]())
         endpoints = self.each(doc.get("endpoints"), (*path, "endpoints"),
-                              lambda v, p: self._endpoint(v, p, name, onprem=False))
+                              lambda v, p: self._endpoint(v, p, name, onprem=False,
+                                                          groups=groups))
         return m.VNet(
             name=name,
             region=self.optional(doc, "region", path, self.text, "region1"),
@@ -424,6 +436,7 @@ class TopologyBuilder:
             expressroute_gateway=_typed(gateways.get("expressroute"), m.ExpressRouteGateway),
             vpn_gateway=_typed(gateways.get("vpn"), m.VpnGateway),
             route_tables=MappingProxyType(tables),
+            security_groups=MappingProxyType(groups),
             branch_to_branch=self.optional(doc, "branch_to_branch", path, self.flag, False),
             hub_routing_preference=m.HubRoutingPreference(self.optional(
                 doc, "hub_routing_preference", path,
@@ -433,8 +446,8 @@ class TopologyBuilder:
                                      lambda v, p: self.number(v, p, 0, 10_000), 0.3),
         )
 
-    def _subnet(self, doc: Any, path: PathKey, vnet: str,
-                tables: dict[str, m.RouteTableSpec]) -> m.Subnet:
+    def _subnet(self, doc: Any, path: PathKey, vnet: str, tables: dict[str, m.RouteTableSpec],
+                groups: dict[str, m.SecurityGroup]) -> m.Subnet:
         doc = self.mapping(doc, path, "subnet")
         name = self.name(doc["name"], (*path, "name"), "subnet name", naming.SUBNETS, typed=False)
         self.unique("subnet", f"{vnet}/{name}", (*path, "name"))
@@ -442,7 +455,122 @@ class TopologyBuilder:
         if table is not None and table not in tables:
             self.error((*path, "route_table"), _unknown("route table", table, tables))
             table = None
-        return m.Subnet(name, self.prefix(doc["prefix"], (*path, "prefix")), table)
+        return m.Subnet(name, self.prefix(doc["prefix"], (*path, "prefix")), table,
+                        self._group_ref(doc, path, groups))
+
+    def _group_ref(self, doc: dict[str, Any], path: PathKey,
+                   groups: dict[str, m.SecurityGroup]) -> str | None:
+        """The name of one of the VNet's network security groups, if the mapping names one."""
+        group = self.optional(doc, "network_security_group", path, self.text, None)
+        if group is not None and group not in groups:
+            self.error((*path, "network_security_group"),
+                       _unknown("network security group", group, groups))
+            return None
+        return group
+
+    def _security_group(self, doc: Any, path: PathKey, vnet: str) -> m.SecurityGroup:
+        doc = self.mapping(doc, path, "network security group")
+        name = self.name(doc["name"], (*path, "name"), "network security group name",
+                         naming.SECURITY_GROUPS, typed=False)
+        self.unique("network security group", f"{vnet}/{name}", (*path, "name"))
+        built = self.each(doc.get("rules"), (*path, "rules"),
+                          lambda v, p: (p, self._security_rule(v, p)))
+        self._distinct_rules(built)
+        return m.SecurityGroup(name, tuple(rule for _, rule in built))
+
+    def _distinct_rules(self, built: list[tuple[PathKey, m.SecurityRule]]) -> None:
+        """Azure refuses two rules of one group with one name, or one priority and direction."""
+        names: set[str] = set()
+        slots: set[tuple[int, m.Direction]] = set()
+        for at, rule in built:
+            if rule.name in names:
+                self.error((*at, "name"), f"duplicate security rule name '{rule.name}'")
+            if (rule.priority, rule.direction) in slots:
+                self.error((*at, "priority"),
+                           f"two {rule.direction.value.lower()} rules with priority "
+                           f"{rule.priority}: Azure needs a rule's priority unique per direction")
+            names.add(rule.name)
+            slots.add((rule.priority, rule.direction))
+
+    def _security_rule(self, doc: Any, path: PathKey) -> m.SecurityRule:
+        doc = self.mapping(doc, path, "security rule")
+        name = self.name(doc["name"], (*path, "name"), "security rule name", naming.SECURITY_RULES,
+                         typed=False)
+        protocol = self.optional(doc, "protocol", path, lambda v, p: self.choice(
+            v, p, (*(x.value for x in m.IpProtocol), "Any")), "*")
+        return m.SecurityRule(
+            name=name,
+            priority=self.integer(doc["priority"], (*path, "priority"), 100, 4096),
+            direction=m.Direction(self.choice(doc["direction"], (*path, "direction"),
+                                              tuple(m.Direction))),
+            access=m.Access(self.choice(doc["access"], (*path, "access"), tuple(m.Access))),
+            protocol=m.IpProtocol("*" if protocol == "Any" else protocol),
+            sources=self._rule_addresses(doc, "source", path),
+            source_ports=self._rule_ports(doc, "source_ports", path),
+            destinations=self._rule_addresses(doc, "destination", path),
+            destination_ports=self._rule_ports(doc, "destination_ports", path))
+
+    def _rule_addresses(self, doc: dict[str, Any], key: str,
+                        path: PathKey) -> tuple[IPv4Network | str, ...]:
+        """``*``, a service tag, or prefixes and addresses: one, or a list."""
+        if doc.get(key) is None:
+            return (m.ANY_ADDRESS,)
+        value = doc[key]
+        if not isinstance(value, list):
+            return (self._rule_address(value, (*path, key)),)
+        found = self.each(value, (*path, key), self._rule_address)
+        if not found and not value:
+            raise self.fail((*path, key), f"a rule's {key} needs at least one prefix")
+        if not found:
+            raise _Skip()
+        words = [f for f in found if isinstance(f, str)]
+        if words and len(found) > 1:
+            raise self.fail((*path, key), f"'{words[0]}' stands alone: a rule's {key} is "
+                                          f"'*', one service tag, or a list of prefixes")
+        return tuple(found)
+
+    def _rule_address(self, value: Any, path: PathKey) -> IPv4Network | str:
+        raw = self.text(value, path)
+        if raw == m.ANY_ADDRESS or raw in m.SERVICE_TAGS:
+            return raw
+        if "/" not in raw:
+            try:
+                return IPv4Network(f"{raw}/32")
+            except ValueError:
+                pass
+            if not raw[:1].isdigit():
+                hint = difflib.get_close_matches(raw, m.SERVICE_TAGS, n=1)
+                extra = f"; did you mean '{hint[0]}'?" if hint else ""
+                raise self.fail(path, f"'{raw}' is not an IPv4 prefix nor a service tag azint "
+                                      f"models ({', '.join(m.SERVICE_TAGS)}, or '*'){extra}")
+        return self.prefix(raw, path)
+
+    def _rule_ports(self, doc: dict[str, Any], key: str,
+                    path: PathKey) -> tuple[tuple[int, int], ...]:
+        """``*``, a port, or a range ``LOW-HIGH``: one, or a list."""
+        if doc.get(key) is None:
+            return m.ALL_PORTS
+        value = doc[key]
+        if not isinstance(value, list):
+            return (self._port_range(value, (*path, key)),)
+        found = self.each(value, (*path, key), self._port_range)
+        if not found and not value:
+            raise self.fail((*path, key), f"a rule's {key} needs at least one port")
+        if not found:
+            raise _Skip()
+        return tuple(found)
+
+    def _port_range(self, value: Any, path: PathKey) -> tuple[int, int]:
+        raw = str(self.document.written.get(path, value)).strip()
+        if raw == "*":
+            return m.ALL_PORTS[0]
+        low, dash, high = raw.partition("-")
+        if not (low.isdigit() and (not dash or high.isdigit())):
+            raise self.fail(path, f"'{raw}' is not a port, a range LOW-HIGH or '*'")
+        first, last = int(low), int(high if dash else low)
+        if not 0 <= first <= last <= 65535:
+            raise self.fail(path, f"'{raw}' is not a port range within 0-65535, low to high")
+        return first, last
 
     def _route_table(self, doc: Any, path: PathKey, vnet: str) -> m.RouteTableSpec:
         doc = self.mapping(doc, path, "route table")
@@ -496,7 +624,8 @@ class TopologyBuilder:
             raise self.fail(path, "a gateway needs at least one instance address")
         return found
 
-    def _endpoint(self, doc: Any, path: PathKey, network: str, *, onprem: bool) -> m.Endpoint:
+    def _endpoint(self, doc: Any, path: PathKey, network: str, *, onprem: bool,
+                  groups: dict[str, m.SecurityGroup] | None = None) -> m.Endpoint:
         doc = self.mapping(doc, path, "endpoint")
         name = self.name(doc["name"], (*path, "name"), "endpoint name" if onprem else "VM name",
                          None if onprem else naming.VIRTUAL_MACHINES)
@@ -506,13 +635,17 @@ class TopologyBuilder:
             raise self.fail(path, f"on-premises endpoint '{name}' needs a default 'gateway'")
         if not onprem and gateway is not None:
             self.error((*path, "gateway"), "a VM in a VNet takes no gateway: Azure routes for it")
+        if onprem and doc.get("network_security_group") is not None:
+            self.error((*path, "network_security_group"), "an on-premises endpoint takes no "
+                       "network security group: NSGs filter VMs' NICs and subnets in VNets")
         return m.Endpoint(
             name=name, network=network,
             address=self.address(doc["address"], (*path, "address")),
             os=self.optional(doc, "os", path,
                              lambda v, p: self.choice(v, p, tuple(m.INITIAL_TTL)), "windows"),
             gateway=gateway,
-            forwarding=self.optional(doc, "forwarding", path, self.flag, False))
+            forwarding=self.optional(doc, "forwarding", path, self.flag, False),
+            security_group=self._group_ref(doc, path, groups) if groups is not None else None)
 
     def _site(self, doc: Any, path: PathKey) -> m.OnPremSite:
         doc = self.mapping(doc, path, "onprem")
@@ -553,6 +686,7 @@ class TopologyBuilder:
             advertise=tuple(self.each(bgp.get("advertise"), (*bp, "advertise"), self.prefix)),
             local_preference=MappingProxyType(self.optional(bgp, "local_preference", bp,
                                                             self._preferences, {})),
+            neighbors=MappingProxyType(self.optional(bgp, "neighbors", bp, self._neighbors, {})),
             readvertise=self.optional(bgp, "readvertise", bp, self.flag, False),
             multipath=self.optional(bgp, "multipath", bp, self.flag, False),
             icmp_unreachables=self.optional(doc, "icmp_unreachables", path, self.flag, True),
@@ -569,6 +703,33 @@ class TopologyBuilder:
             except _Skip:
                 continue
         return prefs
+
+    def _neighbors(self, value: Any, path: PathKey) -> dict[str, m.NeighborPolicy]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping of connection name to policy, "
+                                  f"got {_kind(value)}")
+        found: dict[str, m.NeighborPolicy] = {}
+        for key, doc in value.items():
+            try:
+                found[key] = self._neighbor(doc, (*path, key))
+            except _Skip:
+                continue
+        return found
+
+    def _neighbor(self, doc: Any, path: PathKey) -> m.NeighborPolicy:
+        doc = self.mapping(doc, path, "bgp neighbor")
+        return m.NeighborPolicy(
+            prepend=self.optional(doc, "prepend", path, lambda v, p: self.integer(v, p, 0, 10), 0),
+            med=self.optional(doc, "med", path, lambda v, p: self.integer(v, p, 0, 4_294_967_295),
+                              0),
+            accept=self._filter(doc, "accept", path),
+            announce=self._filter(doc, "announce", path))
+
+    def _filter(self, doc: dict[str, Any], key: str,
+                path: PathKey) -> tuple[IPv4Network, ...] | None:
+        if key not in doc or doc[key] is None:
+            return None
+        return tuple(self.each(doc[key], (*path, key), self.prefix))
 
     def _interface(self, doc: Any, path: PathKey) -> m.RouterInterface:
         doc = self.mapping(doc, path, "interface")

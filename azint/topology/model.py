@@ -51,6 +51,7 @@ class Endpoint:
     os: str = "windows"
     gateway: IPv4Address | None = None  # on-premises: the default gateway
     forwarding: bool = False  # an NVA: forwards packets that are not its own
+    security_group: str | None = None  # a VM's NIC: the NSG associated with it
 
     @property
     def initial_ttl(self) -> int:
@@ -74,11 +75,66 @@ class RouteTableSpec:
     propagate_gateway_routes: bool = True
 
 
+class Direction(StrEnum):
+    """Which traffic a security rule filters, spelled as Azure spells it."""
+
+    INBOUND = "Inbound"
+    OUTBOUND = "Outbound"
+
+
+class Access(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+class IpProtocol(StrEnum):
+    """A security rule's protocol, spelled as Azure's API takes it (``*`` is any)."""
+
+    TCP = "Tcp"
+    UDP = "Udp"
+    ICMP = "Icmp"
+    ESP = "Esp"
+    AH = "Ah"
+    ANY = "*"
+
+
+# What a rule's source or destination may name besides prefixes: ``*`` and the service tags
+# azint models.
+ANY_ADDRESS = "*"
+SERVICE_TAGS = ("VirtualNetwork", "Internet", "AzureLoadBalancer")
+ALL_PORTS = ((0, 65535),)
+
+
+@dataclass(frozen=True)
+class SecurityRule:
+    """One rule of a network security group; ``sources`` and ``destinations`` hold prefixes,
+    service tags and ``*``; ports are inclusive ranges."""
+
+    name: str
+    priority: int
+    direction: Direction
+    access: Access
+    protocol: IpProtocol = IpProtocol.ANY
+    sources: tuple[IPv4Network | str, ...] = (ANY_ADDRESS,)
+    source_ports: tuple[tuple[int, int], ...] = ALL_PORTS
+    destinations: tuple[IPv4Network | str, ...] = (ANY_ADDRESS,)
+    destination_ports: tuple[tuple[int, int], ...] = ALL_PORTS
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    """A network security group: its own rules (Azure adds its default rules to every group)."""
+
+    name: str
+    rules: tuple[SecurityRule, ...] = ()
+
+
 @dataclass(frozen=True)
 class Subnet:
     name: str
     prefix: IPv4Network
     route_table: str | None = None
+    security_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +161,7 @@ class VNet:
     expressroute_gateway: ExpressRouteGateway | None = None
     vpn_gateway: VpnGateway | None = None
     route_tables: Mapping[str, RouteTableSpec] = field(default_factory=dict)
+    security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
     branch_to_branch: bool = False  # Azure Route Server: ER <-> VPN transit
     hub_routing_preference: HubRoutingPreference = HubRoutingPreference.EXPRESSROUTE
     latency_ms: float = 0.3
@@ -142,6 +199,21 @@ class RouterInterface:
 
 
 @dataclass(frozen=True)
+class NeighborPolicy:
+    """A router's policy on one BGP session, as a customer edge configures it: AS-path
+    prepending and MED on what it advertises there, and prefix filters each way (a filter lets
+    through a listed prefix and every prefix inside it; None lets everything through)."""
+
+    prepend: int = 0  # extra copies of the router's own ASN on what it advertises
+    med: int = 0  # the MED it sets on what it advertises (BGP reads a missing MED as 0)
+    accept: tuple[IPv4Network, ...] | None = None  # inbound filter
+    announce: tuple[IPv4Network, ...] | None = None  # outbound filter
+
+
+NO_POLICY = NeighborPolicy()
+
+
+@dataclass(frozen=True)
 class Router:
     """An on-premises router or layer-3 switch."""
 
@@ -152,6 +224,7 @@ class Router:
     redistribute: frozenset[str] = frozenset()  # into the site IGP: connected, static, bgp
     advertise: tuple[IPv4Network, ...] = ()  # BGP network statements
     local_preference: Mapping[str, int] = field(default_factory=dict)  # per connection name
+    neighbors: Mapping[str, NeighborPolicy] = field(default_factory=dict)  # per connection name
     readvertise: bool = False  # pass BGP-learned routes on to other BGP neighbours
     multipath: bool = False
     icmp_unreachables: bool = True
@@ -166,6 +239,13 @@ class Router:
             if name in self.local_preference:
                 return self.local_preference[name]
         return DEFAULT_LOCAL_PREFERENCE
+
+    def policy(self, *names: str) -> NeighborPolicy:
+        """The policy of a session, looked up by its names as ``preference`` does."""
+        for name in names:
+            if name in self.neighbors:
+                return self.neighbors[name]
+        return NO_POLICY
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ SUBNETS = AzureNaming("virtualNetworks/subnets", 1, 80)
 PEERINGS = AzureNaming("virtualNetworks/virtualNetworkPeerings", 1, 80)
 ROUTE_TABLES = AzureNaming("routeTables", 1, 80)
 ROUTES = AzureNaming("routeTables/routes", 1, 80)
+SECURITY_GROUPS = AzureNaming("networkSecurityGroups", 1, 80)
+SECURITY_RULES = AzureNaming("networkSecurityGroups/securityRules", 1, 80)
 CONNECTIONS = AzureNaming("connections", 1, 80)  # VPN, circuit-to-VNet and Global Reach
 CIRCUITS = AzureNaming("expressRouteCircuits", 1, 80)
 VIRTUAL_MACHINES = AzureNaming("virtualMachines", 1, 64, virtual_machine=True)
