@@ -31,6 +31,7 @@ from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.data.flowhash import Flow, choose
+from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
 from azint.topology import model as m
 
 
@@ -146,9 +147,11 @@ class Forwarder:
     _owned: dict[Element, frozenset[IPv4Address]] = field(default_factory=dict)
     _endpoints: dict[str, m.Endpoint] = field(default_factory=dict)
     _onprem_tunnel: dict[str, bool] = field(default_factory=dict)
+    _tunnel_ends: TunnelEnds = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         topology = self.plane.topology
+        self._tunnel_ends = tunnel_ends(topology)
         self._endpoints = {e.name: e for e in topology.endpoints()}
         self._onprem_tunnel = {v.name: v.b.is_onprem for v in topology.vpns}
         owned: dict[Element, set[IPv4Address]] = {}
@@ -250,6 +253,8 @@ class Forwarder:
         if kind is Kind.VM:
             return self._endpoints[name].address
         if kind in (Kind.ERGW, Kind.VPNGW):
+            if port == "vnet" and kind is Kind.ERGW and self._tunnel_ends:
+                return self._leaving_instance(element, arrived_as, packet)
             if port == "vnet":
                 return arrived_as
             gateway = self.plane.topology.vnets[name].vpn_gateway
@@ -260,6 +265,18 @@ class Forwarder:
             interface = self.plane.routers[name].interfaces.get(port)
             return interface.ip if interface else None
         return None
+
+    def _leaving_instance(self, element: Element, arrived_as: IPv4Address | None,
+                          packet: _Packet) -> IPv4Address | None:
+        """An ExpressRoute gateway answers from the instance the flow leaves by (see
+        ``tunnelends``): its circuit connection's tunnel end."""
+        route = self.plane.tables[element].lookup(packet.flow.dst)
+        egress = None
+        if route is not None and route.next_hops:
+            seed = self.plane.topology.flow_hash_seed
+            egress = choose(seed, element, packet.flow, sorted(route.next_hops)).element
+        return leaving_instance(self._tunnel_ends, self.plane.topology.flow_hash_seed, element,
+                                egress, packet.flow, arrived_as)
 
     # -- forwarding decisions ----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple, TypeVar
 
 from azint.errors import Position
+from azint.topology import gatewaychecks
 from azint.topology import model as m
 from azint.topology.model import Locate
 from azint.topology.problems import Problem, Severity
@@ -979,6 +980,7 @@ CHECKS: tuple[Check, ...] = (
     check_vpn_ends, check_peering_limit,
     check_redundancy, check_preference_symmetry, check_bgp_peer_routes, check_isolated_networks,
     check_hub_routing_preference,
+    *gatewaychecks.CHECKS,
 )
 
 

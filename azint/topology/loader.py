@@ -73,7 +73,8 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
                              "state"), ("name", "type", "links")),
     "circuit link": Section(("name", "role", "subnet", "router", "latency_ms", "state"),
                             ("name", "role", "subnet")),
-    "circuit vnet": Section(("name", "network", "weight", "latency_ms", "state"),
+    "circuit vnet": Section(("name", "network", "weight", "latency_ms", "state",
+                             "gateway_instances"),
                             ("name", "network")),
     "vpn": Section(("name", "type", "a", "b", "bgp", "latency_ms", "state"),
                    ("name", "type", "a", "b")),
@@ -678,7 +679,9 @@ class TopologyBuilder:
         return m.CircuitConnection(
             name, self.text(doc["network"], (*path, "network")),
             self.optional(doc, "weight", path, lambda v, p: self.integer(v, p, 0, 32000), 0),
-            self._latency(doc, path, 1.0), self._state(doc, path))
+            self._latency(doc, path, 1.0), self._state(doc, path),
+            tuple(self.each(doc.get("gateway_instances"), (*path, "gateway_instances"),
+                            self.address)))
 
     def _vpn(self, doc: Any, path: PathKey) -> m.VpnConnection:
         doc = self.mapping(doc, path, "vpn")

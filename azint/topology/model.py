@@ -239,13 +239,19 @@ class CircuitLink:
 
 @dataclass(frozen=True)
 class CircuitConnection:
-    """A VNet's ExpressRoute gateway linked to a circuit."""
+    """A VNet's ExpressRoute gateway linked to a circuit.
+
+    ``gateway_instances`` are the gateway instances that are this connection's tunnel endpoints
+    towards the circuit's edge: a packet leaving by the connection leaves from one of them, and
+    a trace shows it there. None given: every instance of the gateway.
+    """
 
     name: str
     network: str
     weight: int = 0
     latency_ms: float = 1.0
     up: bool = True
+    gateway_instances: tuple[IPv4Address, ...] = ()
 
 
 @dataclass(frozen=True)
