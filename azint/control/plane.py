@@ -57,7 +57,7 @@ class ControlPlane:
         """The plane with its BGP sessions wired but not run, and no tables yet."""
         plane = cls(topology, BgpFabric(), far_ends=_vpn_far_ends(topology))
         for peering in topology.peerings:
-            if peering.up:
+            if peering.up and carries_traffic(peering):
                 plane.peerings_of.setdefault(peering.a.network, []).append(peering)
                 plane.peerings_of.setdefault(peering.b.network, []).append(peering)
         plane.gateway_vnet = {name: topology.gateway_vnet(name, plane.peerings_of.get(name, []))
@@ -85,6 +85,12 @@ class ControlPlane:
 
     def peering_between(self, a: str, b: str) -> m.Peering | None:
         return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
+
+
+def carries_traffic(peering: m.Peering) -> bool:
+    """A peering carries packets and routes only while both sides allow virtual network access
+    (clearing it on either side stops communication between the two VNets)."""
+    return peering.a.allow_virtual_network_access and peering.b.allow_virtual_network_access
 
 
 def check_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:

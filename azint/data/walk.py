@@ -31,6 +31,7 @@ from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.data.flowhash import Flow, choose
+from azint.data.peeringflags import forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
 from azint.topology import model as m
 
@@ -45,6 +46,7 @@ class Disposition(StrEnum):
     NO_HOST = "NO_HOST"
     EXITS_TO_INTERNET = "EXITS_TO_INTERNET"
     NOT_FORWARDED = "NOT_FORWARDED"
+    FORWARDED_NOT_ALLOWED = "FORWARDED_NOT_ALLOWED"  # a peering side refuses forwarded traffic
 
 
 @dataclass(frozen=True)
@@ -351,8 +353,17 @@ class Forwarder:
             subnet = vnet.subnet_of(endpoint.address)
             route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None,
                                                        packet.flow.dst)
-            return self._vnet_route(vnet.name, route, packet, came_from=None)
+            decision = self._vnet_route(vnet.name, route, packet, came_from=None)
+            return decision if originating else self._forwarded(vnet, decision, packet)
         return self._from_onprem_host(endpoint, packet.flow.dst)
+
+    def _forwarded(self, vnet: m.VNet, decision: _Decision, packet: _Packet) -> _Decision:
+        """An appliance forwarding over a peering: the far side must accept forwarded traffic
+        (traffic that did not start in the appliance's VNet)."""
+        refusal = forwarded_refusal(self.plane, vnet, decision.next_hop, packet.flow.src)
+        if refusal is None:
+            return decision
+        return _Decision(decision.route, None, Disposition.FORWARDED_NOT_ALLOWED, refusal)
 
     def _answers_itself(self, name: str, dst: IPv4Address) -> bool:
         return dst == self._endpoints[name].address or dst in _LOOPBACK

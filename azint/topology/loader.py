@@ -67,7 +67,8 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
     "site link": Section(("a", "b", "latency_ms"), ("a", "b")),
     "peering": Section(("name", "type", "a", "b", "latency_ms", "state"),
                        ("name", "type", "a", "b")),
-    "peering side": Section(("network", "allow_gateway_transit", "use_remote_gateways"),
+    "peering side": Section(("network", "allow_gateway_transit", "use_remote_gateways",
+                             "allow_virtual_network_access", "allow_forwarded_traffic"),
                             ("network",)),
     "expressroute": Section(("name", "type", "peering_location", "links", "vnets", "premium",
                              "state"), ("name", "type", "links")),
@@ -650,7 +651,11 @@ class TopologyBuilder:
         doc = self.mapping(doc, path, "peering side")
         return m.PeeringSide(self.text(doc["network"], (*path, "network")),
                              self.optional(doc, "allow_gateway_transit", path, self.flag, False),
-                             self.optional(doc, "use_remote_gateways", path, self.flag, False))
+                             self.optional(doc, "use_remote_gateways", path, self.flag, False),
+                             self.optional(doc, "allow_virtual_network_access", path, self.flag,
+                                           True),
+                             self.optional(doc, "allow_forwarded_traffic", path, self.flag,
+                                           m.FORWARDED_TRAFFIC_DEFAULT))
 
     def _circuit(self, doc: Any, path: PathKey) -> m.Circuit:
         doc = self.mapping(doc, path, "expressroute")

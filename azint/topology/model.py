@@ -17,6 +17,9 @@ from azint.errors import Position
 AZURE_GATEWAY_ASN = 65515
 MSEE_ASN = 12076
 DEFAULT_LOCAL_PREFERENCE = 100
+# "Allow forwarded traffic": Azure creates peerings with it cleared; azint keeps it on unless a
+# file says otherwise, as files written before the setting existed meant
+FORWARDED_TRAFFIC_DEFAULT = True
 
 INITIAL_TTL = {"windows": 128, "linux": 64, "network": 255}
 
@@ -197,9 +200,19 @@ class OnPremSite:
 
 @dataclass(frozen=True)
 class PeeringSide:
+    """One VNet's half of a peering, with the settings Azure keeps on that VNet's peering link.
+
+    ``allow_virtual_network_access``: this VNet and its peer may talk (off on either side, the
+    peering carries nothing). ``allow_forwarded_traffic``: this VNet accepts packets its peer
+    forwards from elsewhere (through an appliance). ``use_remote_gateways``: use the peer's
+    gateways or Route Server.
+    """
+
     network: str
     allow_gateway_transit: bool = False
     use_remote_gateways: bool = False
+    allow_virtual_network_access: bool = True
+    allow_forwarded_traffic: bool = FORWARDED_TRAFFIC_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -344,7 +357,8 @@ class Topology:
         if vnet.has_gateway:
             return name
         if peerings is None:
-            peerings = [p for p in self.peerings if p.up and name in (p.a.network, p.b.network)]
+            peerings = [p for p in self.peerings if p.up and name in (p.a.network, p.b.network)
+                        and p.a.allow_virtual_network_access and p.b.allow_virtual_network_access]
         for peering in peerings:
             own, other = peering.side(name), peering.other(name)
             hub = self.vnets.get(other.network)
