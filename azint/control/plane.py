@@ -400,4 +400,7 @@ def _owners(plane: ControlPlane) -> None:
             if isinstance(gateway, m.VpnGateway) and gateway.bgp_peer_address is not None:
                 owned[gateway.bgp_peer_address] = NextHop(Element(kind, name), "vnet",
                                                           gateway.instances[0])
+            if isinstance(gateway, m.VpnGateway):  # active-active: each instance's BGP address
+                for ip, peer in zip(gateway.instances, gateway.bgp_peer_addresses, strict=False):
+                    owned[peer] = NextHop(Element(kind, name), "vnet", ip)
         plane.owners[ids.vnet(name)] = owned

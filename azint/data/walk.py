@@ -165,6 +165,7 @@ class Forwarder:
             gw = vnet.vpn_gateway
             if gw:
                 extra = {a for a in (gw.bgp_peer_address, gw.public_address) if a is not None}
+                extra.update(gw.public_addresses, gw.bgp_peer_addresses)  # active-active
                 owned[ids.vpngw(vnet.name)] = set(gw.instances) | extra
         for circuit in topology.circuits.values():
             for link in circuit.links:

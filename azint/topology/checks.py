@@ -368,13 +368,17 @@ def _gateway_addresses(vnet: m.VNet) -> Iterator[tuple[tuple[str | int, ...], IP
     if vnet.vpn_gateway is not None:
         for index, address in enumerate(vnet.vpn_gateway.instances):
             yield ("vpn", "instances", index), address
-        if vnet.vpn_gateway.bgp_peer_address is not None:
+        if vnet.vpn_gateway.active_active:
+            for index, address in enumerate(vnet.vpn_gateway.bgp_peer_addresses):
+                yield ("vpn", "bgp_peer_addresses", index), address
+        elif vnet.vpn_gateway.bgp_peer_address is not None:
             yield ("vpn", "bgp_peer_address"), vnet.vpn_gateway.bgp_peer_address
 
 
 def _gateway_what(vnet: m.VNet, inner: tuple[str | int, ...]) -> str:
     kind = "ExpressRoute" if inner[0] == "expressroute" else "VPN"
-    role = " (BGP peer address)" if inner[-1] == "bgp_peer_address" else ""
+    role = " (BGP peer address)" if "bgp_peer_address" in inner or \
+        "bgp_peer_addresses" in inner else ""
     return f"the {kind} gateway of '{vnet.name}'{role}"
 
 
@@ -438,7 +442,8 @@ def _vnet_holders(vnet: m.VNet, at: Locate) -> Iterator[tuple[IPv4Address, _Hold
                                         at("endpoint", endpoint.name, "address"), "endpoint")
     vpn = vnet.vpn_gateway
     for inner, address in _gateway_addresses(vnet):
-        if inner == ("vpn", "bgp_peer_address") and vpn is not None and address in vpn.instances:
+        if inner[:2] in (("vpn", "bgp_peer_address"), ("vpn", "bgp_peer_addresses")) \
+                and vpn is not None and address in vpn.instances:
             continue  # a VPN gateway may peer from its own instance address
         yield address, _Holder(_gateway_what(vnet, inner),
                                at("network", vnet.name, "gateways", *inner))

@@ -54,7 +54,8 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
                           ("prefix", "next_hop_type")),
     "gateways": Section(("expressroute", "vpn")),
     "expressroute gateway": Section(("asn", "instances"), ("instances",)),
-    "vpn gateway": Section(("asn", "instances", "bgp_peer_address", "public_address"),
+    "vpn gateway": Section(("asn", "instances", "bgp_peer_address", "public_address",
+                            "active_active", "bgp_peer_addresses", "public_addresses"),
                            ("instances",)),
     "endpoint": Section(("name", "address", "os", "gateway", "forwarding"), ("name", "address")),
     "onprem": Section(("name", "kind", "asn", "routers", "links", "endpoints", "lan_latency_ms"),
@@ -483,11 +484,40 @@ class TopologyBuilder:
         if doc.get("vpn") is not None:
             gp = (*path, "vpn")
             vpn = self.mapping(doc["vpn"], gp, "vpn gateway")
-            found["vpn"] = m.VpnGateway(
-                self.optional(vpn, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN),
-                tuple(self._instances(vpn["instances"], (*gp, "instances"))),
-                self.optional(vpn, "bgp_peer_address", gp, self.address, None),
-                self.optional(vpn, "public_address", gp, self.address, None))
+            found["vpn"] = self._vpn_gateway(vpn, gp)
+        return found
+
+    def _vpn_gateway(self, vpn: dict[str, Any], gp: PathKey) -> m.VpnGateway:
+        instances = tuple(self._instances(vpn["instances"], (*gp, "instances")))
+        gateway = m.VpnGateway(
+            self.optional(vpn, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN), instances,
+            self.optional(vpn, "bgp_peer_address", gp, self.address, None),
+            self.optional(vpn, "public_address", gp, self.address, None),
+            self.optional(vpn, "active_active", gp, self.flag, False))
+        if not gateway.active_active:
+            for key in ("public_addresses", "bgp_peer_addresses"):
+                if key in vpn:
+                    self.error((*gp, key), f"{key} is for an active-active gateway (one address "
+                                           f"per instance); add active_active: true")
+            return gateway
+        if len(instances) != 2:
+            raise self.fail((*gp, "instances"), f"an active-active VPN gateway has two "
+                                                f"instances, got {len(instances)}")
+        for key in ("public_address", "bgp_peer_address"):
+            if key in vpn:
+                self.error((*gp, key), f"an active-active gateway has one {key} per instance: "
+                                       f"write {key}es: [FIRST, SECOND]")
+        public = self._per_instance(vpn, gp, "public_addresses")
+        bgp = self._per_instance(vpn, gp, "bgp_peer_addresses")
+        return replace(gateway, public_addresses=public, bgp_peer_addresses=bgp,
+                       public_address=public[0] if public else None,
+                       bgp_peer_address=bgp[0] if bgp else None)
+
+    def _per_instance(self, doc: dict[str, Any], path: PathKey,
+                      key: str) -> tuple[IPv4Address, ...]:
+        found = tuple(self.each(doc.get(key), (*path, key), self.address))
+        if key in doc and len(found) != 2:
+            raise self.fail((*path, key), f"{key} holds one address per instance: two")
         return found
 
     def _instances(self, value: Any, path: PathKey) -> list[IPv4Address]:

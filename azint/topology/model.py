@@ -92,10 +92,32 @@ class ExpressRouteGateway:
 
 @dataclass(frozen=True)
 class VpnGateway:
+    """A VPN gateway. Active-standby (the default): one instance carries every tunnel, from
+    ``public_address``, with BGP from ``bgp_peer_address``. Active-active: two instances, each
+    with its own public and BGP address (``public_addresses``, ``bgp_peer_addresses``, in the
+    order of ``instances``) and its own tunnel of each connection; Azure sends from both, and
+    the singular addresses are those of the first instance that is up, whose tunnels on-premises
+    uses."""
+
     asn: int
     instances: tuple[IPv4Address, ...]
     bgp_peer_address: IPv4Address | None = None
     public_address: IPv4Address | None = None
+    active_active: bool = False
+    public_addresses: tuple[IPv4Address, ...] = ()
+    bgp_peer_addresses: tuple[IPv4Address, ...] = ()
+
+    def with_instances(self, left: tuple[IPv4Address, ...]) -> VpnGateway:
+        """The gateway with only the instances ``left`` up: an active-active gateway's tunnels
+        and BGP fail over to the instance that is left."""
+        if not self.active_active:
+            return replace(self, instances=left)
+        keep = [i for i, address in enumerate(self.instances) if address in left]
+        public = tuple(self.public_addresses[i] for i in keep if i < len(self.public_addresses))
+        bgp = tuple(self.bgp_peer_addresses[i] for i in keep if i < len(self.bgp_peer_addresses))
+        return replace(self, instances=left, public_addresses=public, bgp_peer_addresses=bgp,
+                       public_address=public[0] if public else None,
+                       bgp_peer_address=bgp[0] if bgp else None)
 
 
 @dataclass(frozen=True)
@@ -438,7 +460,7 @@ class Topology:
                 vnets[vnet.name] = replace(
                     vnet,
                     expressroute_gateway=replace(er, instances=er_left) if er and er_left else er,
-                    vpn_gateway=replace(vpn, instances=vpn_left) if vpn and vpn_left else vpn)
+                    vpn_gateway=vpn.with_instances(vpn_left) if vpn and vpn_left else vpn)
         changed = replace(self, vnets=MappingProxyType({**self.vnets, **vnets})) if vnets else self
         return changed._with_down_links(frozenset(dead))
 
