@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
-from azint.control import ids, onprem
+from azint.control import ids, onprem, routeserver
 from azint.control.bgp import BgpFabric, Path, Relation, Role, Speaker
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
@@ -122,7 +122,7 @@ def check_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:
 # Route Server's hub routing preference, as what each gateway's selection ranks last (before AS
 # paths are compared): (the ExpressRoute gateway's, the VPN gateway's). Across branch-to-branch
 # the ExpressRoute gateway hears VPN routes and the VPN gateway ExpressRoute routes.
-_DEMOTED: dict[m.HubRoutingPreference, tuple[frozenset[Relation], frozenset[Relation]]] = {
+GATEWAY_DEMOTED: dict[m.HubRoutingPreference, tuple[frozenset[Relation], frozenset[Relation]]] = {
     m.HubRoutingPreference.EXPRESSROUTE: (frozenset({Relation.BRANCH_TO_BRANCH}),
                                           frozenset({Relation.VPNGW, Relation.ROUTER})),
     m.HubRoutingPreference.VPN_GATEWAY: (frozenset({Relation.MSEE}),
@@ -147,7 +147,7 @@ def _wire_bgp(plane: ControlPlane) -> None:
         if vnet.branch_to_branch and vnet.expressroute_gateway and vnet.vpn_gateway:
             fabric.connect(f"route-server:{name}", ids.ergw(name), ids.vpngw(name),
                            Relation.BRANCH_TO_BRANCH, Relation.BRANCH_TO_BRANCH)
-            er.demoted, vpn_gw.demoted = _DEMOTED[vnet.hub_routing_preference]
+            er.demoted, vpn_gw.demoted = GATEWAY_DEMOTED[vnet.hub_routing_preference]
     for site in topology.sites.values():
         for router in site.routers:
             speaker = fabric.add(Speaker(ids.router(router.name), site.asn, Role.ROUTER,
@@ -170,6 +170,7 @@ def _wire_bgp(plane: ControlPlane) -> None:
             _wire_vpn(plane, vpn)
         elif vpn.up:
             _originate_static(plane, vpn)
+    routeserver.wire(plane)
 
 
 def _wire_circuit(plane: ControlPlane, circuit: m.Circuit) -> None:
@@ -290,6 +291,8 @@ def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
     for prefix, paths in er.items():
         table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, _instance_hops(vnet, "er"),
                         paths[0].as_path, origin="expressroute " + ", ".join(_circuits(plane, paths))))
+    for route in routeserver.program(plane, name, er, vpn):
+        table.add(route)
     return table
 
 

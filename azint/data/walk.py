@@ -31,7 +31,7 @@ from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.data.flowhash import Flow, choose
-from azint.data.peeringflags import forwarded_refusal
+from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
 from azint.topology import model as m
 
@@ -47,6 +47,7 @@ class Disposition(StrEnum):
     EXITS_TO_INTERNET = "EXITS_TO_INTERNET"
     NOT_FORWARDED = "NOT_FORWARDED"
     FORWARDED_NOT_ALLOWED = "FORWARDED_NOT_ALLOWED"  # a peering side refuses forwarded traffic
+    BEYOND_APPLIANCE = "BEYOND_APPLIANCE"  # an NVA takes it on to what it advertises (not modelled)
 
 
 @dataclass(frozen=True)
@@ -355,12 +356,17 @@ class Forwarder:
             route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None,
                                                        packet.flow.dst)
             decision = self._vnet_route(vnet.name, route, packet, came_from=None)
-            return decision if originating else self._forwarded(vnet, decision, packet)
+            return decision if originating else self._forwarded(endpoint, vnet, decision, packet)
         return self._from_onprem_host(endpoint, packet.flow.dst)
 
-    def _forwarded(self, vnet: m.VNet, decision: _Decision, packet: _Packet) -> _Decision:
-        """An appliance forwarding over a peering: the far side must accept forwarded traffic
-        (traffic that did not start in the appliance's VNet)."""
+    def _forwarded(self, appliance: m.Endpoint, vnet: m.VNet, decision: _Decision,
+                   packet: _Packet) -> _Decision:
+        """An appliance forwarding: over a peering, the far side must accept forwarded traffic
+        (traffic that did not start in the appliance's VNet); what it advertises itself it
+        takes on beyond the topology."""
+        beyond = beyond_appliance(appliance, decision.route, packet.flow.dst)
+        if beyond is not None:
+            return _Decision(decision.route, None, Disposition.BEYOND_APPLIANCE, beyond)
         refusal = forwarded_refusal(self.plane, vnet, decision.next_hop, packet.flow.src)
         if refusal is None:
             return decision
@@ -427,6 +433,8 @@ class Forwarder:
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
                     came_from: str | None) -> _Decision:
+        if route.next_hops and route.next_hops[0].element.kind is Kind.VM:
+            return self._to_announcing_appliance(vnet, route, packet)  # Route Server's route
         if not route.next_hops:  # a user route to a gateway where no VPN gateway serves
             return _Decision(route, None, Disposition.NULL_ROUTED,
                              f"VNet '{vnet}' routes {route.prefix} to VirtualNetworkGateway, but "
@@ -449,6 +457,16 @@ class Forwarder:
             extra = peering.latency_ms if peering else 0.0
             hop = NextHop(hop.element, hop.port, hop.address, hop.latency_ms + extra, hop.up)
         return _Decision(route, hop)
+
+    def _to_announcing_appliance(self, vnet: str, route: Route, packet: _Packet) -> _Decision:
+        """A route Route Server programmed: to one of the appliances that advertised it."""
+        hop = choose(self.plane.topology.flow_hash_seed, ids.vnet(vnet), packet.flow,
+                     route.next_hops)
+        home = self._endpoints[hop.element.name].network
+        peering = self.plane.peering_between(vnet, home) if home != vnet else None
+        extra = peering.latency_ms if peering else 0.0
+        return _Decision(route, NextHop(hop.element, hop.port, hop.address,
+                                        hop.latency_ms + extra, hop.up))
 
     def _to_appliance(self, vnet: str, route: Route) -> _Decision:
         address = route.next_hops[0].address

@@ -171,10 +171,10 @@ def check_gateway_transit(topology: m.Topology, at: Locate) -> Iterator[Problem]
                 yield _error(where, f"'{side.network}' uses remote gateways over "
                                     f"'{peering.name}' but '{other.network}' does not allow "
                                     f"gateway transit")
-            elif remote is not None and not remote.has_gateway:
+            elif remote is not None and not remote.serves_spokes:
                 yield _error(where, f"'{other.network}' has no gateway for '{side.network}' "
                                     f"to use")
-            if own is not None and own.has_gateway:
+            if own is not None and own.serves_spokes:
                 yield _error(where, f"'{side.network}' has a gateway of its own and cannot use "
                                     f"remote gateways")
     for network, names in users.items():

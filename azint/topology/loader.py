@@ -46,7 +46,7 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
     "name record": Section(("address", "name"), ("address", "name")),
     "vnet": Section(("name", "kind", "region", "address_space", "subnets", "endpoints",
                      "gateways", "route_tables", "branch_to_branch", "hub_routing_preference",
-                     "latency_ms"),
+                     "latency_ms", "route_server"),
                     ("name", "kind", "address_space")),
     "subnet": Section(("name", "prefix", "route_table"), ("name", "prefix")),
     "route table": Section(("name", "routes", "propagate_gateway_routes"), ("name",)),
@@ -57,7 +57,9 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
     "vpn gateway": Section(("asn", "instances", "bgp_peer_address", "public_address",
                             "active_active", "bgp_peer_addresses", "public_addresses"),
                            ("instances",)),
-    "endpoint": Section(("name", "address", "os", "gateway", "forwarding"), ("name", "address")),
+    "endpoint": Section(("name", "address", "os", "gateway", "forwarding", "asn", "advertise"),
+                        ("name", "address")),
+    "route server": Section(("addresses", "peers"), ("addresses",)),
     "onprem": Section(("name", "kind", "asn", "routers", "links", "endpoints", "lan_latency_ms"),
                       ("name", "kind", "asn")),
     "router": Section(("name", "interfaces", "static_routes", "redistribute", "bgp",
@@ -434,7 +436,17 @@ class TopologyBuilder:
                 m.HubRoutingPreference.EXPRESSROUTE.value)),
             latency_ms=self.optional(doc, "latency_ms", path,
                                      lambda v, p: self.number(v, p, 0, 10_000), 0.3),
+            route_server=self.optional(doc, "route_server", path, self._route_server, None),
         )
+
+    def _route_server(self, doc: Any, path: PathKey) -> m.RouteServer:
+        doc = self.mapping(doc, path, "route server")
+        addresses = tuple(self.each(doc["addresses"], (*path, "addresses"), self.address))
+        if len(addresses) != 2:
+            raise self.fail((*path, "addresses"), f"a Route Server has two peer addresses, got "
+                                                  f"{len(addresses)}")
+        return m.RouteServer(addresses, tuple(self.each(doc.get("peers"), (*path, "peers"),
+                                                        self.text)))
 
     def _subnet(self, doc: Any, path: PathKey, vnet: str,
                 tables: dict[str, m.RouteTableSpec]) -> m.Subnet:
@@ -544,7 +556,9 @@ class TopologyBuilder:
             os=self.optional(doc, "os", path,
                              lambda v, p: self.choice(v, p, tuple(m.INITIAL_TTL)), "windows"),
             gateway=gateway,
-            forwarding=self.optional(doc, "forwarding", path, self.flag, False))
+            forwarding=self.optional(doc, "forwarding", path, self.flag, False),
+            asn=self.optional(doc, "asn", path, _asn(self), None),
+            advertise=tuple(self.each(doc.get("advertise"), (*path, "advertise"), self.prefix)))
 
     def _site(self, doc: Any, path: PathKey) -> m.OnPremSite:
         doc = self.mapping(doc, path, "onprem")

@@ -54,6 +54,8 @@ class Endpoint:
     os: str = "windows"
     gateway: IPv4Address | None = None  # on-premises: the default gateway
     forwarding: bool = False  # an NVA: forwards packets that are not its own
+    asn: int | None = None  # an NVA that speaks BGP (with a Route Server): its ASN
+    advertise: tuple[IPv4Network, ...] = ()  # and the prefixes it advertises
 
     @property
     def initial_ttl(self) -> int:
@@ -121,6 +123,16 @@ class VpnGateway:
 
 
 @dataclass(frozen=True)
+class RouteServer:
+    """Azure Route Server in a VNet: ASN 65515, two peer addresses in RouteServerSubnet, and
+    BGP sessions with appliances (``peers``: endpoints in the VNet or a peered VNet)."""
+
+    addresses: tuple[IPv4Address, ...]
+    peers: tuple[str, ...] = ()
+    asn: int = AZURE_GATEWAY_ASN
+
+
+@dataclass(frozen=True)
 class VNet:
     name: str
     region: str
@@ -133,10 +145,17 @@ class VNet:
     branch_to_branch: bool = False  # Azure Route Server: ER <-> VPN transit
     hub_routing_preference: HubRoutingPreference = HubRoutingPreference.EXPRESSROUTE
     latency_ms: float = 0.3
+    route_server: RouteServer | None = None
 
     @property
     def has_gateway(self) -> bool:
         return self.expressroute_gateway is not None or self.vpn_gateway is not None
+
+    @property
+    def serves_spokes(self) -> bool:
+        """Peered VNets may use its gateways or Route Server ("use remote gateways or Route
+        Server")."""
+        return self.has_gateway or self.route_server is not None
 
     def subnet_of(self, address: IPv4Address) -> Subnet | None:
         """The most specific subnet holding ``address``."""
@@ -376,7 +395,7 @@ class Topology:
         """The VNet whose gateways VNet ``name`` uses: its own, or its hub's through gateway
         transit over one of ``peerings`` (by default its peerings that are up)."""
         vnet = self.vnets[name]
-        if vnet.has_gateway:
+        if vnet.serves_spokes:
             return name
         if peerings is None:
             peerings = [p for p in self.peerings if p.up and name in (p.a.network, p.b.network)
@@ -384,7 +403,8 @@ class Topology:
         for peering in peerings:
             own, other = peering.side(name), peering.other(name)
             hub = self.vnets.get(other.network)
-            if own.use_remote_gateways and other.allow_gateway_transit and hub and hub.has_gateway:
+            if own.use_remote_gateways and other.allow_gateway_transit and hub \
+                    and hub.serves_spokes:
                 return hub.name
         return None
 
