@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from azint.errors import Position
+from azint.topology import geography
 from azint.topology import model as m
 from azint.topology.model import Locate
 from azint.topology.problems import Problem, Severity
@@ -95,10 +96,78 @@ def check_appliance_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                          f"endpoint '{endpoint.name}' advertises prefixes but has no asn")
 
 
+def check_circuit_reach(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A circuit links only the VNets its SKU reaches.
+
+    "ExpressRoute FAQ" (https://learn.microsoft.com/azure/expressroute/expressroute-faqs): a
+    Local circuit reaches the one or two Azure regions near its peering location, a Standard
+    circuit every region of the location's geopolitical region, a Premium circuit every region.
+    Regions and locations azint does not know (``geography``) are not checked.
+    """
+    for circuit in topology.circuits.values():
+        local = geography.LOCAL_REGIONS.get(geography.key(circuit.peering_location))
+        if circuit.sku is m.CircuitSku.LOCAL and local is not None and not local:
+            yield _error(at("circuit", circuit.name, "sku"),
+                         f"ExpressRoute Local is not available at peering location "
+                         f"'{circuit.peering_location}' (circuit '{circuit.name}')")
+            continue
+        for index, conn in enumerate(circuit.connections):
+            vnet = topology.vnets.get(conn.network)
+            if vnet is not None:
+                problem = _reach_problem(circuit, vnet, local)
+                if problem is not None:
+                    yield _error(at("circuit", circuit.name, "vnets", index, "network"), problem)
+
+
+def _reach_problem(circuit: m.Circuit, vnet: m.VNet, local: frozenset[str] | None) -> str | None:
+    where = f"peering location '{circuit.peering_location}'"
+    if circuit.sku is m.CircuitSku.LOCAL:
+        if local is None or geography.key(vnet.region) in local:
+            return None
+        return (f"{circuit.sku.value} circuit '{circuit.name}' at {where} reaches only "
+                f"{', '.join(sorted(local))}, not VNet '{vnet.name}' in '{vnet.region}'")
+    home = geography.location_geography(circuit.peering_location)
+    there = geography.region_geography(vnet.region)
+    if circuit.sku is m.CircuitSku.PREMIUM or home is None or there is None or home == there:
+        return None
+    return (f"Standard circuit '{circuit.name}' at {where} ({home}) cannot link VNet "
+            f"'{vnet.name}' in '{vnet.region}' ({there}): it reaches its own geopolitical "
+            f"region only; Premium (sku: Premium) reaches every region")
+
+
+def check_global_reach_sku(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """Global Reach needs no Local circuit, and Premium on both across geopolitical regions.
+
+    "ExpressRoute FAQ" (https://learn.microsoft.com/azure/expressroute/expressroute-faqs):
+    "ExpressRoute Global Reach is not available on Local"; circuits in different geopolitical
+    regions need ExpressRoute Premium for both circuits to be joined.
+    """
+    for reach in topology.global_reach:
+        circuits = [topology.circuits.get(name) for name in reach.circuits]
+        found = [c for c in circuits if c is not None]
+        if len(found) != 2 or found[0].name == found[1].name:
+            continue  # check_references and check_global_reach report those
+        where = at("global reach", reach.name, "circuits")
+        locals_ = [c.name for c in found if c.sku is m.CircuitSku.LOCAL]
+        if locals_:
+            yield _error(where, f"Global Reach '{reach.name}' joins Local circuit "
+                                f"'{locals_[0]}': Global Reach is not available on Local")
+            continue
+        regions = [geography.location_geography(c.peering_location) for c in found]
+        if None in regions or regions[0] == regions[1]:
+            continue
+        standard = [c for c in found if c.sku is not m.CircuitSku.PREMIUM]
+        if standard:
+            yield _error(where, f"Global Reach '{reach.name}' joins circuits in {regions[0]} and "
+                                f"{regions[1]}: across geopolitical regions both need Premium, "
+                                f"and '{standard[0].name}' is {standard[0].sku.value}")
+
+
 def _error(where: Position, message: str) -> Problem:
     return Problem(where, Severity.ERROR, message)
 
 
 CHECKS: tuple[Callable[[m.Topology, Locate], Iterator[Problem]], ...] = (
-    check_connection_instances, check_route_servers, check_appliance_bgp,
+    check_connection_instances, check_route_servers, check_appliance_bgp, check_circuit_reach,
+    check_global_reach_sku,
 )

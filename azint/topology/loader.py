@@ -74,7 +74,7 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
                              "allow_virtual_network_access", "allow_forwarded_traffic"),
                             ("network",)),
     "expressroute": Section(("name", "type", "peering_location", "links", "vnets", "premium",
-                             "state"), ("name", "type", "links")),
+                             "state", "sku"), ("name", "type", "links")),
     "circuit link": Section(("name", "role", "subnet", "router", "latency_ms", "state"),
                             ("name", "role", "subnet")),
     "circuit vnet": Section(("name", "network", "weight", "latency_ms", "state",
@@ -706,10 +706,15 @@ class TopologyBuilder:
         name = self._named(doc, path, "circuit", naming.CIRCUITS)
         links = self.each(doc["links"], (*path, "links"), self._circuit_link)
         vnets = self.each(doc.get("vnets"), (*path, "vnets"), self._circuit_connection)
+        premium = self.optional(doc, "premium", path, self.flag, False)
+        sku = m.CircuitSku(self.optional(
+            doc, "sku", path, lambda v, p: self.choice(v, p, tuple(m.CircuitSku)),
+            m.CircuitSku.PREMIUM.value if premium else m.CircuitSku.STANDARD.value))
+        if premium and sku is not m.CircuitSku.PREMIUM:
+            self.error((*path, "sku"), f"premium: true is the Premium SKU, not {sku.value}")
         return m.Circuit(name, self.optional(doc, "peering_location", path, self.text, name),
-                         tuple(links), tuple(vnets),
-                         self.optional(doc, "premium", path, self.flag, False),
-                         self._state(doc, path))
+                         tuple(links), tuple(vnets), sku is m.CircuitSku.PREMIUM,
+                         self._state(doc, path), sku)
 
     def _circuit_link(self, doc: Any, path: PathKey) -> m.CircuitLink:
         doc = self.mapping(doc, path, "circuit link")

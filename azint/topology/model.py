@@ -308,6 +308,14 @@ class CircuitConnection:
     gateway_instances: tuple[IPv4Address, ...] = ()
 
 
+class CircuitSku(StrEnum):
+    """An ExpressRoute circuit's SKU: which Azure regions it reaches."""
+
+    LOCAL = "Local"  # the one or two regions near its peering location; no Global Reach
+    STANDARD = "Standard"  # the regions of its peering location's geopolitical region
+    PREMIUM = "Premium"  # every region
+
+
 @dataclass(frozen=True)
 class Circuit:
     name: str
@@ -316,6 +324,7 @@ class Circuit:
     connections: tuple[CircuitConnection, ...] = ()
     premium: bool = False
     up: bool = True
+    sku: CircuitSku = CircuitSku.STANDARD  # Premium exactly when ``premium``
 
 
 @dataclass(frozen=True)
