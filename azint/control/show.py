@@ -199,7 +199,7 @@ def _circuit_hops(plane: ControlPlane, path: Path, row: BgpRow) -> list[IPv4Addr
 
 
 def gateway_speaker(plane: ControlPlane, name: str) -> Speaker:
-    """``vpngw:VNET`` / ``ergw:VNET``, or a VNet name for its VPN gateway."""
+    """``vpngw:VNET`` / ``ergw:VNET`` / ``routeserver:VNET``, or a VNet name for its VPN gateway."""
     speaker = plane.bgp.speakers.get(_gateway_element(plane.topology, name))
     if speaker is None or speaker.role.value not in ("vpngw", "ergw", "route-server"):
         known = [str(s) for s in plane.bgp.speakers
