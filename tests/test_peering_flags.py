@@ -10,6 +10,7 @@ peering, and without it that traffic is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from azint.network import Network
 from azint.topology import loader
 from tests.builders import Doc, build, peering, site, vnet
 from tests.builders import circuit as er_circuit
-from tests.conftest import TOPOLOGIES
+from tests.conftest import TOPOLOGIES, Run
 
 
 def _nva_hub(tmp_path: Path, side: str = "b", peering: str = "", **settings: dict[str, Any]) -> Network:
@@ -98,3 +99,16 @@ def test_flags_default_to_access_and_forwarding_allowed(tmp_path: Path) -> None:
     path.write_text((TOPOLOGIES / "nva-hub.yaml").read_text())
     side = loader.load(path).peerings[0].b
     assert side.allow_virtual_network_access and side.allow_forwarded_traffic
+
+
+def test_explain_names_the_peering_setting(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """``explain`` gives rule 2.5 and the side's setting for both drops."""
+    _nva_hub(tmp_path, spoke2={"allow_forwarded_traffic": False})
+    path = str(tmp_path / "topology.yaml")
+    refused = azint("explain", "--topology", path, "spoke1", "10.92.0.4").out
+    assert "[rule 2.5] VNet spoke2 does not allow forwarded traffic on peering 'hub-spoke2'" \
+        in " ".join(refused.split())
+    _nva_hub(tmp_path, "b", "hub-spoke1", both={"allow_virtual_network_access": False})
+    closed = azint("explain", "--topology", path, "hub", "10.91.0.4").out
+    assert "[rule 2.5] VNet spoke1 does not allow virtual network access on peering " \
+           "'hub-spoke1'" in " ".join(closed.split())
