@@ -25,7 +25,7 @@ from azint.data.endpoints import resolve_source
 from azint.data.walk import Disposition
 from azint.network import Network
 from azint.topology.problems import InvalidTopology
-from tests.builders import Doc, build, circuit, peering, site, vnet
+from tests.builders import Doc, build, circuit, peering, site, vnet, vpn
 from tests.conftest import Run
 
 NVA = IPv4Address("10.10.0.10")
@@ -159,3 +159,23 @@ def test_route_server_settings_azure_refuses(tmp_path: Path, change: Doc, messag
     hub.update(change)
     with pytest.raises(InvalidTopology, match=message):
         _network(tmp_path, hub)
+
+
+@pytest.mark.parametrize("b2b", [False, True])
+def test_branch_to_branch_with_a_vpn_gateway(tmp_path: Path, b2b: bool) -> None:
+    """Rule 5.5 over VPN: with branch-to-branch the VPN site learns the NVA's prefix from the hub's
+    VPN gateway and the NVA the site's through Route Server; without it, neither."""
+    hub = _hub(b2b=b2b)
+    hub["gateways"]["vpn"] = {"asn": 65515, "instances": ["10.10.0.238"],
+                              "bgp_peer_address": "10.10.0.254", "public_address": "52.0.0.9"}
+    branch = site("br", 65005, "10.5.0.0/24", tunnel="10.5.1.1")
+    branch["routers"][0]["static_routes"].append({"prefix": "10.10.0.254/32",
+                                                 "interface": "tunnel"})
+    net = build(tmp_path, [hub, branch], [vpn("br-vpn", "hub", ("br-ce", "tunnel"))])
+    learned = net.plane.bgp.speakers[ids.router("br-ce")].best.get(IPv4Network(SDWAN))
+    heard = net.plane.bgp.speakers[ids.vm("sdwan")].best.get(IPv4Network("10.5.0.0/24"))
+    if not b2b:
+        assert learned is None and heard is None
+        return
+    assert learned is not None and learned[0].as_path == (65515, 65100)
+    assert heard is not None and heard[0].as_path == (65515, 65005)
