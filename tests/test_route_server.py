@@ -179,3 +179,25 @@ def test_branch_to_branch_with_a_vpn_gateway(tmp_path: Path, b2b: bool) -> None:
         return
     assert learned is not None and learned[0].as_path == (65515, 65100)
     assert heard is not None and heard[0].as_path == (65515, 65005)
+
+
+def test_an_appliance_in_a_spoke_serves_the_hub_but_not_other_spokes(tmp_path: Path) -> None:
+    """Route Server may peer with an NVA in a peered VNet; its routes reach every VNet using the
+    Route Server, but a spoke not peered with the NVA's VNet cannot send to it."""
+    hub = _hub()
+    hub["endpoints"] = hub["endpoints"][:1]
+    spoke = vnet("spoke", "10.11.0.0/24")
+    spoke["endpoints"].append({"name": "sdwan", "address": "10.11.0.10", "forwarding": True,
+                               "asn": 65100, "advertise": [SDWAN]})
+    other = vnet("other", "10.13.0.0/24")
+    net = build(tmp_path, [hub, spoke, other],
+                [peering("hub-spoke", "hub", "spoke", transit=True),
+                 peering("hub-other", "hub", "other", transit=True)])
+    from_hub = net.prober.tracert(resolve_source(net.topology, "hub"), IPv4Address("172.16.1.1"))
+    assert from_hub.walk.disposition is Disposition.BEYOND_APPLIANCE
+    route = _route(net, "other", SDWAN)
+    assert route is not None and route.next_hops[0].address == IPv4Address("10.11.0.10")
+    from_other = net.prober.tracert(resolve_source(net.topology, "other"),
+                                    IPv4Address("172.16.1.1"))
+    assert from_other.walk.disposition is Disposition.NO_HOST
+    assert "not peered" in from_other.walk.reason

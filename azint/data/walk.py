@@ -464,6 +464,10 @@ class Forwarder:
                      route.next_hops)
         home = self._endpoints[hop.element.name].network
         peering = self.plane.peering_between(vnet, home) if home != vnet else None
+        if home != vnet and peering is None:
+            return _Decision(route, None, Disposition.NO_HOST,
+                             f"appliance {hop.element.name} ({hop.address}) is in VNet '{home}', "
+                             f"which VNet '{vnet}' is not peered with")
         extra = peering.latency_ms if peering else 0.0
         return _Decision(route, NextHop(hop.element, hop.port, hop.address,
                                         hop.latency_ms + extra, hop.up))
