@@ -24,6 +24,7 @@ from azint.control.routes import Route
 from azint.data.endpoints import resolve_source
 from azint.data.walk import Disposition
 from azint.network import Network
+from azint.topology import loader
 from azint.topology.problems import InvalidTopology
 from tests.builders import Doc, build, circuit, peering, site, vnet, vpn
 from tests.conftest import Run
@@ -201,3 +202,17 @@ def test_an_appliance_in_a_spoke_serves_the_hub_but_not_other_spokes(tmp_path: P
                                     IPv4Address("172.16.1.1"))
     assert from_other.walk.disposition is Disposition.NO_HOST
     assert "not peered" in from_other.walk.reason
+
+
+def test_hub_routing_preference_is_not_unused_with_a_route_server(tmp_path: Path) -> None:
+    """With appliances, the preference ranks their copies against the gateways' (rule 5.4), so
+    ``validate`` does not call it unused, as it does for a hub with one gateway and no Route
+    Server."""
+    _network(tmp_path, _hub(preference="ASPath"))
+    _, problems = loader.load_with_problems(tmp_path / "topology.yaml")
+    assert not [p for p in problems if "hub_routing_preference" in p.message]
+    plain = _hub(preference="ASPath")
+    del plain["route_server"]
+    _network(tmp_path, plain)
+    _, problems = loader.load_with_problems(tmp_path / "topology.yaml")
+    assert [p for p in problems if "hub_routing_preference" in p.message]

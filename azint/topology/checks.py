@@ -860,7 +860,8 @@ def check_hub_routing_preference(topology: m.Topology, at: Locate) -> Iterator[P
     """Route Server's routing preference decides only between the two gateways' routes, which
     they exchange only with branch-to-branch."""
     for vnet in topology.vnets.values():
-        if vnet.hub_routing_preference is m.HubRoutingPreference.EXPRESSROUTE:
+        if vnet.hub_routing_preference is m.HubRoutingPreference.EXPRESSROUTE \
+                or vnet.route_server is not None:  # it ranks appliance routes too (rule 5.4)
             continue
         both = vnet.expressroute_gateway is not None and vnet.vpn_gateway is not None
         if not (vnet.branch_to_branch and both):
