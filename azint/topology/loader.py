@@ -442,6 +442,9 @@ class TopologyBuilder:
     def _route_server(self, doc: Any, path: PathKey) -> m.RouteServer:
         doc = self.mapping(doc, path, "route server")
         addresses = tuple(self.each(doc["addresses"], (*path, "addresses"), self.address))
+        raw = doc["addresses"]
+        if (raw and not addresses) or (isinstance(raw, list) and len(addresses) < len(raw)):
+            raise _Skip()  # a bad value, already reported
         if len(addresses) != 2:
             raise self.fail((*path, "addresses"), f"a Route Server has two peer addresses, got "
                                                   f"{len(addresses)}")
