@@ -530,7 +530,10 @@ class TopologyBuilder:
 
     def _per_instance(self, doc: dict[str, Any], path: PathKey,
                       key: str) -> tuple[IPv4Address, ...]:
-        found = tuple(self.each(doc.get(key), (*path, key), self.address))
+        raw = doc.get(key)
+        found = tuple(self.each(raw, (*path, key), self.address))
+        if (raw and not found) or (isinstance(raw, list) and len(found) < len(raw)):
+            raise _Skip()  # a bad value, already reported
         if key in doc and len(found) != 2:
             raise self.fail((*path, key), f"{key} holds one address per instance: two")
         return found
