@@ -23,11 +23,21 @@ def test_every_failable_element_has_a_name_down_accepts() -> None:
 
 
 def test_a_gateway_instance_down_moves_flows_to_the_others(azint: Callable[..., Run]) -> None:
+    """Circuit er1's connection to the hub ends at .132 and .133: with .132 down, its flows
+    leave from .133 (not .134, the end of er2's connection)."""
     before = azint("tracert", "-d", "spoke", "10.2.30.10")
     after = azint("tracert", "-d", "spoke", "10.2.30.10", "--down", "ergw:hub@10.10.30.132")
     assert before.code == after.code == 0
     assert before.out.splitlines()[3].endswith("10.10.30.132")
-    assert "10.10.30.132" not in after.out and after.out.splitlines()[3].endswith("10.10.30.134")
+    assert "10.10.30.132" not in after.out and after.out.splitlines()[3].endswith("10.10.30.133")
+
+
+def test_a_connections_instances_all_down_leaves_from_the_others(azint: Callable[..., Run]) -> None:
+    """With .134, the only tunnel end of er2's connection, down, the flow leaves from the
+    instance it reached: the gateway stays up while any instance does."""
+    after = azint("tracert", "-d", "spoke", "10.1.31.10", "--down", "ergw:hub@10.10.30.134")
+    assert after.code == 0
+    assert after.out.splitlines()[3].endswith(("10.10.30.132", "10.10.30.133"))
 
 
 def test_every_instance_down_is_the_gateway_down(azint: Callable[..., Run]) -> None:

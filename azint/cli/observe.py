@@ -73,7 +73,8 @@ def bgp(name: str, role: str, topology: Path | None, down: tuple[str, ...],
     """Show BGP routes: an ExpressRoute circuit's route table, or a gateway's learned and
     advertised routes.
 
-    NAME is a circuit, a VNet (its VPN gateway), vpngw:VNET or ergw:VNET.
+    NAME is a circuit, a VNet (its VPN gateway), vpngw:VNET, ergw:VNET or
+    routeserver:VNET (its Route Server).
     """
     from azint.control import show
     from azint.network import Network

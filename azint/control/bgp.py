@@ -43,6 +43,8 @@ class Role(StrEnum):
     MSEE = "msee"
     ERGW = "ergw"
     VPNGW = "vpngw"
+    ROUTE_SERVER = "route-server"
+    APPLIANCE = "appliance"  # an NVA that speaks BGP with a Route Server
 
 
 class Relation(StrEnum):
@@ -56,6 +58,10 @@ class Relation(StrEnum):
     VPNGW = "vpngw"
     GLOBAL_REACH = "global-reach"
     BRANCH_TO_BRANCH = "branch-to-branch"
+    APPLIANCE = "appliance"  # a Route Server heard it from an NVA
+    ROUTE_SERVER = "route-server"  # an NVA heard it from a Route Server
+    RS_EXPRESSROUTE = "route-server-expressroute"  # a Route Server heard it from its ER gateway
+    RS_VPN = "route-server-vpn"  # a Route Server heard it from its VPN gateway
 
 
 class Path(NamedTuple):
@@ -112,7 +118,13 @@ class Session:
     @property
     def external(self) -> bool:
         """eBGP: the exporter prepends its ASN and the receiver rejects its own."""
-        return self.relation not in (Relation.GLOBAL_REACH, Relation.BRANCH_TO_BRANCH)
+        return self.relation not in _INTERNAL
+
+
+# Sessions inside one AS: Global Reach between MSEEs, and within a VNet between its gateways and
+# its Route Server (all ASN 65515), which pass paths on without prepending.
+_INTERNAL = frozenset({Relation.GLOBAL_REACH, Relation.BRANCH_TO_BRANCH, Relation.RS_EXPRESSROUTE,
+                       Relation.RS_VPN})
 
 
 @dataclass
@@ -188,6 +200,14 @@ _EXPORTS: dict[tuple[Role, Relation], frozenset[Relation]] = {
                                               Relation.ROUTER, Relation.BRANCH_TO_BRANCH}),
     (Role.VPNGW, Relation.BRANCH_TO_BRANCH): frozenset({Relation.STATIC, Relation.VPNGW,
                                                         Relation.ROUTER}),
+    # Route Server: its VNet's ranges and other appliances' routes to each appliance, with
+    # branch-to-branch also what the gateways learned; to the gateways, the appliances' routes
+    # (ExpressRoute <-> VPN goes over the gateways' own branch-to-branch session).
+    (Role.ROUTE_SERVER, Relation.APPLIANCE): frozenset({Relation.LOCAL, Relation.APPLIANCE,
+                                                        Relation.RS_EXPRESSROUTE,
+                                                        Relation.RS_VPN}),
+    (Role.ROUTE_SERVER, Relation.RS_EXPRESSROUTE): frozenset({Relation.APPLIANCE}),
+    (Role.ROUTE_SERVER, Relation.RS_VPN): frozenset({Relation.APPLIANCE}),
 }
 
 
@@ -195,7 +215,7 @@ def exportable(exporter: Speaker, towards: Session, path: Path) -> bool:
     """Whether ``exporter`` advertises ``path`` on the session ``towards`` (its view of it)."""
     if path.session == towards.key:
         return False  # never straight back to the peer it came from
-    if exporter.role is Role.ROUTER:
+    if exporter.role in (Role.ROUTER, Role.APPLIANCE):
         return path.relation is Relation.LOCAL or exporter.readvertise
     allowed = _EXPORTS.get((exporter.role, towards.relation), frozenset())
     if path.relation not in allowed:

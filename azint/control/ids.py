@@ -23,6 +23,7 @@ class Kind(StrEnum):
     MSEE = "msee"  # a circuit's primary or secondary Microsoft edge router
     ROUTER = "router"  # an on-premises router
     APPLIANCE = "appliance"  # a user route's appliance, before the walk finds who owns it
+    ROUTE_SERVER = "routeserver"  # a VNet's Azure Route Server (a BGP speaker, not a hop)
 
 
 class _Id:
@@ -108,6 +109,10 @@ def router(name: str) -> Element:
     return Element(Kind.ROUTER, name)
 
 
+def route_server(vnet: str) -> Element:
+    return Element(Kind.ROUTE_SERVER, vnet)
+
+
 APPLIANCE = Element(Kind.APPLIANCE)
 
 
@@ -116,5 +121,6 @@ def element_label(element: Element) -> str:
     if element.kind is Kind.MSEE:
         return f"the {element.role} MSEE of circuit {element.name}"
     words = {Kind.ERGW: "the {} ExpressRoute gateway", Kind.VPNGW: "the {} VPN gateway",
-             Kind.ROUTER: "router {}", Kind.VM: "{}", Kind.VNET: "VNet {}", Kind.FABRIC: "VNet {}"}
+             Kind.ROUTER: "router {}", Kind.VM: "{}", Kind.VNET: "VNet {}", Kind.FABRIC: "VNet {}",
+             Kind.ROUTE_SERVER: "the {} Route Server"}
     return words.get(element.kind, "{}").format(element.name or element.kind.value)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
-from azint.control import ids, onprem
+from azint.control import ids, onprem, routeserver
 from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
@@ -57,7 +57,7 @@ class ControlPlane:
         """The plane with its BGP sessions wired but not run, and no tables yet."""
         plane = cls(topology, BgpFabric(), far_ends=_vpn_far_ends(topology))
         for peering in topology.peerings:
-            if peering.up:
+            if peering.up and carries_traffic(peering):
                 plane.peerings_of.setdefault(peering.a.network, []).append(peering)
                 plane.peerings_of.setdefault(peering.b.network, []).append(peering)
         plane.gateway_vnet = {name: topology.gateway_vnet(name, plane.peerings_of.get(name, []))
@@ -85,6 +85,12 @@ class ControlPlane:
 
     def peering_between(self, a: str, b: str) -> m.Peering | None:
         return next((p for p in self.peerings_of.get(a, []) if p.other(a).network == b), None)
+
+
+def carries_traffic(peering: m.Peering) -> bool:
+    """A peering carries packets and routes only while both sides allow virtual network access
+    (clearing it on either side stops communication between the two VNets)."""
+    return peering.a.allow_virtual_network_access and peering.b.allow_virtual_network_access
 
 
 def check_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -116,7 +122,7 @@ def check_bgp(topology: m.Topology, at: Locate) -> Iterator[Problem]:
 # Route Server's hub routing preference, as what each gateway's selection ranks last (before AS
 # paths are compared): (the ExpressRoute gateway's, the VPN gateway's). Across branch-to-branch
 # the ExpressRoute gateway hears VPN routes and the VPN gateway ExpressRoute routes.
-_DEMOTED: dict[m.HubRoutingPreference, tuple[frozenset[Relation], frozenset[Relation]]] = {
+GATEWAY_DEMOTED: dict[m.HubRoutingPreference, tuple[frozenset[Relation], frozenset[Relation]]] = {
     m.HubRoutingPreference.EXPRESSROUTE: (frozenset({Relation.BRANCH_TO_BRANCH}),
                                           frozenset({Relation.VPNGW, Relation.ROUTER})),
     m.HubRoutingPreference.VPN_GATEWAY: (frozenset({Relation.MSEE}),
@@ -141,7 +147,7 @@ def _wire_bgp(plane: ControlPlane) -> None:
         if vnet.branch_to_branch and vnet.expressroute_gateway and vnet.vpn_gateway:
             fabric.connect(f"route-server:{name}", ids.ergw(name), ids.vpngw(name),
                            Relation.BRANCH_TO_BRANCH, Relation.BRANCH_TO_BRANCH)
-            er.demoted, vpn_gw.demoted = _DEMOTED[vnet.hub_routing_preference]
+            er.demoted, vpn_gw.demoted = GATEWAY_DEMOTED[vnet.hub_routing_preference]
     for site in topology.sites.values():
         for router in site.routers:
             speaker = fabric.add(Speaker(ids.router(router.name), site.asn, Role.ROUTER,
@@ -164,6 +170,7 @@ def _wire_bgp(plane: ControlPlane) -> None:
             _wire_vpn(plane, vpn)
         elif vpn.up:
             _originate_static(plane, vpn)
+    routeserver.wire(plane)
 
 
 def _wire_circuit(plane: ControlPlane, circuit: m.Circuit) -> None:
@@ -295,6 +302,8 @@ def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
     for prefix, paths in er.items():
         table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, _instance_hops(vnet, "er"),
                         paths[0].as_path, origin="expressroute " + ", ".join(_circuits(plane, paths))))
+    for route in routeserver.program(plane, name, er, vpn):
+        table.add(route)
     return table
 
 
@@ -405,4 +414,7 @@ def _owners(plane: ControlPlane) -> None:
             if isinstance(gateway, m.VpnGateway) and gateway.bgp_peer_address is not None:
                 owned[gateway.bgp_peer_address] = NextHop(Element(kind, name), "vnet",
                                                           gateway.instances[0])
+            if isinstance(gateway, m.VpnGateway):  # active-active: each instance's BGP address
+                for ip, peer in zip(gateway.instances, gateway.bgp_peer_addresses, strict=False):
+                    owned[peer] = NextHop(Element(kind, name), "vnet", ip)
         plane.owners[ids.vnet(name)] = owned

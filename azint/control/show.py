@@ -15,7 +15,7 @@ import difflib
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from azint.control import ids
+from azint.control import ids, routeserver
 from azint.control.bgp import Path, Relation, Speaker, session_order
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.plane import ControlPlane
@@ -179,6 +179,8 @@ def peer_address(plane: ControlPlane, speaker: Element,
                  session: SessionKey) -> IPv4Address | None:
     """The address ``speaker`` sees its peer on the session at: the BGP next hop."""
     connection, peer = session.connection, session.peer
+    if Kind.ROUTE_SERVER in (peer.kind, speaker.kind):
+        return routeserver.peer_address(plane, speaker, session)
     if peer.kind is Kind.MSEE:
         return plane.msee_address(peer)
     if peer.kind is Kind.ROUTER and speaker.kind is Kind.MSEE:
@@ -225,10 +227,11 @@ def _circuit_hops(plane: ControlPlane, path: Path, row: BgpRow) -> list[IPv4Addr
 
 
 def gateway_speaker(plane: ControlPlane, name: str) -> Speaker:
-    """``vpngw:VNET`` / ``ergw:VNET``, or a VNet name for its VPN gateway."""
+    """``vpngw:VNET`` / ``ergw:VNET`` / ``routeserver:VNET``, or a VNet name for its VPN gateway."""
     speaker = plane.bgp.speakers.get(_gateway_element(plane.topology, name))
-    if speaker is None or speaker.role.value not in ("vpngw", "ergw"):
-        known = [str(s) for s in plane.bgp.speakers if s.kind in (Kind.VPNGW, Kind.ERGW)]
+    if speaker is None or speaker.role.value not in ("vpngw", "ergw", "route-server"):
+        known = [str(s) for s in plane.bgp.speakers
+                 if s.kind in (Kind.VPNGW, Kind.ERGW, Kind.ROUTE_SERVER)]
         circuits = ", ".join(plane.topology.circuits) or "none"
         raise UsageError(f"'{name}' is neither a circuit nor a VNet with a VPN gateway; "
                          f"circuits: {circuits}; gateways: {', '.join(known)}")
@@ -238,7 +241,7 @@ def gateway_speaker(plane: ControlPlane, name: str) -> Speaker:
 def _gateway_element(topology: m.Topology, name: str) -> Element:
     """A VNet name means its VPN gateway; ``KIND:VNET`` names a gateway of either kind."""
     kind, _, vnet = name.partition(":")
-    if name not in topology.vnets and kind in (Kind.VPNGW, Kind.ERGW):
+    if name not in topology.vnets and kind in (Kind.VPNGW, Kind.ERGW, Kind.ROUTE_SERVER):
         return Element(Kind(kind), vnet)
     return ids.vpngw(name)
 

@@ -45,7 +45,7 @@ from azint.control.bgp import (
     exportable,
 )
 from azint.control.ids import Element, Kind
-from azint.control.plane import ControlPlane, static_prefixes
+from azint.control.plane import ControlPlane, carries_traffic, static_prefixes
 from azint.control.routes import Route
 from azint.control.vnet import SOURCE_DEFAULT, SOURCE_USER
 from azint.errors import AzintError
@@ -78,6 +78,8 @@ class Because(StrEnum):
     NOT_FORWARDING = "not-forwarding"  # an appliance without IP forwarding
     NOT_ADVERTISED = "not-advertised"  # nothing holds a prefix for the address
     NOT_CONNECTED = "not-connected"  # no session, up or down, leads from a holder to here
+    ACCESS_OFF = "virtual-network-access-off"  # a peering side disallows virtual network access
+    FORWARDED_TRAFFIC_OFF = "forwarded-traffic-off"  # a peering side refuses forwarded traffic
 
 
 class Cause(NamedTuple):
@@ -245,6 +247,8 @@ def _peering_ways(plane: ControlPlane, vnet: str, address: IPv4Address) -> Itera
         if not peering.up:
             yield Alternative((Cause(Because.LINK_DOWN, "", ids.vnet(vnet), ids.vnet(target),
                                      (peering.name,)),))
+        elif not carries_traffic(peering):
+            yield Alternative(tuple(_access_causes(peering)))
     if direct:
         return
     middles = sorted(_peered(topology, vnet) & _peered(topology, target))
@@ -317,9 +321,32 @@ def _transit_ways(topology: m.Topology, spoke: str) -> Iterator[tuple[str, list[
         yield hub, list(_transit_causes(peering, spoke, hub))
 
 
+def _access_causes(peering: m.Peering) -> Iterator[Cause]:
+    """The sides of a peering that disallow virtual network access (rule 2.5)."""
+    for side, other in ((peering.a, peering.b), (peering.b, peering.a)):
+        if not side.allow_virtual_network_access:
+            yield Cause(Because.ACCESS_OFF, "2.5", ids.vnet(side.network),
+                        ids.vnet(other.network), (peering.name,))
+
+
+def forwarded_refused(plane: ControlPlane, element: Element, route: Route | None) -> Diagnosis:
+    """An appliance's packet refused by the peered VNet it forwards into (rule 2.5)."""
+    hop = route.next_hops[0] if route is not None and route.next_hops else None
+    host = next((e for e in plane.topology.endpoints() if e.name == element.name), None)
+    peering = plane.peering_between(host.network, hop.element.name) \
+        if host is not None and hop is not None else None
+    if peering is None or hop is None:
+        return Diagnosis(None, ())
+    receiver = peering.side(hop.element.name).network
+    cause = Cause(Because.FORWARDED_TRAFFIC_OFF, "2.5", ids.vnet(receiver),
+                  ids.vnet(peering.other(receiver).network), (peering.name,))
+    return Diagnosis(None, (Alternative((cause,)),))
+
+
 def _transit_causes(peering: m.Peering, spoke: str, hub: str) -> Iterator[Cause]:
     if not peering.up:
         yield Cause(Because.LINK_DOWN, "", ids.vnet(spoke), ids.vnet(hub), (peering.name,))
+    yield from _access_causes(peering)
     if not peering.side(spoke).use_remote_gateways:
         yield Cause(Because.USE_REMOTE_GATEWAYS_OFF, "2.3", ids.vnet(spoke), ids.vnet(hub),
                     (peering.name,))

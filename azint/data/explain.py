@@ -155,6 +155,8 @@ def diagnose(plane: ControlPlane, disposition: Disposition, last: Step,
     element, route = last.element, last.route
     if disposition is Disposition.NOT_FORWARDED:
         return why.not_forwarding(element)
+    if disposition is Disposition.FORWARDED_NOT_ALLOWED:
+        return why.forwarded_refused(plane, element, route)
     if disposition is Disposition.LINK_DOWN:
         return why.link_down(plane, element, route)
     if disposition not in _DROPS:

@@ -32,6 +32,8 @@ from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.control.security import SecurityPolicy, Verdict
 from azint.data.flowhash import Flow, choose
+from azint.data.peeringflags import beyond_appliance, forwarded_refusal
+from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
 from azint.topology import model as m
 
 
@@ -46,6 +48,8 @@ class Disposition(StrEnum):
     EXITS_TO_INTERNET = "EXITS_TO_INTERNET"
     NOT_FORWARDED = "NOT_FORWARDED"
     DENIED = "DENIED"  # a network security group's rule dropped it
+    FORWARDED_NOT_ALLOWED = "FORWARDED_NOT_ALLOWED"  # a peering side refuses forwarded traffic
+    BEYOND_APPLIANCE = "BEYOND_APPLIANCE"  # an NVA takes it on to what it advertises (not modelled)
 
 
 @dataclass(frozen=True)
@@ -150,9 +154,11 @@ class Forwarder:
     _endpoints: dict[str, m.Endpoint] = field(default_factory=dict)
     _onprem_tunnel: dict[str, bool] = field(default_factory=dict)
     _security: SecurityPolicy | None = None  # None: no VM has a network security group
+    _tunnel_ends: TunnelEnds = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         topology = self.plane.topology
+        self._tunnel_ends = tunnel_ends(topology)
         policy = SecurityPolicy(self.plane)
         self._security = policy if policy.active else None
         self._endpoints = {e.name: e for e in topology.endpoints()}
@@ -166,6 +172,7 @@ class Forwarder:
             gw = vnet.vpn_gateway
             if gw:
                 extra = {a for a in (gw.bgp_peer_address, gw.public_address) if a is not None}
+                extra.update(gw.public_addresses, gw.bgp_peer_addresses)  # active-active
                 owned[ids.vpngw(vnet.name)] = set(gw.instances) | extra
         for circuit in topology.circuits.values():
             for link in circuit.links:
@@ -274,6 +281,8 @@ class Forwarder:
         if kind is Kind.VM:
             return self._endpoints[name].address
         if kind in (Kind.ERGW, Kind.VPNGW):
+            if port == "vnet" and kind is Kind.ERGW and self._tunnel_ends:
+                return self._leaving_instance(element, arrived_as, packet)
             if port == "vnet":
                 return arrived_as
             gateway = self.plane.topology.vnets[name].vpn_gateway
@@ -284,6 +293,18 @@ class Forwarder:
             interface = self.plane.routers[name].interfaces.get(port)
             return interface.ip if interface else None
         return None
+
+    def _leaving_instance(self, element: Element, arrived_as: IPv4Address | None,
+                          packet: _Packet) -> IPv4Address | None:
+        """An ExpressRoute gateway answers from the instance the flow leaves by (see
+        ``tunnelends``): its circuit connection's tunnel end."""
+        route = self.plane.tables[element].lookup(packet.flow.dst)
+        egress = None
+        if route is not None and route.next_hops:
+            seed = self.plane.topology.flow_hash_seed
+            egress = choose(seed, element, packet.flow, sorted(route.next_hops)).element
+        return leaving_instance(self._tunnel_ends, self.plane.topology.flow_hash_seed, element,
+                                egress, packet.flow, arrived_as)
 
     # -- forwarding decisions ----------------------------------------------------------------
 
@@ -358,8 +379,22 @@ class Forwarder:
             subnet = vnet.subnet_of(endpoint.address)
             route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None,
                                                        packet.flow.dst)
-            return self._vnet_route(vnet.name, route, packet, came_from=None)
+            decision = self._vnet_route(vnet.name, route, packet, came_from=None)
+            return decision if originating else self._forwarded(endpoint, vnet, decision, packet)
         return self._from_onprem_host(endpoint, packet.flow.dst)
+
+    def _forwarded(self, appliance: m.Endpoint, vnet: m.VNet, decision: _Decision,
+                   packet: _Packet) -> _Decision:
+        """An appliance forwarding: over a peering, the far side must accept forwarded traffic
+        (traffic that did not start in the appliance's VNet); what it advertises itself it
+        takes on beyond the topology."""
+        beyond = beyond_appliance(appliance, decision.route, packet.flow.dst)
+        if beyond is not None:
+            return _Decision(decision.route, None, Disposition.BEYOND_APPLIANCE, beyond)
+        refusal = forwarded_refusal(self.plane, vnet, decision.next_hop, packet.flow.src)
+        if refusal is None:
+            return decision
+        return _Decision(decision.route, None, Disposition.FORWARDED_NOT_ALLOWED, refusal)
 
     def _answers_itself(self, name: str, dst: IPv4Address) -> bool:
         return dst == self._endpoints[name].address or dst in _LOOPBACK
@@ -422,6 +457,8 @@ class Forwarder:
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
                     came_from: str | None) -> _Decision:
+        if route.next_hops and route.next_hops[0].element.kind is Kind.VM:
+            return self._to_announcing_appliance(vnet, route, packet)  # Route Server's route
         if not route.next_hops:  # a user route to a gateway where no VPN gateway serves
             return _Decision(route, None, Disposition.NULL_ROUTED,
                              f"VNet '{vnet}' routes {route.prefix} to VirtualNetworkGateway, but "
@@ -444,6 +481,20 @@ class Forwarder:
             extra = peering.latency_ms if peering else 0.0
             hop = NextHop(hop.element, hop.port, hop.address, hop.latency_ms + extra, hop.up)
         return _Decision(route, hop)
+
+    def _to_announcing_appliance(self, vnet: str, route: Route, packet: _Packet) -> _Decision:
+        """A route Route Server programmed: to one of the appliances that advertised it."""
+        hop = choose(self.plane.topology.flow_hash_seed, ids.vnet(vnet), packet.flow,
+                     route.next_hops)
+        home = self._endpoints[hop.element.name].network
+        peering = self.plane.peering_between(vnet, home) if home != vnet else None
+        if home != vnet and peering is None:
+            return _Decision(route, None, Disposition.NO_HOST,
+                             f"appliance {hop.element.name} ({hop.address}) is in VNet '{home}', "
+                             f"which VNet '{vnet}' is not peered with")
+        extra = peering.latency_ms if peering else 0.0
+        return _Decision(route, NextHop(hop.element, hop.port, hop.address,
+                                        hop.latency_ms + extra, hop.up))
 
     def _to_appliance(self, vnet: str, route: Route) -> _Decision:
         address = route.next_hops[0].address

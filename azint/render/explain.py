@@ -71,6 +71,8 @@ def _missing_lines(missing: Missing, _wrapped: _Wrap) -> list[str]:
         head = f"{where} forwards {missing.address} into a connection that is down{fell}."
     elif missing.disposition is Disposition.NOT_FORWARDED:
         head = f"{where} receives a packet for {missing.address} and does not forward it."
+    elif missing.disposition is Disposition.FORWARDED_NOT_ALLOWED:
+        head = f"{where} forwards {missing.address} over a peering that refuses it{fell}."
     elif missing.disposition is Disposition.EXITS_TO_INTERNET and missing.prefix is None:
         head = f"{where} sends {missing.address} to the Internet{fell}."
     elif missing.prefix is None:
@@ -89,7 +91,7 @@ def _missing_lines(missing: Missing, _wrapped: _Wrap) -> list[str]:
 
 def _place(missing: Missing) -> str:
     kind = missing.where.kind
-    forwarder = any(c.kind is Because.NOT_FORWARDING
+    forwarder = any(c.kind in (Because.NOT_FORWARDING, Because.FORWARDED_TRAFFIC_OFF)
                     for a in missing.diagnosis.alternatives for c in a.causes)
     if kind in (Kind.VNET, Kind.FABRIC) or (kind is Kind.VM and not forwarder):
         return f"VNet {missing.network}"  # a NIC's routes are its VNet's (and subnet's)
@@ -202,6 +204,14 @@ _WORDS = {
         f"no connection, up or down, joins {_label(c.peer or c.element)} to anything that has "
         f"{_prefix(c)}"),
     Because.NOT_ADVERTISED: lambda c: _not_advertised(c),
+    Because.ACCESS_OFF: lambda c: (
+        f"{_label(c.element)} does not allow virtual network access on peering "
+        f"'{c.setting[0]}' (allow_virtual_network_access is off), so the peering carries "
+        f"nothing between it and {_label(c.peer)}"),
+    Because.FORWARDED_TRAFFIC_OFF: lambda c: (
+        f"{_label(c.element)} does not allow forwarded traffic on peering '{c.setting[0]}' "
+        f"(allow_forwarded_traffic is off), so it drops what an appliance in {_label(c.peer)} "
+        f"forwards from elsewhere"),
 }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from ipaddress import IPv4Address
 from typing import Any
 
-from azint.control.ids import Element
+from azint.control.ids import Element, Kind
 from azint.control.show import Advertisement, BgpRow, EffectiveRow, RouterRow, RouterView
 from azint.render.jsonout import dumps
 from azint.render.tables import Block, Cell, Heading, Paragraph, Table, table
@@ -121,7 +121,8 @@ def circuit_json(topology: str, down: Sequence[str], circuit: str, role: str, ro
 
 def gateway_document(gateway: Element, asn: int, learned: Sequence[BgpRow],
                      advertised: Sequence[Advertisement]) -> list[Block]:
-    blocks: list[Block] = [Heading(f"Gateway {gateway} (ASN {asn})"), table(
+    what = "Route Server" if gateway.kind is Kind.ROUTE_SERVER else "Gateway"
+    blocks: list[Block] = [Heading(f"{what} {gateway} (ASN {asn})"), table(
         ("Network", "NextHop", "Origin", "Peer", "AsPath", "Weight"),
         [(str(r.prefix), _address(r.next_hop), r.origin, str(r.peer.peer) if r.peer else "",
           _path(r.as_path), str(r.weight)) for r in learned], title="Learned routes")]

@@ -12,6 +12,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple, TypeVar
 
 from azint.errors import Position
+from azint.topology import gatewaychecks
 from azint.topology import model as m
 from azint.topology.model import Locate
 from azint.topology.problems import Problem, Severity
@@ -170,10 +171,10 @@ def check_gateway_transit(topology: m.Topology, at: Locate) -> Iterator[Problem]
                 yield _error(where, f"'{side.network}' uses remote gateways over "
                                     f"'{peering.name}' but '{other.network}' does not allow "
                                     f"gateway transit")
-            elif remote is not None and not remote.has_gateway:
+            elif remote is not None and not remote.serves_spokes:
                 yield _error(where, f"'{other.network}' has no gateway for '{side.network}' "
                                     f"to use")
-            if own is not None and own.has_gateway:
+            if own is not None and own.serves_spokes:
                 yield _error(where, f"'{side.network}' has a gateway of its own and cannot use "
                                     f"remote gateways")
     for network, names in users.items():
@@ -384,13 +385,17 @@ def _gateway_addresses(vnet: m.VNet) -> Iterator[tuple[tuple[str | int, ...], IP
     if vnet.vpn_gateway is not None:
         for index, address in enumerate(vnet.vpn_gateway.instances):
             yield ("vpn", "instances", index), address
-        if vnet.vpn_gateway.bgp_peer_address is not None:
+        if vnet.vpn_gateway.active_active:
+            for index, address in enumerate(vnet.vpn_gateway.bgp_peer_addresses):
+                yield ("vpn", "bgp_peer_addresses", index), address
+        elif vnet.vpn_gateway.bgp_peer_address is not None:
             yield ("vpn", "bgp_peer_address"), vnet.vpn_gateway.bgp_peer_address
 
 
 def _gateway_what(vnet: m.VNet, inner: tuple[str | int, ...]) -> str:
     kind = "ExpressRoute" if inner[0] == "expressroute" else "VPN"
-    role = " (BGP peer address)" if inner[-1] == "bgp_peer_address" else ""
+    role = " (BGP peer address)" if "bgp_peer_address" in inner or \
+        "bgp_peer_addresses" in inner else ""
     return f"the {kind} gateway of '{vnet.name}'{role}"
 
 
@@ -454,7 +459,8 @@ def _vnet_holders(vnet: m.VNet, at: Locate) -> Iterator[tuple[IPv4Address, _Hold
                                         at("endpoint", endpoint.name, "address"), "endpoint")
     vpn = vnet.vpn_gateway
     for inner, address in _gateway_addresses(vnet):
-        if inner == ("vpn", "bgp_peer_address") and vpn is not None and address in vpn.instances:
+        if inner[:2] in (("vpn", "bgp_peer_address"), ("vpn", "bgp_peer_addresses")) \
+                and vpn is not None and address in vpn.instances:
             continue  # a VPN gateway may peer from its own instance address
         yield address, _Holder(_gateway_what(vnet, inner),
                                at("network", vnet.name, "gateways", *inner))
@@ -871,7 +877,8 @@ def check_hub_routing_preference(topology: m.Topology, at: Locate) -> Iterator[P
     """Route Server's routing preference decides only between the two gateways' routes, which
     they exchange only with branch-to-branch."""
     for vnet in topology.vnets.values():
-        if vnet.hub_routing_preference is m.HubRoutingPreference.EXPRESSROUTE:
+        if vnet.hub_routing_preference is m.HubRoutingPreference.EXPRESSROUTE \
+                or vnet.route_server is not None:  # it ranks appliance routes too (rule 5.4)
             continue
         both = vnet.expressroute_gateway is not None and vnet.vpn_gateway is not None
         if not (vnet.branch_to_branch and both):
@@ -996,6 +1003,7 @@ CHECKS: tuple[Check, ...] = (
     check_vpn_ends, check_peering_limit,
     check_redundancy, check_preference_symmetry, check_bgp_peer_routes, check_isolated_networks,
     check_hub_routing_preference,
+    *gatewaychecks.CHECKS,
 )
 
 

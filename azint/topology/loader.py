@@ -46,7 +46,7 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
     "name record": Section(("address", "name"), ("address", "name")),
     "vnet": Section(("name", "kind", "region", "address_space", "subnets", "endpoints",
                      "gateways", "route_tables", "network_security_groups", "branch_to_branch",
-                     "hub_routing_preference", "latency_ms"),
+                     "hub_routing_preference", "latency_ms", "route_server"),
                     ("name", "kind", "address_space")),
     "subnet": Section(("name", "prefix", "route_table", "network_security_group"),
                       ("name", "prefix")),
@@ -55,14 +55,16 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
                           ("prefix", "next_hop_type")),
     "gateways": Section(("expressroute", "vpn")),
     "expressroute gateway": Section(("asn", "instances"), ("instances",)),
-    "vpn gateway": Section(("asn", "instances", "bgp_peer_address", "public_address"),
+    "vpn gateway": Section(("asn", "instances", "bgp_peer_address", "public_address",
+                            "active_active", "bgp_peer_addresses", "public_addresses"),
                            ("instances",)),
     "endpoint": Section(("name", "address", "os", "gateway", "forwarding",
-                         "network_security_group"), ("name", "address")),
+                         "network_security_group", "asn", "advertise"), ("name", "address")),
     "network security group": Section(("name", "rules"), ("name",)),
     "security rule": Section(("name", "priority", "direction", "access", "protocol", "source",
                               "source_ports", "destination", "destination_ports"),
                              ("name", "priority", "direction", "access")),
+    "route server": Section(("addresses", "peers"), ("addresses",)),
     "onprem": Section(("name", "kind", "asn", "routers", "links", "endpoints", "lan_latency_ms"),
                       ("name", "kind", "asn")),
     "router": Section(("name", "interfaces", "static_routes", "redistribute", "bgp",
@@ -75,13 +77,15 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
     "site link": Section(("a", "b", "latency_ms"), ("a", "b")),
     "peering": Section(("name", "type", "a", "b", "latency_ms", "state"),
                        ("name", "type", "a", "b")),
-    "peering side": Section(("network", "allow_gateway_transit", "use_remote_gateways"),
+    "peering side": Section(("network", "allow_gateway_transit", "use_remote_gateways",
+                             "allow_virtual_network_access", "allow_forwarded_traffic"),
                             ("network",)),
     "expressroute": Section(("name", "type", "peering_location", "links", "vnets", "premium",
-                             "state"), ("name", "type", "links")),
+                             "state", "sku"), ("name", "type", "links")),
     "circuit link": Section(("name", "role", "subnet", "router", "latency_ms", "state"),
                             ("name", "role", "subnet")),
-    "circuit vnet": Section(("name", "network", "weight", "latency_ms", "state"),
+    "circuit vnet": Section(("name", "network", "weight", "latency_ms", "state",
+                             "gateway_instances"),
                             ("name", "network")),
     "vpn": Section(("name", "type", "a", "b", "bgp", "latency_ms", "state"),
                    ("name", "type", "a", "b")),
@@ -444,7 +448,20 @@ class TopologyBuilder:
                 m.HubRoutingPreference.EXPRESSROUTE.value)),
             latency_ms=self.optional(doc, "latency_ms", path,
                                      lambda v, p: self.number(v, p, 0, 10_000), 0.3),
+            route_server=self.optional(doc, "route_server", path, self._route_server, None),
         )
+
+    def _route_server(self, doc: Any, path: PathKey) -> m.RouteServer:
+        doc = self.mapping(doc, path, "route server")
+        addresses = tuple(self.each(doc["addresses"], (*path, "addresses"), self.address))
+        raw = doc["addresses"]
+        if (raw and not addresses) or (isinstance(raw, list) and len(addresses) < len(raw)):
+            raise _Skip()  # a bad value, already reported
+        if len(addresses) != 2:
+            raise self.fail((*path, "addresses"), f"a Route Server has two peer addresses, got "
+                                                  f"{len(addresses)}")
+        return m.RouteServer(addresses, tuple(self.each(doc.get("peers"), (*path, "peers"),
+                                                        self.text)))
 
     def _subnet(self, doc: Any, path: PathKey, vnet: str, tables: dict[str, m.RouteTableSpec],
                 groups: dict[str, m.SecurityGroup]) -> m.Subnet:
@@ -609,11 +626,43 @@ class TopologyBuilder:
         if doc.get("vpn") is not None:
             gp = (*path, "vpn")
             vpn = self.mapping(doc["vpn"], gp, "vpn gateway")
-            found["vpn"] = m.VpnGateway(
-                self.optional(vpn, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN),
-                tuple(self._instances(vpn["instances"], (*gp, "instances"))),
-                self.optional(vpn, "bgp_peer_address", gp, self.address, None),
-                self.optional(vpn, "public_address", gp, self.address, None))
+            found["vpn"] = self._vpn_gateway(vpn, gp)
+        return found
+
+    def _vpn_gateway(self, vpn: dict[str, Any], gp: PathKey) -> m.VpnGateway:
+        instances = tuple(self._instances(vpn["instances"], (*gp, "instances")))
+        gateway = m.VpnGateway(
+            self.optional(vpn, "asn", gp, _asn(self), m.AZURE_GATEWAY_ASN), instances,
+            self.optional(vpn, "bgp_peer_address", gp, self.address, None),
+            self.optional(vpn, "public_address", gp, self.address, None),
+            self.optional(vpn, "active_active", gp, self.flag, False))
+        if not gateway.active_active:
+            for key in ("public_addresses", "bgp_peer_addresses"):
+                if key in vpn:
+                    self.error((*gp, key), f"{key} is for an active-active gateway (one address "
+                                           f"per instance); add active_active: true")
+            return gateway
+        if len(instances) != 2:
+            raise self.fail((*gp, "instances"), f"an active-active VPN gateway has two "
+                                                f"instances, got {len(instances)}")
+        for key in ("public_address", "bgp_peer_address"):
+            if key in vpn:
+                self.error((*gp, key), f"an active-active gateway has one {key} per instance: "
+                                       f"write {key}es: [FIRST, SECOND]")
+        public = self._per_instance(vpn, gp, "public_addresses")
+        bgp = self._per_instance(vpn, gp, "bgp_peer_addresses")
+        return replace(gateway, public_addresses=public, bgp_peer_addresses=bgp,
+                       public_address=public[0] if public else None,
+                       bgp_peer_address=bgp[0] if bgp else None)
+
+    def _per_instance(self, doc: dict[str, Any], path: PathKey,
+                      key: str) -> tuple[IPv4Address, ...]:
+        raw = doc.get(key)
+        found = tuple(self.each(raw, (*path, key), self.address))
+        if (raw and not found) or (isinstance(raw, list) and len(found) < len(raw)):
+            raise _Skip()  # a bad value, already reported
+        if key in doc and len(found) != 2:
+            raise self.fail((*path, key), f"{key} holds one address per instance: two")
         return found
 
     def _instances(self, value: Any, path: PathKey) -> list[IPv4Address]:
@@ -645,7 +694,9 @@ class TopologyBuilder:
                              lambda v, p: self.choice(v, p, tuple(m.INITIAL_TTL)), "windows"),
             gateway=gateway,
             forwarding=self.optional(doc, "forwarding", path, self.flag, False),
-            security_group=self._group_ref(doc, path, groups) if groups is not None else None)
+            security_group=self._group_ref(doc, path, groups) if groups is not None else None,
+            asn=self.optional(doc, "asn", path, _asn(self), None),
+            advertise=tuple(self.each(doc.get("advertise"), (*path, "advertise"), self.prefix)))
 
     def _site(self, doc: Any, path: PathKey) -> m.OnPremSite:
         doc = self.mapping(doc, path, "onprem")
@@ -810,17 +861,26 @@ class TopologyBuilder:
         doc = self.mapping(doc, path, "peering side")
         return m.PeeringSide(self.text(doc["network"], (*path, "network")),
                              self.optional(doc, "allow_gateway_transit", path, self.flag, False),
-                             self.optional(doc, "use_remote_gateways", path, self.flag, False))
+                             self.optional(doc, "use_remote_gateways", path, self.flag, False),
+                             self.optional(doc, "allow_virtual_network_access", path, self.flag,
+                                           True),
+                             self.optional(doc, "allow_forwarded_traffic", path, self.flag,
+                                           m.FORWARDED_TRAFFIC_DEFAULT))
 
     def _circuit(self, doc: Any, path: PathKey) -> m.Circuit:
         doc = self.mapping(doc, path, "expressroute")
         name = self._named(doc, path, "circuit", naming.CIRCUITS)
         links = self.each(doc["links"], (*path, "links"), self._circuit_link)
         vnets = self.each(doc.get("vnets"), (*path, "vnets"), self._circuit_connection)
+        premium = self.optional(doc, "premium", path, self.flag, False)
+        sku = m.CircuitSku(self.optional(
+            doc, "sku", path, lambda v, p: self.choice(v, p, tuple(m.CircuitSku)),
+            m.CircuitSku.PREMIUM.value if premium else m.CircuitSku.STANDARD.value))
+        if premium and sku is not m.CircuitSku.PREMIUM:
+            self.error((*path, "sku"), f"premium: true is the Premium SKU, not {sku.value}")
         return m.Circuit(name, self.optional(doc, "peering_location", path, self.text, name),
-                         tuple(links), tuple(vnets),
-                         self.optional(doc, "premium", path, self.flag, False),
-                         self._state(doc, path))
+                         tuple(links), tuple(vnets), sku is m.CircuitSku.PREMIUM,
+                         self._state(doc, path), sku)
 
     def _circuit_link(self, doc: Any, path: PathKey) -> m.CircuitLink:
         doc = self.mapping(doc, path, "circuit link")
@@ -839,7 +899,9 @@ class TopologyBuilder:
         return m.CircuitConnection(
             name, self.text(doc["network"], (*path, "network")),
             self.optional(doc, "weight", path, lambda v, p: self.integer(v, p, 0, 32000), 0),
-            self._latency(doc, path, 1.0), self._state(doc, path))
+            self._latency(doc, path, 1.0), self._state(doc, path),
+            tuple(self.each(doc.get("gateway_instances"), (*path, "gateway_instances"),
+                            self.address)))
 
     def _vpn(self, doc: Any, path: PathKey) -> m.VpnConnection:
         doc = self.mapping(doc, path, "vpn")

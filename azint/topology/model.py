@@ -17,6 +17,9 @@ from azint.errors import Position
 AZURE_GATEWAY_ASN = 65515
 MSEE_ASN = 12076
 DEFAULT_LOCAL_PREFERENCE = 100
+# "Allow forwarded traffic": Azure creates peerings with it cleared; azint keeps it on unless a
+# file says otherwise, as files written before the setting existed meant
+FORWARDED_TRAFFIC_DEFAULT = True
 
 INITIAL_TTL = {"windows": 128, "linux": 64, "network": 255}
 
@@ -52,6 +55,8 @@ class Endpoint:
     gateway: IPv4Address | None = None  # on-premises: the default gateway
     forwarding: bool = False  # an NVA: forwards packets that are not its own
     security_group: str | None = None  # a VM's NIC: the NSG associated with it
+    asn: int | None = None  # an NVA that speaks BGP (with a Route Server): its ASN
+    advertise: tuple[IPv4Network, ...] = ()  # and the prefixes it advertises
 
     @property
     def initial_ttl(self) -> int:
@@ -145,10 +150,42 @@ class ExpressRouteGateway:
 
 @dataclass(frozen=True)
 class VpnGateway:
+    """A VPN gateway. Active-standby (the default): one instance carries every tunnel, from
+    ``public_address``, with BGP from ``bgp_peer_address``. Active-active: two instances, each
+    with its own public and BGP address (``public_addresses``, ``bgp_peer_addresses``, in the
+    order of ``instances``) and its own tunnel of each connection; Azure sends from both, and
+    the singular addresses are those of the first instance that is up, whose tunnels on-premises
+    uses."""
+
     asn: int
     instances: tuple[IPv4Address, ...]
     bgp_peer_address: IPv4Address | None = None
     public_address: IPv4Address | None = None
+    active_active: bool = False
+    public_addresses: tuple[IPv4Address, ...] = ()
+    bgp_peer_addresses: tuple[IPv4Address, ...] = ()
+
+    def with_instances(self, left: tuple[IPv4Address, ...]) -> VpnGateway:
+        """The gateway with only the instances ``left`` up: an active-active gateway's tunnels
+        and BGP fail over to the instance that is left."""
+        if not self.active_active:
+            return replace(self, instances=left)
+        keep = [i for i, address in enumerate(self.instances) if address in left]
+        public = tuple(self.public_addresses[i] for i in keep if i < len(self.public_addresses))
+        bgp = tuple(self.bgp_peer_addresses[i] for i in keep if i < len(self.bgp_peer_addresses))
+        return replace(self, instances=left, public_addresses=public, bgp_peer_addresses=bgp,
+                       public_address=public[0] if public else None,
+                       bgp_peer_address=bgp[0] if bgp else None)
+
+
+@dataclass(frozen=True)
+class RouteServer:
+    """Azure Route Server in a VNet: ASN 65515, two peer addresses in RouteServerSubnet, and
+    BGP sessions with appliances (``peers``: endpoints in the VNet or a peered VNet)."""
+
+    addresses: tuple[IPv4Address, ...]
+    peers: tuple[str, ...] = ()
+    asn: int = AZURE_GATEWAY_ASN
 
 
 @dataclass(frozen=True)
@@ -165,10 +202,17 @@ class VNet:
     branch_to_branch: bool = False  # Azure Route Server: ER <-> VPN transit
     hub_routing_preference: HubRoutingPreference = HubRoutingPreference.EXPRESSROUTE
     latency_ms: float = 0.3
+    route_server: RouteServer | None = None
 
     @property
     def has_gateway(self) -> bool:
         return self.expressroute_gateway is not None or self.vpn_gateway is not None
+
+    @property
+    def serves_spokes(self) -> bool:
+        """Peered VNets may use its gateways or Route Server ("use remote gateways or Route
+        Server")."""
+        return self.has_gateway or self.route_server is not None
 
     def subnet_of(self, address: IPv4Address) -> Subnet | None:
         """The most specific subnet holding ``address``."""
@@ -277,9 +321,19 @@ class OnPremSite:
 
 @dataclass(frozen=True)
 class PeeringSide:
+    """One VNet's half of a peering, with the settings Azure keeps on that VNet's peering link.
+
+    ``allow_virtual_network_access``: this VNet and its peer may talk (off on either side, the
+    peering carries nothing). ``allow_forwarded_traffic``: this VNet accepts packets its peer
+    forwards from elsewhere (through an appliance). ``use_remote_gateways``: use the peer's
+    gateways or Route Server.
+    """
+
     network: str
     allow_gateway_transit: bool = False
     use_remote_gateways: bool = False
+    allow_virtual_network_access: bool = True
+    allow_forwarded_traffic: bool = FORWARDED_TRAFFIC_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -319,13 +373,27 @@ class CircuitLink:
 
 @dataclass(frozen=True)
 class CircuitConnection:
-    """A VNet's ExpressRoute gateway linked to a circuit."""
+    """A VNet's ExpressRoute gateway linked to a circuit.
+
+    ``gateway_instances`` are the gateway instances that are this connection's tunnel endpoints
+    towards the circuit's edge: a packet leaving by the connection leaves from one of them, and
+    a trace shows it there. None given: every instance of the gateway.
+    """
 
     name: str
     network: str
     weight: int = 0
     latency_ms: float = 1.0
     up: bool = True
+    gateway_instances: tuple[IPv4Address, ...] = ()
+
+
+class CircuitSku(StrEnum):
+    """An ExpressRoute circuit's SKU: which Azure regions it reaches."""
+
+    LOCAL = "Local"  # the one or two regions near its peering location; no Global Reach
+    STANDARD = "Standard"  # the regions of its peering location's geopolitical region
+    PREMIUM = "Premium"  # every region
 
 
 @dataclass(frozen=True)
@@ -336,6 +404,7 @@ class Circuit:
     connections: tuple[CircuitConnection, ...] = ()
     premium: bool = False
     up: bool = True
+    sku: CircuitSku = CircuitSku.STANDARD  # Premium exactly when ``premium``
 
 
 @dataclass(frozen=True)
@@ -415,14 +484,16 @@ class Topology:
         """The VNet whose gateways VNet ``name`` uses: its own, or its hub's through gateway
         transit over one of ``peerings`` (by default its peerings that are up)."""
         vnet = self.vnets[name]
-        if vnet.has_gateway:
+        if vnet.serves_spokes:
             return name
         if peerings is None:
-            peerings = [p for p in self.peerings if p.up and name in (p.a.network, p.b.network)]
+            peerings = [p for p in self.peerings if p.up and name in (p.a.network, p.b.network)
+                        and p.a.allow_virtual_network_access and p.b.allow_virtual_network_access]
         for peering in peerings:
             own, other = peering.side(name), peering.other(name)
             hub = self.vnets.get(other.network)
-            if own.use_remote_gateways and other.allow_gateway_transit and hub and hub.has_gateway:
+            if own.use_remote_gateways and other.allow_gateway_transit and hub \
+                    and hub.serves_spokes:
                 return hub.name
         return None
 
@@ -498,7 +569,7 @@ class Topology:
                 vnets[vnet.name] = replace(
                     vnet,
                     expressroute_gateway=replace(er, instances=er_left) if er and er_left else er,
-                    vpn_gateway=replace(vpn, instances=vpn_left) if vpn and vpn_left else vpn)
+                    vpn_gateway=vpn.with_instances(vpn_left) if vpn and vpn_left else vpn)
         changed = replace(self, vnets=MappingProxyType({**self.vnets, **vnets})) if vnets else self
         return changed._with_down_links(frozenset(dead))
 
