@@ -115,13 +115,38 @@ def _examples(help_text: str) -> Iterator[list[str]]:
             yield words[1:]
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "help"])
-def test_every_command_teaches_examples_and_exit_codes(azint: Azint, command: str) -> None:
-    text = azint(command, "--help").out
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every command and every sub-command of a group (import arm, verify routes, ...)."""
+    import click
+
+    from azint.cli import cli
+
+    context = click.Context(cli)
+    found: list[tuple[str, ...]] = []
+    for name in cli.list_commands(context):
+        command = cli.get_command(context, name)
+        found.append((name,))
+        if isinstance(command, click.Group):
+            found += [(name, sub) for sub in command.list_commands(context)]
+    return found
+
+
+COMMAND_PATHS = _command_paths()
+GROUPS = sorted({path[0] for path in COMMAND_PATHS if len(path) == 2})
+
+
+def test_the_sub_commands_are_found() -> None:
+    assert {("import", "arm"), ("import", "terraform"), ("export", "arm"),
+            ("verify", "routes"), ("help",)} <= set(COMMAND_PATHS)
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=" ".join)
+def test_every_command_teaches_examples_and_exit_codes(azint: Azint, path: tuple[str, ...]) -> None:
+    text = azint(*path, "--help").out
     assert "Examples:" in text and "Exit codes:" in text
     assert "70  internal error" in text and "74  the environment failed" in text
     for example in _examples(text):
-        assert example[0] == command, example
+        assert tuple(example[:len(path)]) == path or path[0] in GROUPS, example
         assert azint(*example).code in (0, 1), example
 
 
@@ -136,10 +161,40 @@ def test_help_h_and_help_command(azint: Azint) -> None:
     assert azint("tracert", "-h", "1", "hub", "10.2.30.10").out.count("\n  1  ") == 1
 
 
+@pytest.mark.parametrize("path", [p for p in COMMAND_PATHS if len(p) == 2], ids=" ".join)
+def test_help_shows_a_sub_commands_help(azint: Azint, path: tuple[str, ...]) -> None:
+    shown = azint("help", *path)
+    assert shown.code == 0 and shown.out == azint(*path, "--help").out
+    unknown = azint("help", path[0], "nosuch")
+    assert unknown.code == 2 and "nosuch" in unknown.err and path[1] in unknown.err
+    assert azint("help", "tracert", "extra").code == 2  # tracert has no sub-commands
+
+
+def test_help_completes_sub_commands(azint: Azint, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _complete(azint, monkeypatch, "azint help import t") == ["terraform"]
+    assert _complete(azint, monkeypatch, "azint help verify ") == ["routes"]
+
+
 def test_command_summaries_are_whole_in_azint_help(azint: Azint) -> None:
     text = " ".join(azint("--help").out.split())
     for entry in COMMANDS.values():
         assert entry.summary in text
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_sub_command_summaries_are_whole_in_their_groups_help(azint: Azint, group: str) -> None:
+    import click
+
+    from azint.cli import cli
+
+    listed = azint(group, "--help").out.split("Commands:", 1)[1].split("Examples:", 1)[0]
+    assert "..." not in listed
+    command = cli.get_command(click.Context(cli), group)
+    assert isinstance(command, click.Group)
+    for name in command.list_commands(click.Context(cli)):
+        sub = command.get_command(click.Context(cli), name)
+        assert sub is not None
+        assert sub.get_short_help_str(limit=10_000) in " ".join(listed.split())
 
 
 def test_tracert_help_says_target_may_be_a_names_record(azint: Azint) -> None:

@@ -37,6 +37,20 @@ def epilog(examples: Sequence[str], *codes: str) -> str:
             + COMMON_EXIT_CODES)
 
 
+class WholeSummaries(click.Group):
+    """A group whose help lists each sub-command's summary whole (click cuts it to fit a line)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 # -- completion: names read from the topology the command line names ------------------------
 
 
@@ -81,9 +95,17 @@ complete_speaker = _completer(lambda t: [
 
 def complete_command(ctx: click.Context, param: click.Parameter,
                      incomplete: str) -> list[CompletionItem]:
+    """A command's name, then (``azint help import t``) a sub-command of the group named."""
     from azint.cli import COMMANDS
 
-    return [CompletionItem(name) for name in COMMANDS if name.startswith(incomplete)]
+    typed = tuple(ctx.params.get(param.name or "") or ())
+    if not typed:
+        return [CompletionItem(name) for name in COMMANDS if name.startswith(incomplete)]
+    group = ctx.parent.command if ctx.parent is not None else None
+    chosen = group.get_command(ctx, typed[0]) if isinstance(group, click.Group) else None
+    if len(typed) > 1 or not isinstance(chosen, click.Group):
+        return []
+    return [CompletionItem(name) for name in chosen.list_commands(ctx) if name.startswith(incomplete)]
 
 
 # -- the options every model command takes ----------------------------------------------------
