@@ -59,6 +59,18 @@ def test_below_its_width_a_table_becomes_one_record_per_row(width: int) -> None:
         assert sum(1 for line in lines if line.startswith("Source:")) == len(ROUTES.rows)
 
 
+def test_a_record_names_its_columns_and_leaves_values_unbolded() -> None:
+    """verify routes labels its rows in an unnamed first column: a record shows that label alone,
+    never as ': Azure'; only the column names are bold, as in the boxed table's header."""
+    found = table(("", "Source", "Next Hop IP"), [("Azure", "VirtualNetworkGateway", "10.0.0.4")])
+    assert table_width(found) > 40
+    text = render([found], Display(terminal=True, width=40, color=True))
+    lines = [ANSI.sub("", line) for line in text.splitlines()]
+    assert lines == ["Azure", "Source: VirtualNetworkGateway", "Next Hop IP: 10.0.0.4"]
+    assert not re.search(r"\x1b\[1m[^\x1b]*(VirtualNetworkGateway|10\.0\.0\.4)", text), text
+    assert re.search(r"\x1b\[1m[^\x1b]*Source:", text)
+
+
 def test_a_table_that_fits_keeps_its_lines_within_the_width() -> None:
     assert table_width(ROUTES) <= 120
     assert all(len(line) <= 120 for line in _lines(120))
@@ -319,8 +331,12 @@ def _tokens(text: str) -> set[str]:
     return {w for w in words if w and not set(w) <= BOX | {"-"}}
 
 
+EFFECTIVE = str(Path(__file__).parent / "fixtures" / "effective" / "spoke-vm-nic-changed.json")
+
+
 @pytest.mark.parametrize("args", [("routes", "hub"), ("routes", "location1"), ("bgp", "er1"),
-                                  ("bgp", "hub"), ("matrix",), ("list",)])
+                                  ("bgp", "hub"), ("matrix",), ("list",), ("whatif",),
+                                  ("verify", "routes", EFFECTIVE, "--network", "spoke")])
 def test_real_documents_keep_every_word_whole_on_a_terminal_of_any_width(
         azint: Azint, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
     plain = azint(*args).out  # piped: plain text, each cell whole
