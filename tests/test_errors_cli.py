@@ -257,3 +257,83 @@ def test_debug_shows_a_traceback_only_as_the_group_option(azint: Azint,
     monkeypatch.setattr(inventory, "inventory_json", broken)
     with pytest.raises(RuntimeError, match="boom"):
         azint("--debug", "list", "--json")
+
+
+# -- every command that takes --json: errors are JSON objects too -------------------------------
+
+EFFECTIVE = str(Path(__file__).parent / "fixtures" / "effective" / "spoke-vm-nic.json")
+INTENTS = str(Path(__file__).parent.parent / "topologies" / "azure-interop.intents.yaml")
+# a valid call of each command that takes --json (the test below keeps this list complete)
+JSON_CALLS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("tracert",): ("hub", "10.2.30.10"), ("ping",): ("hub", "10.2.30.10"),
+    ("traceroute",): ("hub", "10.2.30.10"), ("mtr",): ("hub", "10.2.30.10"),
+    ("routes",): ("hub",), ("bgp",): ("er1",), ("matrix",): (),
+    ("explain",): ("hub", "10.2.30.10"), ("validate",): (), ("list",): (),
+    ("check",): (INTENTS,), ("whatif",): (), ("diff",): (INTENTS, INTENTS),
+    ("verify", "routes"): (EFFECTIVE, "--network", "spoke"), ("diagram",): (),
+}
+
+
+def _commands_with(option: str) -> list[tuple[str, ...]]:
+    import click
+
+    context = click.Context(cli)
+    found: list[tuple[str, ...]] = []
+    for name in cli.list_commands(context):
+        command = cli.get_command(context, name)
+        subs = ([((name, sub), command.get_command(context, sub))
+                 for sub in command.list_commands(context)]
+                if isinstance(command, click.Group) else [((name,), command)])
+        found += [path for path, sub in subs
+                  if sub is not None and any(option in p.opts for p in sub.params)]
+    return found
+
+
+def test_every_command_that_takes_json_is_exercised() -> None:
+    assert sorted(_commands_with("--json")) == sorted(JSON_CALLS)
+
+
+@pytest.mark.parametrize("path", sorted(JSON_CALLS), ids=" ".join)
+def test_json_bad_option_is_a_json_error(azint: Azint, path: tuple[str, ...]) -> None:
+    result = azint(*path, *JSON_CALLS[path], "--json", "--no-such-option")
+    assert result.code == 2
+    assert "No such option '--no-such-option'" in str(_json_error(result)["message"])
+    assert result.err.startswith("azint: error: ") and result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("path", sorted(p for p in JSON_CALLS if p != ("validate",)), ids=" ".join)
+def test_json_bad_topology_is_a_json_error(azint: Azint, path: tuple[str, ...],
+                                           tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("networks:\n  - {name: aa, kind: vnet, address_space: [10.0.0.300/24]}\n")
+    if path == ("diff",):
+        result = azint("diff", str(bad), str(default_topology_path()), "--json")
+    else:
+        result = azint(*path, *JSON_CALLS[path], "--topology", str(bad), "--json")
+    assert result.code == 2
+    assert _json_error(result) == {"message": "'10.0.0.300/24' is not an IPv4 prefix",
+                                   "file": str(bad), "line": 2, "column": 44}
+    assert result.err == f"{bad}:2:44: error: '10.0.0.300/24' is not an IPv4 prefix\n"
+
+
+@pytest.mark.parametrize("path", _commands_with("--down"), ids=" ".join)
+def test_json_unknown_name_is_a_json_error(azint: Azint, path: tuple[str, ...]) -> None:
+    result = azint(*path, *JSON_CALLS[path], "--down", "no\nsuch", "--json")
+    assert result.code == 2
+    message = str(_json_error(result)["message"])  # JSON escapes the name itself
+    assert message.startswith("--down: no link or connection named 'no\nsuch'")
+    assert result.err.startswith("azint: error: --down: no link or connection named 'no\\nsuch'")
+    assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [("routes", "nosuch"), ("bgp", "nosuch"),
+                                  ("traceroute", "hub", "nosuch"), ("mtr", "hub", "nosuch"),
+                                  ("explain", "hub", "nosuch"),
+                                  ("diagram", "--path", "hub", "nosuch"),
+                                  ("verify", "routes", EFFECTIVE, "--network", "nosuch")])
+def test_json_unknown_network_or_target_is_a_json_error(azint: Azint,
+                                                        args: tuple[str, ...]) -> None:
+    result = azint(*args, "--json")
+    assert result.code == 2
+    assert "'nosuch'" in str(_json_error(result)["message"])
+    assert result.err.startswith("azint: error: ") and result.err.count("\n") == 1
