@@ -176,3 +176,41 @@ def test_the_complete_example_uses_every_key(tmp_path: Path) -> None:
     assert Recorder(read_document(path)).build() is not None
     assert {s: sorted(keys) for s, keys in used.items()} == {
         s: sorted(section.keys) for s, section in loader.SECTIONS.items()}
+
+
+JSON_DOCUMENTS = {
+    "routes": [("routes", "hub"), ("routes", "location1")],
+    "bgp": [("bgp", "er1"), ("bgp", "hub")],
+    "matrix": [("matrix",)],
+    "explain": [("explain", "branch", "10.17.30.4"), ("explain", "hub", "10.2.30.10")],
+}
+
+
+def _json_keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for item in value.values() for k in _json_keys(item)}
+    if isinstance(value, list):
+        return {k for item in value for k in _json_keys(item)}
+    return set()
+
+
+@pytest.mark.parametrize("command", sorted(JSON_DOCUMENTS))
+def test_every_field_of_the_json_documents_is_documented(command: str) -> None:
+    """docs/json.md names each field routes, bgp, matrix and explain print, in the command's
+    section (the common fields once, at the top)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from azint.cli import cli
+
+    text = (ROOT / "docs" / "json.md").read_text()
+    common, sections = text.split("\n## ", 1)
+    section = next(s for s in sections.split("\n## ") if s.startswith(f"{command}\n"))
+    for args in JSON_DOCUMENTS[command]:
+        result = CliRunner().invoke(cli, [*args, "--json"])
+        document = json.loads(result.output)
+        assert document["schema"] == 1 and document["command"] == command
+        undocumented = sorted(k for k in _json_keys(document)
+                              if f"`{k}`" not in section and f"`{k}`" not in common)
+        assert undocumented == [], args
