@@ -36,6 +36,24 @@ def test_nothing_points_outside_the_project() -> None:
 
 
 
+PROJECT_TOP_LEVEL = {".ci", ".gitignore", "Makefile", "README.md", "pyproject.toml", "azint", "docs",
+                     "tests", "topologies"}
+
+
+def test_the_top_level_holds_only_the_project() -> None:
+    """A fresh clone shows the project only: no stray topologies or scratch files at the top."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                            check=False)
+    if listed.returncode != 0 or not listed.stdout:
+        pytest.skip("not a git checkout")
+    top = {line.split("/", 1)[0] for line in listed.stdout.splitlines()}
+    assert top <= PROJECT_TOP_LEVEL
+    assert sorted(p.name for p in (ROOT / "topologies").iterdir()) == [
+        "azure-interop.intents.yaml", "azure-interop.yaml"]
+
+
 def test_top_level_reference_topology_is_the_packaged_one() -> None:
     """topologies/azure-interop.yaml (a link) and the installed copy are one file's content."""
     top = ROOT / "topologies" / "azure-interop.yaml"
