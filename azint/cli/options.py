@@ -8,7 +8,7 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
@@ -155,8 +155,16 @@ def diagram_text(network: Network, trace: TraceResult) -> str:
     return drawing(network, trace)
 
 
+class Complaint(NamedTuple):
+    """What a tool prints for a TARGET it cannot resolve, and where: Windows tracert and ping
+    write it on standard output, Linux traceroute, ping and mtr on standard error."""
+
+    text: str
+    on_stderr: bool = False
+
+
 def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target: str,
-               unresolved: Callable[[Endpoint, str], str],
+               unresolved: Callable[[Endpoint, str], Complaint],
                as_json: bool = False) -> tuple[Network, Endpoint, Target]:
     """Open the network and name both ends; an unknown target name prints the command's own
     message, ``unresolved(sender, name)`` (ping's depends on the sender's OS; under
@@ -171,7 +179,11 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     except UnresolvedTarget as missing:
         if as_json:
             raise
-        output(unresolved(sender, printable(missing.name)))  # a newline in it must not forge a line
+        complaint = unresolved(sender, printable(missing.name))  # a newline must not forge a line
+        if complaint.on_stderr:
+            click.echo(complaint.text, nl=False, err=True)
+        else:
+            output(complaint.text)
         raise SystemExit(ExitCode.BAD_INPUT) from None
     return network, sender, goal
 
