@@ -247,8 +247,9 @@ def test_every_json_document_has_its_schema_and_the_links_taken_down(azint: Azin
     assert "" not in list(_strings(document))  # nothing unknown is an empty string: null
 
 
-def test_timed_out_hops_name_the_element_that_stayed_silent(azint: Azint) -> None:
-    hops = azint("tracert", "hub", "10.2.30.10", "--json").json()["hops"]
+@pytest.mark.parametrize("command", ["tracert", "traceroute", "mtr"])
+def test_timed_out_hops_name_the_element_that_stayed_silent(azint: Azint, command: str) -> None:
+    hops = azint(command, "hub", "10.2.30.10", "--json").json()["hops"]
     silent = [h for h in hops if h["kind"] == "timeout"]
     assert silent and all(h["element"] for h in silent)
     assert [h["element"] for h in silent] == ["router:loc1-ce", "router:loc1-switch"]
