@@ -337,3 +337,24 @@ def test_json_unknown_network_or_target_is_a_json_error(azint: Azint,
     assert result.code == 2
     assert "'nosuch'" in str(_json_error(result)["message"])
     assert result.err.startswith("azint: error: ") and result.err.count("\n") == 1
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize("args", [("import", "arm", "/dev/zero"), ("import", "terraform", "/dev/zero"),
+                                  ("verify", "routes", "/dev/zero", "--network", "spoke")])
+def test_json_sources_are_read_with_a_bound_too(azint: Azint, monkeypatch: pytest.MonkeyPatch,
+                                                args: tuple[str, ...]) -> None:
+    """/dev/zero as an ARM file, a Terraform plan or Azure's effective routes is refused at the
+    cap (a smaller one here, so that the test stays fast), not read until memory runs out."""
+    from azint.sources import arm
+
+    monkeypatch.setattr(arm, "MAX_JSON_BYTES", 4096)
+    result = azint(*args)
+    assert result.code == 2
+    assert result.err == "/dev/zero: error: input is over 4,096 bytes; a JSON input may be at most 4,096\n"
+
+
+def test_the_json_cap_holds_a_large_estate() -> None:
+    from azint.sources import arm
+
+    assert arm.MAX_JSON_BYTES >= 256 * 1024 * 1024
