@@ -358,3 +358,16 @@ def test_the_json_cap_holds_a_large_estate() -> None:
     from azint.sources import arm
 
     assert arm.MAX_JSON_BYTES >= 256 * 1024 * 1024
+
+
+def test_import_warnings_escape_what_the_input_names(azint: Azint, tmp_path: Path) -> None:
+    """A resource type read from the JSON is the user's text: a newline or a NUL in it cannot
+    forge a second line on stderr."""
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps([{
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Foo/bar/x", "name": "x",
+        "type": "Microsoft.Foo/bar\nazint: error: forged\x00", "properties": {}}]))
+    result = azint("import", "arm", str(path))
+    assert result.code == 0
+    assert result.err == ("azint: warning: not modelled: Microsoft.Foo/bar\\nazint: error: "
+                          "forged\\x00: 1 resource\n")

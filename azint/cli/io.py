@@ -16,7 +16,7 @@ from azint.cli.options import (
     output,
     topology_option,
 )
-from azint.errors import ExitCode, UsageError
+from azint.errors import ExitCode, UsageError, printable
 from azint.sources.writer import Imported
 
 DISAGREE = ExitCode.UNREACHED  # 1: Azure and the model disagree
@@ -165,11 +165,11 @@ def routes(effective: Path, vnet: str, subnet: str | None, topology: Path | None
 
 def _deliver(imported: Imported, target: Path | None, force: bool) -> None:
     """The warnings on stderr, then the topology to FILE or stdout."""
-    for warning in imported.warnings:
-        click.echo(f"azint: warning: {warning}", err=True)
+    for warning in imported.warnings:  # escaped: the input's names must not forge a line
+        click.echo(printable(f"azint: warning: {warning}"), err=True)
     for kind, count in imported.not_modelled:
-        click.echo(f"azint: warning: not modelled: {kind}: {count} resource"
-                   f"{'s' if count != 1 else ''}", err=True)
+        click.echo(printable(f"azint: warning: not modelled: {kind}: {count} resource"
+                             f"{'s' if count != 1 else ''}"), err=True)
     if target is None or str(target) == "-":
         output(imported.text)
         return
