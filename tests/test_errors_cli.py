@@ -31,6 +31,17 @@ USAGE_ERRORS = {
     ("tracert", "--hops", "3", "hub", "x"): ("No such option '--hops'", "Try 'azint tracert --help'."),
     ("tracepath", "hub", "x"): ("No such command 'tracepath'", "Try 'azint --help'."),
     ("--color", "pink", "list"): ("'pink' is not one of", "Try 'azint --help'."),
+    # click raises these without a context: the hint still names the command typed
+    ("diagram", "--path", "hub"): ("Option '--path' requires 2 arguments.",
+                                   "Try 'azint diagram --help'."),
+    ("ping", "hub", "x", "-n"): ("Option '-n' requires an argument.", "Try 'azint ping --help'."),
+    ("verify", "routes", "x.json", "--network"): ("Option '--network' requires an argument.",
+                                                  "Try 'azint verify routes --help'."),
+    # a message click does not end with a full stop gets one before the hint
+    ("traceroute", "-f", "5", "-m", "3", "hub", "10.2.30.10"): (
+        "first TTL 5 is beyond the maximum 3.", "Try 'azint traceroute --help'."),
+    ("import", "terraform", "a", "b"): ("Got unexpected extra argument (b).",
+                                        "Try 'azint import terraform --help'."),
 }
 
 
