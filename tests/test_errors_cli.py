@@ -382,3 +382,14 @@ def test_import_warnings_escape_what_the_input_names(azint: Azint, tmp_path: Pat
     assert result.code == 0
     assert result.err == ("azint: warning: not modelled: Microsoft.Foo/bar\\nazint: error: "
                           "forged\\x00: 1 resource\n")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("traceroute", "hub", "10.2.30.10"), ("mtr", "hub", "10.2.30.10"),
+                                  ("diagram",), ("export", "arm"), ("matrix", "--format", "html")])
+def test_the_newer_commands_on_a_full_disk_exit_74(args: tuple[str, ...]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "azint", *args], stdout=full,
+                                stderr=subprocess.PIPE, text=True, check=False)
+    assert result.returncode == 74
+    assert result.stderr.endswith("azint: error: cannot write output: No space left on device\n")
