@@ -214,6 +214,12 @@ def test_tracert_help_says_target_may_be_a_names_record(azint: Azint) -> None:
     assert "the name of a record in the topology's names list" in text
 
 
+@pytest.mark.parametrize("command", ["ping", "traceroute", "mtr", "explain"])
+def test_every_probe_help_says_target_may_be_a_names_record(azint: Azint, command: str) -> None:
+    text = " ".join(azint(command, "--help").out.split())
+    assert "TARGET is an address, an endpoint name or a names record" in text
+
+
 # -- JSON --------------------------------------------------------------------------------------
 
 JSON_COMMANDS = [

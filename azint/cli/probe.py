@@ -168,7 +168,8 @@ def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: in
 
     UDP probes to port 33434 and up by default, one port per probe, so equal-cost paths can
     spread the probes of one hop (each new address is printed before its time); -I sends
-    ICMP echoes, which all take one path. SOURCE and TARGET are named as for tracert.
+    ICMP echoes, which all take one path. SOURCE and TARGET are named as for tracert: TARGET is
+    an address, an endpoint name or a names record.
     """
     from azint.data.linuxprobes import LinuxProber
     from azint.render import jsonout
@@ -217,7 +218,8 @@ def mtr(source: str, target: str, report: bool, cycles: int, numeric: bool, max_
 
     ICMP echoes (mtr's default), CYCLES rounds to every hop; the times are tracert's, one probe
     per cycle. -u sends UDP probes, a flow each: other routers that answered at a hop are
-    listed under its row. SOURCE and TARGET are named as for tracert.
+    listed under its row. SOURCE and TARGET are named as for tracert: TARGET is an address, an
+    endpoint name or a names record.
     """
     from azint.data.linuxprobes import LinuxProber
     from azint.render import jsonout
