@@ -232,3 +232,13 @@ def test_every_field_of_the_json_documents_is_documented(command: str) -> None:
         undocumented = sorted(k for k in _json_keys(document)
                               if f"`{k}`" not in section and f"`{k}`" not in common)
         assert undocumented == [], args
+
+
+def test_the_exit_code_table_names_every_command() -> None:
+    """README's exit codes table has a column for each command (verify routes came later)."""
+    from azint.cli import COMMANDS
+
+    header = next(line for line in (ROOT / "README.md").read_text().splitlines()
+                  if line.startswith("| code |"))
+    named = {word for cell in header.split("|")[2:] for word in cell.replace(",", " ").split()}
+    assert set(COMMANDS) <= named
