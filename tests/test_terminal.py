@@ -182,6 +182,16 @@ def test_help_shows_a_sub_commands_help(azint: Azint, path: tuple[str, ...]) -> 
     assert azint("help", "tracert", "extra").code == 2  # tracert has no sub-commands
 
 
+def test_completion_of_the_newer_commands(azint: Azint, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _complete(azint, monkeypatch, "azint traceroute h") == ["hub", "hub-vm"]
+    assert _complete(azint, monkeypatch, "azint mtr --down er1-") == ["er1-primary", "er1-secondary"]
+    assert _complete(azint, monkeypatch, "azint diagram --path hub lo") == [
+        "location1", "location2", "loc1-vm", "loc2-vm"]
+    assert _complete(azint, monkeypatch, "azint verify routes x.json --network h") == ["hub"]
+    assert _complete(azint, monkeypatch, "azint import t") == ["terraform"]
+    assert "--format" in _complete(azint, monkeypatch, "azint matrix --f")
+
+
 def test_help_completes_sub_commands(azint: Azint, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _complete(azint, monkeypatch, "azint help import t") == ["terraform"]
     assert _complete(azint, monkeypatch, "azint help verify ") == ["routes"]
