@@ -36,6 +36,24 @@ def test_nothing_points_outside_the_project() -> None:
 
 
 
+PROJECT_TOP_LEVEL = {".ci", ".gitignore", "Makefile", "README.md", "pyproject.toml", "azint", "docs",
+                     "tests", "topologies"}
+
+
+def test_the_top_level_holds_only_the_project() -> None:
+    """A fresh clone shows the project only: no stray topologies or scratch files at the top."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                            check=False)
+    if listed.returncode != 0 or not listed.stdout:
+        pytest.skip("not a git checkout")
+    top = {line.split("/", 1)[0] for line in listed.stdout.splitlines()}
+    assert top <= PROJECT_TOP_LEVEL
+    assert sorted(p.name for p in (ROOT / "topologies").iterdir()) == [
+        "azure-interop.intents.yaml", "azure-interop.yaml"]
+
+
 def test_top_level_reference_topology_is_the_packaged_one() -> None:
     """topologies/azure-interop.yaml (a link) and the installed copy are one file's content."""
     top = ROOT / "topologies" / "azure-interop.yaml"
@@ -176,3 +194,51 @@ def test_the_complete_example_uses_every_key(tmp_path: Path) -> None:
     assert Recorder(read_document(path)).build() is not None
     assert {s: sorted(keys) for s, keys in used.items()} == {
         s: sorted(section.keys) for s, section in loader.SECTIONS.items()}
+
+
+JSON_DOCUMENTS = {
+    "routes": [("routes", "hub"), ("routes", "location1")],
+    "bgp": [("bgp", "er1"), ("bgp", "hub")],
+    "matrix": [("matrix",)],
+    "explain": [("explain", "branch", "10.17.30.4"), ("explain", "hub", "10.2.30.10")],
+}
+
+
+def _json_keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for item in value.values() for k in _json_keys(item)}
+    if isinstance(value, list):
+        return {k for item in value for k in _json_keys(item)}
+    return set()
+
+
+@pytest.mark.parametrize("command", sorted(JSON_DOCUMENTS))
+def test_every_field_of_the_json_documents_is_documented(command: str) -> None:
+    """docs/json.md names each field routes, bgp, matrix and explain print, in the command's
+    section (the common fields once, at the top)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from azint.cli import cli
+
+    text = (ROOT / "docs" / "json.md").read_text()
+    common, sections = text.split("\n## ", 1)
+    section = next(s for s in sections.split("\n## ") if s.startswith(f"{command}\n"))
+    for args in JSON_DOCUMENTS[command]:
+        result = CliRunner().invoke(cli, [*args, "--json"])
+        document = json.loads(result.output)
+        assert document["schema"] == 1 and document["command"] == command
+        undocumented = sorted(k for k in _json_keys(document)
+                              if f"`{k}`" not in section and f"`{k}`" not in common)
+        assert undocumented == [], args
+
+
+def test_the_exit_code_table_names_every_command() -> None:
+    """README's exit codes table has a column for each command (verify routes came later)."""
+    from azint.cli import COMMANDS
+
+    header = next(line for line in (ROOT / "README.md").read_text().splitlines()
+                  if line.startswith("| code |"))
+    named = {word for cell in header.split("|")[2:] for word in cell.replace(",", " ").split()}
+    assert set(COMMANDS) <= named

@@ -31,6 +31,17 @@ USAGE_ERRORS = {
     ("tracert", "--hops", "3", "hub", "x"): ("No such option '--hops'", "Try 'azint tracert --help'."),
     ("tracepath", "hub", "x"): ("No such command 'tracepath'", "Try 'azint --help'."),
     ("--color", "pink", "list"): ("'pink' is not one of", "Try 'azint --help'."),
+    # click raises these without a context: the hint still names the command typed
+    ("diagram", "--path", "hub"): ("Option '--path' requires 2 arguments.",
+                                   "Try 'azint diagram --help'."),
+    ("ping", "hub", "x", "-n"): ("Option '-n' requires an argument.", "Try 'azint ping --help'."),
+    ("verify", "routes", "x.json", "--network"): ("Option '--network' requires an argument.",
+                                                  "Try 'azint verify routes --help'."),
+    # a message click does not end with a full stop gets one before the hint
+    ("traceroute", "-f", "5", "-m", "3", "hub", "10.2.30.10"): (
+        "first TTL 5 is beyond the maximum 3.", "Try 'azint traceroute --help'."),
+    ("import", "terraform", "a", "b"): ("Got unexpected extra argument (b).",
+                                        "Try 'azint import terraform --help'."),
 }
 
 
@@ -257,3 +268,128 @@ def test_debug_shows_a_traceback_only_as_the_group_option(azint: Azint,
     monkeypatch.setattr(inventory, "inventory_json", broken)
     with pytest.raises(RuntimeError, match="boom"):
         azint("--debug", "list", "--json")
+
+
+# -- every command that takes --json: errors are JSON objects too -------------------------------
+
+EFFECTIVE = str(Path(__file__).parent / "fixtures" / "effective" / "spoke-vm-nic.json")
+INTENTS = str(Path(__file__).parent.parent / "topologies" / "azure-interop.intents.yaml")
+# a valid call of each command that takes --json (the test below keeps this list complete)
+JSON_CALLS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("tracert",): ("hub", "10.2.30.10"), ("ping",): ("hub", "10.2.30.10"),
+    ("traceroute",): ("hub", "10.2.30.10"), ("mtr",): ("hub", "10.2.30.10"),
+    ("routes",): ("hub",), ("bgp",): ("er1",), ("matrix",): (),
+    ("explain",): ("hub", "10.2.30.10"), ("validate",): (), ("list",): (),
+    ("check",): (INTENTS,), ("whatif",): (), ("diff",): (INTENTS, INTENTS),
+    ("verify", "routes"): (EFFECTIVE, "--network", "spoke"), ("diagram",): (), ("nsg",): ("hub",),
+}
+
+
+def _commands_with(option: str) -> list[tuple[str, ...]]:
+    import click
+
+    context = click.Context(cli)
+    found: list[tuple[str, ...]] = []
+    for name in cli.list_commands(context):
+        command = cli.get_command(context, name)
+        subs = ([((name, sub), command.get_command(context, sub))
+                 for sub in command.list_commands(context)]
+                if isinstance(command, click.Group) else [((name,), command)])
+        found += [path for path, sub in subs
+                  if sub is not None and any(option in p.opts for p in sub.params)]
+    return found
+
+
+def test_every_command_that_takes_json_is_exercised() -> None:
+    assert sorted(_commands_with("--json")) == sorted(JSON_CALLS)
+
+
+@pytest.mark.parametrize("path", sorted(JSON_CALLS), ids=" ".join)
+def test_json_bad_option_is_a_json_error(azint: Azint, path: tuple[str, ...]) -> None:
+    result = azint(*path, *JSON_CALLS[path], "--json", "--no-such-option")
+    assert result.code == 2
+    assert "No such option '--no-such-option'" in str(_json_error(result)["message"])
+    assert result.err.startswith("azint: error: ") and result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("path", sorted(p for p in JSON_CALLS if p != ("validate",)), ids=" ".join)
+def test_json_bad_topology_is_a_json_error(azint: Azint, path: tuple[str, ...],
+                                           tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("networks:\n  - {name: aa, kind: vnet, address_space: [10.0.0.300/24]}\n")
+    if path == ("diff",):
+        result = azint("diff", str(bad), str(default_topology_path()), "--json")
+    else:
+        result = azint(*path, *JSON_CALLS[path], "--topology", str(bad), "--json")
+    assert result.code == 2
+    assert _json_error(result) == {"message": "'10.0.0.300/24' is not an IPv4 prefix",
+                                   "file": str(bad), "line": 2, "column": 44}
+    assert result.err == f"{bad}:2:44: error: '10.0.0.300/24' is not an IPv4 prefix\n"
+
+
+@pytest.mark.parametrize("path", _commands_with("--down"), ids=" ".join)
+def test_json_unknown_name_is_a_json_error(azint: Azint, path: tuple[str, ...]) -> None:
+    result = azint(*path, *JSON_CALLS[path], "--down", "no\nsuch", "--json")
+    assert result.code == 2
+    message = str(_json_error(result)["message"])  # JSON escapes the name itself
+    assert message.startswith("--down: no link or connection named 'no\nsuch'")
+    assert result.err.startswith("azint: error: --down: no link or connection named 'no\\nsuch'")
+    assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [("routes", "nosuch"), ("bgp", "nosuch"),
+                                  ("traceroute", "hub", "nosuch"), ("mtr", "hub", "nosuch"),
+                                  ("explain", "hub", "nosuch"),
+                                  ("diagram", "--path", "hub", "nosuch"),
+                                  ("verify", "routes", EFFECTIVE, "--network", "nosuch")])
+def test_json_unknown_network_or_target_is_a_json_error(azint: Azint,
+                                                        args: tuple[str, ...]) -> None:
+    result = azint(*args, "--json")
+    assert result.code == 2
+    assert "'nosuch'" in str(_json_error(result)["message"])
+    assert result.err.startswith("azint: error: ") and result.err.count("\n") == 1
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize("args", [("import", "arm", "/dev/zero"), ("import", "terraform", "/dev/zero"),
+                                  ("verify", "routes", "/dev/zero", "--network", "spoke")])
+def test_json_sources_are_read_with_a_bound_too(azint: Azint, monkeypatch: pytest.MonkeyPatch,
+                                                args: tuple[str, ...]) -> None:
+    """/dev/zero as an ARM file, a Terraform plan or Azure's effective routes is refused at the
+    cap (a smaller one here, so that the test stays fast), not read until memory runs out."""
+    from azint.sources import arm
+
+    monkeypatch.setattr(arm, "MAX_JSON_BYTES", 4096)
+    result = azint(*args)
+    assert result.code == 2
+    assert result.err == "/dev/zero: error: input is over 4,096 bytes; a JSON input may be at most 4,096\n"
+
+
+def test_the_json_cap_holds_a_large_estate() -> None:
+    from azint.sources import arm
+
+    assert arm.MAX_JSON_BYTES >= 256 * 1024 * 1024
+
+
+def test_import_warnings_escape_what_the_input_names(azint: Azint, tmp_path: Path) -> None:
+    """A resource type read from the JSON is the user's text: a newline or a NUL in it cannot
+    forge a second line on stderr."""
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps([{
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Foo/bar/x", "name": "x",
+        "type": "Microsoft.Foo/bar\nazint: error: forged\x00", "properties": {}}]))
+    result = azint("import", "arm", str(path))
+    assert result.code == 0
+    assert result.err == ("azint: warning: not modelled: Microsoft.Foo/bar\\nazint: error: "
+                          "forged\\x00: 1 resource\n")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("traceroute", "hub", "10.2.30.10"), ("mtr", "hub", "10.2.30.10"),
+                                  ("diagram",), ("export", "arm"), ("matrix", "--format", "html")])
+def test_the_newer_commands_on_a_full_disk_exit_74(args: tuple[str, ...]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "azint", *args], stdout=full,
+                                stderr=subprocess.PIPE, text=True, check=False)
+    assert result.returncode == 74
+    assert result.stderr.endswith("azint: error: cannot write output: No space left on device\n")

@@ -59,6 +59,18 @@ def test_below_its_width_a_table_becomes_one_record_per_row(width: int) -> None:
         assert sum(1 for line in lines if line.startswith("Source:")) == len(ROUTES.rows)
 
 
+def test_a_record_names_its_columns_and_leaves_values_unbolded() -> None:
+    """verify routes labels its rows in an unnamed first column: a record shows that label alone,
+    never as ': Azure'; only the column names are bold, as in the boxed table's header."""
+    found = table(("", "Source", "Next Hop IP"), [("Azure", "VirtualNetworkGateway", "10.0.0.4")])
+    assert table_width(found) > 40
+    text = render([found], Display(terminal=True, width=40, color=True))
+    lines = [ANSI.sub("", line) for line in text.splitlines()]
+    assert lines == ["Azure", "Source: VirtualNetworkGateway", "Next Hop IP: 10.0.0.4"]
+    assert not re.search(r"\x1b\[1m[^\x1b]*(VirtualNetworkGateway|10\.0\.0\.4)", text), text
+    assert re.search(r"\x1b\[1m[^\x1b]*Source:", text)
+
+
 def test_a_table_that_fits_keeps_its_lines_within_the_width() -> None:
     assert table_width(ROUTES) <= 120
     assert all(len(line) <= 120 for line in _lines(120))
@@ -115,13 +127,38 @@ def _examples(help_text: str) -> Iterator[list[str]]:
             yield words[1:]
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "help"])
-def test_every_command_teaches_examples_and_exit_codes(azint: Azint, command: str) -> None:
-    text = azint(command, "--help").out
+def _command_paths() -> list[tuple[str, ...]]:
+    """Every command and every sub-command of a group (import arm, verify routes, ...)."""
+    import click
+
+    from azint.cli import cli
+
+    context = click.Context(cli)
+    found: list[tuple[str, ...]] = []
+    for name in cli.list_commands(context):
+        command = cli.get_command(context, name)
+        found.append((name,))
+        if isinstance(command, click.Group):
+            found += [(name, sub) for sub in command.list_commands(context)]
+    return found
+
+
+COMMAND_PATHS = _command_paths()
+GROUPS = sorted({path[0] for path in COMMAND_PATHS if len(path) == 2})
+
+
+def test_the_sub_commands_are_found() -> None:
+    assert {("import", "arm"), ("import", "terraform"), ("export", "arm"),
+            ("verify", "routes"), ("help",)} <= set(COMMAND_PATHS)
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=" ".join)
+def test_every_command_teaches_examples_and_exit_codes(azint: Azint, path: tuple[str, ...]) -> None:
+    text = azint(*path, "--help").out
     assert "Examples:" in text and "Exit codes:" in text
     assert "70  internal error" in text and "74  the environment failed" in text
     for example in _examples(text):
-        assert example[0] == command, example
+        assert tuple(example[:len(path)]) == path or path[0] in GROUPS, example
         assert azint(*example).code in (0, 1), example
 
 
@@ -136,15 +173,61 @@ def test_help_h_and_help_command(azint: Azint) -> None:
     assert azint("tracert", "-h", "1", "hub", "10.2.30.10").out.count("\n  1  ") == 1
 
 
+@pytest.mark.parametrize("path", [p for p in COMMAND_PATHS if len(p) == 2], ids=" ".join)
+def test_help_shows_a_sub_commands_help(azint: Azint, path: tuple[str, ...]) -> None:
+    shown = azint("help", *path)
+    assert shown.code == 0 and shown.out == azint(*path, "--help").out
+    unknown = azint("help", path[0], "nosuch")
+    assert unknown.code == 2 and "nosuch" in unknown.err and path[1] in unknown.err
+    assert azint("help", "tracert", "extra").code == 2  # tracert has no sub-commands
+
+
+def test_completion_of_the_newer_commands(azint: Azint, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _complete(azint, monkeypatch, "azint traceroute h") == ["hub", "hub-vm"]
+    assert _complete(azint, monkeypatch, "azint mtr --down er1-") == ["er1-primary", "er1-secondary"]
+    assert _complete(azint, monkeypatch, "azint diagram --path hub lo") == [
+        "location1", "location2", "loc1-vm", "loc2-vm"]
+    assert _complete(azint, monkeypatch, "azint verify routes x.json --network h") == ["hub"]
+    assert _complete(azint, monkeypatch, "azint import t") == ["terraform"]
+    assert "--format" in _complete(azint, monkeypatch, "azint matrix --f")
+
+
+def test_help_completes_sub_commands(azint: Azint, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _complete(azint, monkeypatch, "azint help import t") == ["terraform"]
+    assert _complete(azint, monkeypatch, "azint help verify ") == ["routes"]
+
+
 def test_command_summaries_are_whole_in_azint_help(azint: Azint) -> None:
     text = " ".join(azint("--help").out.split())
     for entry in COMMANDS.values():
         assert entry.summary in text
 
 
+@pytest.mark.parametrize("group", GROUPS)
+def test_sub_command_summaries_are_whole_in_their_groups_help(azint: Azint, group: str) -> None:
+    import click
+
+    from azint.cli import cli
+
+    listed = azint(group, "--help").out.split("Commands:", 1)[1].split("Examples:", 1)[0]
+    assert "..." not in listed
+    command = cli.get_command(click.Context(cli), group)
+    assert isinstance(command, click.Group)
+    for name in command.list_commands(click.Context(cli)):
+        sub = command.get_command(click.Context(cli), name)
+        assert sub is not None
+        assert sub.get_short_help_str(limit=10_000) in " ".join(listed.split())
+
+
 def test_tracert_help_says_target_may_be_a_names_record(azint: Azint) -> None:
     text = " ".join(azint("tracert", "--help").out.split())
     assert "the name of a record in the topology's names list" in text
+
+
+@pytest.mark.parametrize("command", ["ping", "traceroute", "mtr", "explain"])
+def test_every_probe_help_says_target_may_be_a_names_record(azint: Azint, command: str) -> None:
+    text = " ".join(azint(command, "--help").out.split())
+    assert "TARGET is an address, an endpoint name or a names record" in text
 
 
 # -- JSON --------------------------------------------------------------------------------------
@@ -153,7 +236,11 @@ JSON_COMMANDS = [
     ("tracert", "hub", "10.2.30.10"), ("ping", "hub", "10.2.30.10"), ("routes", "hub"),
     ("traceroute", "hub", "10.2.30.10"), ("mtr", "hub", "10.2.30.10"),
     ("routes", "location1"), ("bgp", "er1"), ("bgp", "hub"), ("matrix",),
-    ("explain", "branch", "10.17.30.4"), ("list",)]
+    ("explain", "branch", "10.17.30.4"), ("list",), ("whatif",), ("diagram",),
+    ("diagram", "--path", "hub", "10.2.30.10"), ("tracert", "hub", "10.2.30.10", "--diagram"),
+    ("explain", "hub", "10.2.30.10", "--diagram"),
+    ("verify", "routes", str(Path(__file__).parent / "fixtures" / "effective" / "spoke-vm-nic.json"),
+     "--network", "spoke")]
 
 
 def _strings(value: Any) -> Iterator[Any]:
@@ -171,13 +258,14 @@ def _strings(value: Any) -> Iterator[Any]:
 def test_every_json_document_has_its_schema_and_the_links_taken_down(azint: Azint,
                                                                      args: tuple[str, ...]) -> None:
     document = json.loads(azint(*args, "--json", "--down", "er2-primary").out)
-    assert document["schema"] == 1 and document["command"] == args[0]
+    assert document["schema"] == 1 and document["command"] in (args[0], " ".join(args[:2]))
     assert document["down"] == ["er2-primary"]
     assert "" not in list(_strings(document))  # nothing unknown is an empty string: null
 
 
-def test_timed_out_hops_name_the_element_that_stayed_silent(azint: Azint) -> None:
-    hops = azint("tracert", "hub", "10.2.30.10", "--json").json()["hops"]
+@pytest.mark.parametrize("command", ["tracert", "traceroute", "mtr"])
+def test_timed_out_hops_name_the_element_that_stayed_silent(azint: Azint, command: str) -> None:
+    hops = azint(command, "hub", "10.2.30.10", "--json").json()["hops"]
     silent = [h for h in hops if h["kind"] == "timeout"]
     assert silent and all(h["element"] for h in silent)
     assert [h["element"] for h in silent] == ["router:loc1-ce", "router:loc1-switch"]
@@ -264,8 +352,12 @@ def _tokens(text: str) -> set[str]:
     return {w for w in words if w and not set(w) <= BOX | {"-"}}
 
 
+EFFECTIVE = str(Path(__file__).parent / "fixtures" / "effective" / "spoke-vm-nic-changed.json")
+
+
 @pytest.mark.parametrize("args", [("routes", "hub"), ("routes", "location1"), ("bgp", "er1"),
-                                  ("bgp", "hub"), ("matrix",), ("list",)])
+                                  ("bgp", "hub"), ("matrix",), ("list",), ("whatif",),
+                                  ("verify", "routes", EFFECTIVE, "--network", "spoke")])
 def test_real_documents_keep_every_word_whole_on_a_terminal_of_any_width(
         azint: Azint, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
     plain = azint(*args).out  # piped: plain text, each cell whole

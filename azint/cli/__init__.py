@@ -122,10 +122,27 @@ class AzintGroup(click.Group):
                 sys.exit(ExitCode.OK)
             if "--debug" in _group_options(argv):
                 raise
-            failure = _failure(exc)
+            failure = _failure(exc, self._typed_path(argv))
             _report(failure, as_json="--json" in flags and sys.stdout is not None)
             sys.exit(failure.code)
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+    def _typed_path(self, argv: list[str]) -> str:
+        """``azint COMMAND [SUB-COMMAND]`` as typed, for the hint of an error click raised
+        without its context (an option missing its value)."""
+        words = argv[:argv.index("--")] if "--" in argv else argv
+        path = ["azint"]
+        context = click.Context(self)
+        command: click.Command | None = self
+        for word in (w for w in words if not w.startswith("-")):
+            if not isinstance(command, click.Group):
+                break
+            if word in command.list_commands(context):
+                command = command.get_command(context, word)
+                path.append(word)
+            elif command is not self:  # an argument of the group's command: the path is whole
+                break
+        return " ".join(path)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -156,13 +173,16 @@ def _group_options(argv: list[str]) -> list[str]:
     return found
 
 
-def _failure(exc: Exception) -> Failure:
-    """What went wrong, in the user's terms: only a bug is an internal error."""
+def _failure(exc: Exception, typed: str = "azint") -> Failure:
+    """What went wrong, in the user's terms: only a bug is an internal error. ``typed`` is the
+    command path the user typed, for a usage error click raised without its context."""
     if isinstance(exc, AzintError):
         return Failure(exc.message, exc.position, "", exc.exit_code)
     if isinstance(exc, click.UsageError):
-        path = exc.ctx.command_path if exc.ctx is not None else "azint"
-        return Failure(exc.format_message(), None, f"Try '{path} --help'.", ExitCode.BAD_INPUT)
+        path = exc.ctx.command_path if exc.ctx is not None else typed
+        message = exc.format_message()
+        message += "" if message.endswith((".", "?", "!")) else "."
+        return Failure(message, None, f"Try '{path} --help'.", ExitCode.BAD_INPUT)
     if isinstance(exc, click.ClickException):
         return Failure(exc.format_message(), None, "", ExitCode.BAD_INPUT)
     if isinstance(exc, click.Abort | KeyboardInterrupt):

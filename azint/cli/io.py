@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from azint.cli.options import (
+    WholeSummaries,
     complete_network,
     emit,
     epilog,
@@ -15,7 +16,7 @@ from azint.cli.options import (
     output,
     topology_option,
 )
-from azint.errors import ExitCode, UsageError
+from azint.errors import ExitCode, UsageError, printable
 from azint.sources.writer import Imported
 
 DISAGREE = ExitCode.UNREACHED  # 1: Azure and the model disagree
@@ -26,7 +27,7 @@ IMPORT_CODES = ("0   done (warnings, assumptions among them, are printed on stde
                 "JSON path named)")
 
 
-@click.group("import", epilog=epilog(
+@click.group("import", cls=WholeSummaries, epilog=epilog(
     ["azint import arm exported/ -o my-network.yaml",
      "terraform show -json plan > plan.json && azint import terraform plan.json -o new.yaml"],
     *IMPORT_CODES))
@@ -86,7 +87,7 @@ def terraform(source: Path, target: Path | None, name: str, force: bool) -> None
     _deliver(import_terraform(source, name), target, force)
 
 
-@click.group("export", epilog=epilog(["azint export arm > network.json"], "0   done"))
+@click.group("export", cls=WholeSummaries, epilog=epilog(["azint export arm > network.json"], "0   done"))
 def export() -> None:
     """Write the Azure side of a topology in another form."""
 
@@ -120,7 +121,7 @@ def arm_export(topology: Path | None, target: Path | None, force: bool, group: s
     _deliver(Imported(text, exported.warnings, []), target, force)
 
 
-@click.group("verify", epilog=epilog(
+@click.group("verify", cls=WholeSummaries, epilog=epilog(
     ["az network nic show-effective-route-table -g rg -n vm-nic -o json > effective.json",
      "azint verify routes effective.json --network spoke --topology mine.yaml"], *VERIFY_CODES))
 def verify() -> None:
@@ -164,11 +165,11 @@ def routes(effective: Path, vnet: str, subnet: str | None, topology: Path | None
 
 def _deliver(imported: Imported, target: Path | None, force: bool) -> None:
     """The warnings on stderr, then the topology to FILE or stdout."""
-    for warning in imported.warnings:
-        click.echo(f"azint: warning: {warning}", err=True)
+    for warning in imported.warnings:  # escaped: the input's names must not forge a line
+        click.echo(printable(f"azint: warning: {warning}"), err=True)
     for kind, count in imported.not_modelled:
-        click.echo(f"azint: warning: not modelled: {kind}: {count} resource"
-                   f"{'s' if count != 1 else ''}", err=True)
+        click.echo(printable(f"azint: warning: not modelled: {kind}: {count} resource"
+                             f"{'s' if count != 1 else ''}"), err=True)
     if target is None or str(target) == "-":
         output(imported.text)
         return

@@ -137,7 +137,8 @@ def explain(source: str, target: str, with_diagram: bool, topology: Path | None,
     """Explain the path from SOURCE to TARGET: the route behind each step, why hops time out,
     and why a packet is dropped (where the route stopped propagating, and by which rule).
 
-    SOURCE and TARGET are named as for tracert. The text wraps to the terminal's width.
+    SOURCE and TARGET are named as for tracert: TARGET is an address, an endpoint name or a
+    names record. The text wraps to the terminal's width.
     """
     from azint.data.endpoints import resolve_source, resolve_target
     from azint.data.explain import explain as explain_trace

@@ -8,7 +8,7 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
@@ -35,6 +35,20 @@ def epilog(examples: Sequence[str], *codes: str) -> str:
     shown = "\n".join(f"  {line}" for line in examples)
     return (f"\b\nExamples:\n{shown}\n\n\b\nExit codes:\n" + "".join(f"  {c}\n" for c in codes)
             + COMMON_EXIT_CODES)
+
+
+class WholeSummaries(click.Group):
+    """A group whose help lists each sub-command's summary whole (click cuts it to fit a line)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 # -- completion: names read from the topology the command line names ------------------------
@@ -82,9 +96,17 @@ complete_speaker = _completer(lambda t: [
 
 def complete_command(ctx: click.Context, param: click.Parameter,
                      incomplete: str) -> list[CompletionItem]:
+    """A command's name, then (``azint help import t``) a sub-command of the group named."""
     from azint.cli import COMMANDS
 
-    return [CompletionItem(name) for name in COMMANDS if name.startswith(incomplete)]
+    typed = tuple(ctx.params.get(param.name or "") or ())
+    if not typed:
+        return [CompletionItem(name) for name in COMMANDS if name.startswith(incomplete)]
+    group = ctx.parent.command if ctx.parent is not None else None
+    chosen = group.get_command(ctx, typed[0]) if isinstance(group, click.Group) else None
+    if len(typed) > 1 or not isinstance(chosen, click.Group):
+        return []
+    return [CompletionItem(name) for name in chosen.list_commands(ctx) if name.startswith(incomplete)]
 
 
 # -- the options every model command takes ----------------------------------------------------
@@ -134,8 +156,16 @@ def diagram_text(network: Network, trace: TraceResult) -> str:
     return drawing(network, trace)
 
 
+class Complaint(NamedTuple):
+    """What a tool prints for a TARGET it cannot resolve, and where: Windows tracert and ping
+    write it on standard output, Linux traceroute, ping and mtr on standard error."""
+
+    text: str
+    on_stderr: bool = False
+
+
 def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target: str,
-               unresolved: Callable[[Endpoint, str], str],
+               unresolved: Callable[[Endpoint, str], Complaint],
                as_json: bool = False) -> tuple[Network, Endpoint, Target]:
     """Open the network and name both ends; an unknown target name prints the command's own
     message, ``unresolved(sender, name)`` (ping's depends on the sender's OS; under
@@ -150,7 +180,11 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     except UnresolvedTarget as missing:
         if as_json:
             raise
-        output(unresolved(sender, printable(missing.name)))  # a newline in it must not forge a line
+        complaint = unresolved(sender, printable(missing.name))  # a newline must not forge a line
+        if complaint.on_stderr:
+            click.echo(complaint.text, nl=False, err=True)
+        else:
+            output(complaint.text)
         raise SystemExit(ExitCode.BAD_INPUT) from None
     return network, sender, goal
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from azint.cli.options import (
+    Complaint,
     complete_source,
     complete_target,
     diagram_option,
@@ -64,7 +65,8 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
     from azint.render import jsonout
 
     network, sender, goal = probe_ends(topology, down, source, target,
-                                       lambda _, name: windows.unresolved_tracert(name), as_json)
+                                       lambda _, name: Complaint(windows.unresolved_tracert(name)),
+                                       as_json)
     result = network.prober.tracert(sender, goal.address, max_hops, timeout)
     names = {} if no_names else network.topology.names
     reasons = explain_trace(network.prober, sender, goal.address, result) if with_reasons else None
@@ -118,10 +120,10 @@ def ping(source: str, target: str, count: int, size: int | None, timeout: int,
     from azint.render import jsonout
     from azint.render import linux as linux_text
 
-    def unresolved(sender: Endpoint, name: str) -> str:
+    def unresolved(sender: Endpoint, name: str) -> Complaint:
         if (style or sender.os) == "linux":
-            return linux_text.unresolved_ping(name)
-        return windows.unresolved_ping(name)
+            return Complaint(linux_text.unresolved_ping(name), on_stderr=True)
+        return Complaint(windows.unresolved_ping(name))
 
     network, sender, goal = probe_ends(topology, down, source, target, unresolved, as_json)
     linux = (style or sender.os) == "linux"
@@ -166,7 +168,8 @@ def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: in
 
     UDP probes to port 33434 and up by default, one port per probe, so equal-cost paths can
     spread the probes of one hop (each new address is printed before its time); -I sends
-    ICMP echoes, which all take one path. SOURCE and TARGET are named as for tracert.
+    ICMP echoes, which all take one path. SOURCE and TARGET are named as for tracert: TARGET is
+    an address, an endpoint name or a names record.
     """
     from azint.data.linuxprobes import LinuxProber
     from azint.render import jsonout
@@ -176,7 +179,8 @@ def traceroute(source: str, target: str, icmp: bool, numeric: bool, max_hops: in
         raise click.BadParameter(f"first TTL {first_ttl} is beyond the maximum {max_hops}",
                                  param_hint="'-f'")
     network, sender, goal = probe_ends(topology, down, source, target,
-                                       lambda _, name: linux_text.unresolved_traceroute(name),
+                                       lambda _, name: Complaint(
+                                           linux_text.unresolved_traceroute(name), True),
                                        as_json)
     trace = LinuxProber(network.prober).traceroute(
         sender, goal.address, "icmp" if icmp else "udp", max_hops, queries, wait * 1000,
@@ -214,7 +218,8 @@ def mtr(source: str, target: str, report: bool, cycles: int, numeric: bool, max_
 
     ICMP echoes (mtr's default), CYCLES rounds to every hop; the times are tracert's, one probe
     per cycle. -u sends UDP probes, a flow each: other routers that answered at a hop are
-    listed under its row. SOURCE and TARGET are named as for tracert.
+    listed under its row. SOURCE and TARGET are named as for tracert: TARGET is an address, an
+    endpoint name or a names record.
     """
     from azint.data.linuxprobes import LinuxProber
     from azint.render import jsonout
@@ -222,7 +227,8 @@ def mtr(source: str, target: str, report: bool, cycles: int, numeric: bool, max_
 
     del report  # accepted as mtr spells it: the report is azint's only mode
     network, sender, goal = probe_ends(topology, down, source, target,
-                                       lambda _, name: mtr_text.unresolved_mtr(name), as_json)
+                                       lambda _, name: Complaint(mtr_text.unresolved_mtr(name), True),
+                                       as_json)
     trace = LinuxProber(network.prober).mtr(sender, goal.address, cycles, max_hops,
                                             protocol="udp" if udp else "icmp")
     if as_json:

@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from azint.cli.options import emit, epilog, json_option, model_options, output, topology_option
-from azint.errors import UsageError
+from azint.errors import UsageError, printable
 
 
 @click.command(epilog=epilog(
@@ -47,7 +47,7 @@ def validate(ctx: click.Context, file: Path | None, topology: Path | None, stric
         for line in report.lines:
             output(f"{line}\n")
         if not report.lines:
-            click.echo(f"{report.file}: ok", err=True)
+            click.echo(printable(f"{report.file}: ok"), err=True)
     raise SystemExit(code)
 
 

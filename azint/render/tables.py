@@ -141,20 +141,31 @@ def _rich_table(found: Table) -> RichTable:
 def _print_records(console: Console, found: Table) -> None:
     """Narrower than the table: one record per row, ``column: value`` per line, blank between.
 
-    When ``column: value`` does not fit, the value goes whole on the next line, indented."""
+    When ``column: value`` does not fit, the value goes whole on the next line, indented. A
+    column without a name labels its rows (verify's Azure / model): its value stands alone."""
     if found.title:
         _print_words(console, Text(found.title, style="bold"))
     for number, row in enumerate(found.rows):
         if number or found.title:
             console.print()
         for column, cell in zip(found.columns, row, strict=True):
-            key = Text(f"{column}:", style="bold")
-            if not cell.text:
-                console.print(key, no_wrap=True, overflow="ignore", crop=False)
-            elif len(column) + 2 + len(cell.text) <= console.width:
-                line = key + Text(" ") + Text(cell.text, style=cell.style or "")
-                console.print(line, no_wrap=True, overflow="ignore", crop=False)
-            else:
-                console.print(key, no_wrap=True, overflow="ignore", crop=False)
-                console.print(Text("  " + cell.text, style=cell.style or ""), no_wrap=True,
-                              overflow="ignore", crop=False)
+            _print_field(console, column, cell)
+
+
+def _print_field(console: Console, column: str, cell: Cell) -> None:
+    """One ``column: value`` line of a record: only the column's name bold, the value whole."""
+    value = Text(cell.text, style=cell.style or "")
+    if not column:
+        _print_line(console, value)
+    elif not cell.text:
+        _print_line(console, Text(f"{column}:", style="bold"))
+    elif len(column) + 2 + len(cell.text) <= console.width:
+        _print_line(console, Text.assemble((f"{column}:", "bold"), " ", value))
+    else:
+        _print_line(console, Text(f"{column}:", style="bold"))
+        _print_line(console, Text.assemble("  ", value))
+
+
+def _print_line(console: Console, text: Text) -> None:
+    """A line as it is: never wrapped nor cropped (the caller chose where lines break)."""
+    console.print(text, no_wrap=True, overflow="ignore", crop=False)

@@ -143,10 +143,16 @@ def json_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+# JSON of a whole estate is far larger than its topology (REST bodies repeat every id): the
+# cap is sixteen times the topology's, and reading stops there whatever the file is (a FIFO,
+# /dev/zero), so a runaway input is refused instead of filling memory.
+MAX_JSON_BYTES = 256 * 1024 * 1024
+
+
 def read_json(path: Path, display: str | None = None) -> Json:
     name = display or str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _read_bounded(path, name).decode("utf-8-sig")
     except OSError as exc:
         raise SourceError(name, "", f"cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -157,6 +163,16 @@ def read_json(path: Path, display: str | None = None) -> Json:
         raise SourceError(name, "", f"malformed JSON: {exc.msg}", exc.lineno, exc.colno) from exc
     except RecursionError as exc:
         raise SourceError(name, "", "malformed JSON: nested too deeply") from exc
+
+
+def _read_bounded(path: Path, name: str) -> bytes:
+    """At most ``MAX_JSON_BYTES`` of the file; one byte more means it is too large."""
+    with path.open("rb") as stream:
+        raw = stream.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise SourceError(name, "", f"input is over {MAX_JSON_BYTES:,} bytes; a JSON input may "
+                          f"be at most {MAX_JSON_BYTES:,}")
+    return raw
 
 
 def index_documents(documents: Iterable[tuple[str, Json]]) -> ResourceIndex:
