@@ -6,6 +6,7 @@ flip each of its intents and expect the check to catch it, with the model's reas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,15 +52,24 @@ def flipped(intent: dict[str, object]) -> dict[str, object]:
                          ids=[i["name"][:40] for i in SHIPPED_INTENTS])
 def test_flipping_any_one_intent_fails_the_check(azint: Callable[..., Run], tmp_path: Path,
                                                  index: int) -> None:
+    """The failing line is the flipped intent's, and says what decided it: for a pair that is
+    reached, the route its source sends it by; for one that is not, the rule that stops it
+    ([rule N]) or the element that is down."""
     intents = [dict(i) for i in SHIPPED_INTENTS]
     intents[index] = flipped(intents[index])
-    run = azint("check", write(tmp_path, intents))
+    path = write(tmp_path, intents)
+    line = yaml.compose(Path(path).read_text()).value[2][1].value[index].start_mark.line + 1
+    run = azint("check", path)
     assert run.code == 1
-    failing = [line for line in run.out.splitlines() if ": FAIL " in line]
+    failing = [text for text in run.out.splitlines() if ": FAIL " in text]
     assert len(failing) == 1
-    assert f"FAIL {intents[index]['name']}: " in failing[0]
-    assert ("reached over" in failing[0]) if intents[index]["expect"] == "unreachable" \
-        else ("not reached: " in failing[0])
+    assert failing[0].startswith(f"{path}:{line}: FAIL {intents[index]['name']}: ")
+    if intents[index]["expect"] == "unreachable":
+        assert re.search(r": reached over .*, but it must not be: .* sends it by route "
+                         r"\d+\.\d+\.\d+\.\d+/\d+ \[", failing[0]), failing[0]
+    else:
+        assert "not reached: " in failing[0]
+        assert re.search(r"\[rule \d|'[^']+' is down", failing[0]), failing[0]
 
 
 def test_a_failure_gives_the_rule_that_decided_it(azint: Callable[..., Run], tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ class Finding:
     path: tuple[str, ...]  # the connections the packet crossed
     names: tuple[str, ...] = ()  # the via names it missed, or the avoided names it crossed
     measured: float | None = None  # hops or round trip, against the intent's limit
-    explanation: Explanation | None = None  # for an unreached target: the model's reasons
+    explanation: Explanation | None = None  # reached or not when it must not be: the model's why
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,11 @@ def _run(intent: Intent, probe: Probe, network: Network, crossings: Crossings) -
     trace = network.prober.tracert(sender, probe.target.address)
     crossed = crossings.of(trace.walk)
     path = crossings.summary(crossed)
-    if intent.expect is Expect.UNREACHABLE:
-        return Finding(probe, Problem.REACHED, path) if trace.reached else None
-    if not trace.reached:
-        return Finding(probe, Problem.UNREACHED, path,
+    if intent.expect is Expect.UNREACHABLE and not trace.reached:
+        return None
+    if intent.expect is Expect.UNREACHABLE or not trace.reached:
+        problem = Problem.REACHED if trace.reached else Problem.UNREACHED
+        return Finding(probe, problem, path,
                        explanation=explain(network.prober, sender, probe.target.address, trace))
     return _conditions(intent, probe, trace, crossed, path)
 
