@@ -41,6 +41,26 @@ def test_the_shipped_intents_hold(azint: Callable[..., Run]) -> None:
     assert lines[-1].startswith(f"{len(SHIPPED_INTENTS)} intents: {len(SHIPPED_INTENTS)} passed, 0 failed")
 
 
+def test_the_shipped_intents_state_every_pair_of_networks() -> None:
+    """The whole reachability of the reference: each ordered pair of networks is in an intent
+    that holds with nothing down, reachable exactly when the model reaches it."""
+    from azint.gate.pairs import all_pairs
+    from azint.network import Network
+
+    stated: dict[tuple[str, str], bool] = {}
+    for intent in SHIPPED_INTENTS:
+        if intent.get("when_down") or intent.get("under"):
+            continue
+        ends = [[e] if isinstance(e, str) else e for e in (intent["from"], intent["to"])]
+        ways = [ends, ends[::-1]] if intent.get("both_ways") else [ends]
+        for sources, targets in ways:
+            for pair in ((s, t) for s in sources for t in targets):
+                stated[pair] = intent["expect"] == "reachable"
+    model = all_pairs(Network.open(REFERENCE))
+    assert {pair: state.reachable for pair, state in model.items()} == \
+        {pair: stated[pair] for pair in model}
+
+
 def flipped(intent: dict[str, object]) -> dict[str, object]:
     if intent["expect"] == "reachable":
         keep = {k: v for k, v in intent.items() if k not in ("via", "avoid", "max_hops", "max_rtt_ms")}
