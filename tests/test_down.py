@@ -68,3 +68,24 @@ def test_an_unknown_name_suggests_the_closest(azint: Callable[..., Run]) -> None
     run = azint("ping", "hub", "10.2.30.10", "--down", "router:loc1-c")
     assert run.code == 2
     assert run.err == "azint: error: --down: no link or connection named 'router:loc1-c'; did you mean 'router:loc1-ce'?\n"
+
+
+def test_every_element_whatif_lists_is_taken_down_by_that_name(azint: Callable[..., Run]) -> None:
+    """Each name whatif reports is one --down accepts, and naming it there has the effect whatif
+    reports: every pair it lists as lost fails a ping with that element down; all of them down at
+    once is accepted too."""
+    from azint.data.matrix import first_endpoints
+
+    ends = first_endpoints(loader.load())
+    failures = azint("whatif", "--json").json()["failures"]
+    assert len(failures) == 26
+    for failure in failures:
+        (name,) = failure["down"]
+        downs = ("--down", name)
+        assert azint("routes", "hub", *downs).code == 0, name
+        for pair in failure["lost"]:
+            lost = azint("ping", "-n", "1", pair["source"], str(ends[pair["target"]].address), *downs)
+            assert lost.code == 1, (name, pair["source"], pair["target"])
+    everything = [arg for failure in failures for arg in ("--down", *failure["down"])]
+    run = azint("ping", "-n", "1", "hub", str(ends["spoke"].address), *everything)
+    assert (run.code, run.err) == (1, "")
