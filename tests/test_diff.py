@@ -112,3 +112,25 @@ def test_a_broken_revision_names_its_line(azint: Callable[..., Run], tmp_path: P
     run = azint("diff", "HEAD:net.yaml", str(REFERENCE))
     assert run.code == 2
     assert run.err.startswith("HEAD:net.yaml:3:1: error: YAML syntax")
+
+
+def test_the_previous_commit_from_a_subfolder(azint: Callable[..., Run], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``azint diff HEAD~1:net.yaml net.yaml`` as the issue writes it: the last commit's change,
+    the path taken from the current folder as a file name is, not from the repository's top."""
+    git(tmp_path, "init", "-q")
+    folder = tmp_path / "network"
+    folder.mkdir()
+    (folder / "net.yaml").write_text(REFERENCE.read_text())
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "reference")
+    (folder / "net.yaml").write_text(without_remote_gateways(tmp_path).read_text())
+    git(tmp_path, "commit", "-qam", "spoke without remote gateways")
+    monkeypatch.chdir(folder)
+    run = azint("diff", "--json", "HEAD~1:net.yaml", "net.yaml")
+    assert run.code == 1
+    lost = {(p["source"], p["target"]) for p in run.json()["pairs"]}
+    assert ("spoke", "location1") in lost and ("branch", "spoke") in lost
+    assert azint("diff", "HEAD~1:net.yaml", "HEAD~1:./net.yaml").code == 0
+    assert azint("diff", "HEAD:net.yaml", "net.yaml").code == 0
+    assert azint("diff", "HEAD~1:network/net.yaml", "net.yaml").code == 2  # not from the top
