@@ -134,3 +134,41 @@ def test_the_previous_commit_from_a_subfolder(azint: Callable[..., Run], tmp_pat
     assert azint("diff", "HEAD~1:net.yaml", "HEAD~1:./net.yaml").code == 0
     assert azint("diff", "HEAD:net.yaml", "net.yaml").code == 0
     assert azint("diff", "HEAD~1:network/net.yaml", "net.yaml").code == 2  # not from the top
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """Every table of ``text`` as a Markdown renderer reads it (markdown-it-py, GFM tables):
+    rows of cell texts, the header row first."""
+    from markdown_it import MarkdownIt
+
+    tables: list[list[list[str]]] = []
+    for token in MarkdownIt("commonmark").enable("table").parse(text):
+        if token.type == "table_open":
+            tables.append([])
+        elif token.type == "tr_open":
+            tables[-1].append([])
+        elif token.type == "inline" and tables and tables[-1] and token.level >= 4:
+            tables[-1][-1].append(token.content)
+    return tables
+
+
+def test_markdown_tables_read_as_the_json_says(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """Rendered as a pull request comment, the tables hold one row per changed pair and per
+    route-table row, every row with all its cells, even with a '|' in a network's name."""
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(REFERENCE.read_text().replace("location2", "site|2"))
+    new.write_text(without_remote_gateways(tmp_path).read_text().replace("location2", "site|2")
+                   .replace("name: location1", "name: site|1"))
+    run = azint("diff", "--format", "markdown", str(old), str(new))
+    document = azint("diff", "--json", str(old), str(new)).json()
+    assert run.code == 1
+    pairs, routes = markdown_tables(run.out)
+    assert pairs[0] == ["From", "To", "Before", "After"]
+    assert all(len(row) == 4 for row in pairs)
+    assert [row[:2] for row in pairs[1:]] == [[p["source"], p["target"]] for p in document["pairs"]]
+    assert ["spoke", "site|2"] in [row[:2] for row in pairs[1:]]
+    assert routes[0][:3] == ["Network", "Table", "Change"]
+    assert all(len(row) == 8 for row in routes)
+    changed = sum(r["change"] == "changed" for r in document["routes"])
+    assert len(routes) - 1 == len(document["routes"]) + changed
+    assert "* Network added: `site|1`" in run.out.splitlines()
