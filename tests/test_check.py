@@ -281,3 +281,17 @@ def test_annotations_name_the_file_as_the_repository_does(azint: Callable[..., R
     monkeypatch.chdir(tmp_path)
     run = azint("check", "--format", "github", "./sub/../net.intents.yaml")
     assert run.out.startswith("::error file=net.intents.yaml,line=4,")
+
+
+def test_a_bad_intents_file_is_annotated_on_its_line_too(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """With --format github, bad input (exit 2) also lands in the pull request: one annotation on
+    the line and column the error names, besides the one-line error on stderr."""
+    path = write(tmp_path, "azint-intents: 1\nintents:\n  - {from: hub, to: spok, expect: reachable}\n")
+    run = azint("check", "--format", "github", "--topology", str(REFERENCE), path)
+    assert run.code == 2
+    assert run.err.startswith(f"{path}:3:21: error: no network or endpoint matches 'spok'")
+    assert run.out == (f"::error file={path},line=3,col=21,title=azint check::no network or "
+                       "endpoint matches 'spok'; did you mean 'spoke'?\n")
+    valid = write(tmp_path, [{"from": "hub", "to": "spoke", "expect": "reachable"}], "ok.yaml")
+    unplaced = azint("check", "--format", "github", "--junit", str(tmp_path / "no" / "r.xml"), valid)
+    assert (unplaced.code, unplaced.out) == (2, "")  # an error with no place in a file: stderr only

@@ -49,9 +49,10 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     from azint.render import junit as junit_render
     from azint.topology import loader
 
-    intents = load_intents(intents_file)
-    model = loader.load(topology or intents.topology)
-    results = evaluate(model, intents.intents)
+    with _annotated(style == "github"):
+        intents = load_intents(intents_file)
+        model = loader.load(topology or intents.topology)
+        results = evaluate(model, intents.intents)
     if junit is not None:
         try:
             junit.write_text(junit_render.junit_xml(intents.file, results), encoding="utf-8")
@@ -64,6 +65,22 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     else:
         click.echo(rendered.check_text(results), nl=False)
     raise SystemExit(ExitCode.OK if all(r.passed for r in results) else FAILED)
+
+
+@contextmanager
+def _annotated(github: bool) -> Iterator[None]:
+    """With --format github, bad input also becomes an annotation on its file's line, so the
+    pull request shows it where it is; the one error handler still prints it and exits 2."""
+    from azint.errors import AzintError
+
+    try:
+        yield
+    except AzintError as error:
+        if github and error.position is not None:
+            from azint.render.annotations import error_annotation
+
+            click.echo(error_annotation(error.message, error.position), nl=False)
+        raise
 
 
 DIFF_EXIT_CODES = epilog(

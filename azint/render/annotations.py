@@ -1,4 +1,5 @@
-"""GitHub Actions workflow commands: ``::error file=…,line=…::`` lands on the intent's line.
+"""GitHub Actions workflow commands: ``::error file=…,line=…::`` lands on the intent's line (or,
+for a bad intents file, on the line and column of the error).
 
 Values are escaped as the runner expects (``%``, CR and LF everywhere; ``:`` and ``,`` inside
 properties too), so a reason holding any of them still reads back as written.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 
+from azint.errors import Position
 from azint.gate.check import IntentResult
 from azint.render.gate import finding_text, limit_text, summary_line
 
@@ -18,6 +20,14 @@ def _data(text: str) -> str:
 
 def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def error_annotation(message: str, position: Position) -> str:
+    """Bad input as an annotation on the line (and column) the error names."""
+    where = f",line={position.line}" if position.line is not None else ""
+    where += f",col={position.column}" if position.line is not None and position.column else ""
+    return (f"::error file={_property(posixpath.normpath(position.file))}{where},"
+            f"title=azint check::{_data(message)}\n")
 
 
 def check_annotations(results: list[IntentResult]) -> str:
