@@ -239,6 +239,11 @@ def test_github_annotations_land_on_the_intent_line(azint: Callable[..., Run], t
      ":3:55:", "unknown key 'colour'"),
     ("azint-intents: 1\nintents:\n  - {from: hub, from: spoke, to: spoke, expect: reachable}\n",
      ":3:17:", "duplicate key 'from'"),
+    # an intent's name goes into JUnit XML and terminals: no control characters
+    ('azint-intents: 1\nintents:\n  - {name: "a\\x01b", from: hub, to: spoke, expect: reachable}\n',
+     ":3:12:", "expected a printable name, got 'a\\x01b'"),
+    ('azint-intents: 1\nintents:\n  - {from: "hub\\e[31m", to: spoke, expect: reachable}\n',
+     ":3:12:", "expected a printable name, got 'hub\\x1b[31m'"),
 ])
 def test_bad_intents_name_file_line_and_column(azint: Callable[..., Run], tmp_path: Path,
                                                text: str, where: str, message: str) -> None:

@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from azint.errors import AzintError, Position
+from azint.errors import AzintError, Position, printable
 from azint.topology.source import Document, PathKey, read_document
 
 FORMAT_VERSION = 1
@@ -159,6 +159,8 @@ class _Reader:
     def text(self, value: Any, path: PathKey) -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(path, f"expected a name, got {_kind(value)}")
+        if not value.isprintable():  # it goes into terminals, annotations and JUnit XML
+            raise self.fail(path, f"expected a printable name, got '{printable(value)}'")
         return value
 
     def names(self, value: Any, path: PathKey, required: bool = False) -> Names:
