@@ -300,3 +300,29 @@ def test_a_bad_intents_file_is_annotated_on_its_line_too(azint: Callable[..., Ru
     valid = write(tmp_path, [{"from": "hub", "to": "spoke", "expect": "reachable"}], "ok.yaml")
     unplaced = azint("check", "--format", "github", "--junit", str(tmp_path / "no" / "r.xml"), valid)
     assert (unplaced.code, unplaced.out) == (2, "")  # an error with no place in a file: stderr only
+
+
+def test_one_line_covers_a_landing_zone(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """Patterns expand to every network they match: spokes reach on-premises through the hub's
+    gateway (gateway transit) and not each other, as peering is not transitive ("Virtual network
+    peering", https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview)."""
+    from tests.bench import landing_zone
+
+    (tmp_path / "zone.yaml").write_text(yaml.safe_dump(landing_zone(4, 3), sort_keys=False))
+    path = tmp_path / "zone.intents.yaml"
+    path.write_text(yaml.safe_dump({"azint-intents": 1, "topology": "zone.yaml", "intents": [
+        {"name": "on-premises", "from": "spoke*", "to": "dc", "expect": "reachable",
+         "both_ways": True, "via": ["er"]},
+        {"name": "no spoke to spoke", "from": ["spoke*"], "to": ["spoke?"], "expect": "unreachable"},
+        {"name": "the branch", "from": "spoke[0-3]", "to": "branch", "expect": "reachable",
+         "via": ["hub-branch"]},
+    ]}))
+    run = azint("check", "--json", str(path))
+    assert run.code == 0, run.out
+    assert [i["probes"] for i in run.json()["intents"]] == [8, 12, 4]
+    broken = path.read_text().replace("expect: unreachable", "expect: reachable")
+    path.write_text(broken)
+    failed = azint("check", str(path)).out.splitlines()[1]
+    assert ": FAIL no spoke to spoke: spoke0 -> spoke1: not reached: " in failed
+    assert failed.endswith("[rule 2.1] VNet spoke0 is not peered with VNet spoke1: both are peered "
+                           "with VNet hub, but peering is not transitive [12 of 12 probes fail]")
