@@ -94,7 +94,7 @@ def test_either_side_may_be_a_git_revision(azint: Callable[..., Run], tmp_path: 
     monkeypatch.chdir(tmp_path)
     changed = azint("diff", "HEAD:net.yaml", "net.yaml")
     assert changed.code == 1
-    assert changed.out.startswith("Changes from HEAD:net.yaml to net.yaml: 13 route-table rows")
+    assert changed.out.startswith("Changes from HEAD:net.yaml to net.yaml: 18 route-table rows")
     assert azint("diff", "HEAD:net.yaml", "HEAD:net.yaml").code == 0
     missing = azint("diff", "HEAD~1:net.yaml", "net.yaml")
     assert missing.code == 2
@@ -172,3 +172,23 @@ def test_markdown_tables_read_as_the_json_says(azint: Callable[..., Run], tmp_pa
     changed = sum(r["change"] == "changed" for r in document["routes"])
     assert len(routes) - 1 == len(document["routes"]) + changed
     assert "* Network added: `site|1`" in run.out.splitlines()
+
+
+def test_an_asn_change_shows_in_the_gateways_learned_routes(azint: Callable[..., Run],
+                                                            tmp_path: Path) -> None:
+    """A VNet gateway's learned routes carry each path's AS path ("Get-AzVirtualNetworkGateway
+    LearnedRoute", https://learn.microsoft.com/powershell/module/az.network/
+    get-azvirtualnetworkgatewaylearnedroute); a site that changes its ASN moves no packet, but
+    the gateways learn its prefixes over another AS path: a change, not "no changes"."""
+    text = REFERENCE.read_text()
+    assert text.count("asn: 65021 ") == 1
+    renumbered = tmp_path / "asn.yaml"
+    renumbered.write_text(text.replace("asn: 65021 ", "asn: 65031 "))
+    run = azint("diff", "--json", str(REFERENCE), str(renumbered))
+    assert run.code == 1
+    document = run.json()
+    assert document["pairs"] == []
+    changes = {(r["network"], r["table"], r["change"], r["before"]["prefix"], r["before"]["detail"],
+                r["after"]["detail"]) for r in document["routes"]}
+    assert ("hub", "gateway ergw:hub", "changed", "10.2.30.0/25", "12076 65021", "12076 65031") in changes
+    assert all(change[2] == "changed" and change[4].endswith("65021") for change in changes)
