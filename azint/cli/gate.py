@@ -132,7 +132,7 @@ def whatif(depth: int, topology: Path | None, down: tuple[str, ...], as_json: bo
     which pairs of networks lose reachability, which move to another path.
 
     Ranked by pairs lost: the single points of failure come first. With --down, the sweep
-    starts from a network with those elements already down.
+    starts from a network with those elements already down, and does not fail them again.
     """
     from azint.gate.sweep import sweep
     from azint.network import Network

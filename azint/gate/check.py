@@ -29,9 +29,16 @@ from azint.topology import model as m
 SWEPT = frozenset(m.FailableKind) - {m.FailableKind.ER_GATEWAY, m.FailableKind.VPN_GATEWAY}
 
 
-def single_failures(topology: m.Topology) -> tuple[str, ...]:
-    """The elements a failure sweep takes down one at a time, in file order."""
-    return tuple(f.name for f in topology.failables() if f.kind in SWEPT)
+def single_failures(topology: m.Topology, down: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The elements a failure sweep takes down one at a time, in file order; what is already
+    ``down`` is not failed again (nor the instances of a gateway that is down)."""
+    gone = set(down)
+    for vnet in topology.vnets.values():
+        for kind, gateway in ((m.FailableKind.ER_GATEWAY, vnet.expressroute_gateway),
+                              (m.FailableKind.VPN_GATEWAY, vnet.vpn_gateway)):
+            if gateway is not None and m.gateway_name(kind, vnet.name) in down:
+                gone.update(m.gateway_name(kind, vnet.name, a) for a in gateway.instances)
+    return tuple(f.name for f in topology.failables() if f.kind in SWEPT and f.name not in gone)
 
 
 class End(NamedTuple):
@@ -161,7 +168,7 @@ def _plan(topology: m.Topology, intent: Intent, known: frozenset[str]) -> list[P
     given = tuple(sorted(set(intent.when_down.values)))
     downs = [given]
     if intent.under is Under.ANY_SINGLE_FAILURE:
-        downs += [(*given, f) for f in single_failures(topology) if f not in given]
+        downs += [(*given, f) for f in single_failures(topology, frozenset(given))]
     return [Probe(s, t, down) for down in downs for s, t in pairs]
 
 
