@@ -192,3 +192,22 @@ def test_an_asn_change_shows_in_the_gateways_learned_routes(azint: Callable[...,
                 r["after"]["detail"]) for r in document["routes"]}
     assert ("hub", "gateway ergw:hub", "changed", "10.2.30.0/25", "12076 65021", "12076 65031") in changes
     assert all(change[2] == "changed" and change[4].endswith("65021") for change in changes)
+
+
+def test_a_revision_is_never_a_git_option_and_a_folder_is_not_a_topology(
+        azint: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "net.yaml").write_text(REFERENCE.read_text())
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "reference")
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "written"
+    run = azint("diff", "--", f"--output={target}:net.yaml", "net/net.yaml")
+    assert run.code == 2 and not target.exists() and not Path(f"{target}:./net.yaml").exists()
+    assert run.err == (f"azint: error: '--output={target}:net.yaml' is neither a file nor a git "
+                       "revision (REV:PATH): a revision does not start with '-'\n")
+    folder = azint("diff", "HEAD:net", "net/net.yaml")
+    assert folder.code == 2
+    assert folder.err.startswith("azint: error: cannot read 'HEAD:net' from git: ")
+    assert "is a folder (tree), not a topology file" in folder.err
