@@ -326,3 +326,19 @@ def test_one_line_covers_a_landing_zone(azint: Callable[..., Run], tmp_path: Pat
     assert ": FAIL no spoke to spoke: spoke0 -> spoke1: not reached: " in failed
     assert failed.endswith("[rule 2.1] VNet spoke0 is not peered with VNet spoke1: both are peered "
                            "with VNet hub, but peering is not transitive [12 of 12 probes fail]")
+
+
+def test_annotations_name_the_file_from_the_repository_top(azint: Callable[..., Run], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """In GitHub Actions, GITHUB_WORKSPACE is the checkout's top: an annotation's file is
+    relative to it, however the file was named from wherever the step ran."""
+    (tmp_path / "network").mkdir()
+    path = write(tmp_path / "network", [{"name": "no transit", "from": "branch", "to": "remote",
+                                         "expect": "reachable"}])
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    monkeypatch.chdir(tmp_path / "network")
+    for named in ("net.intents.yaml", path, "../network/net.intents.yaml"):
+        run = azint("check", "--format", "github", named)
+        assert run.out.startswith("::error file=network/net.intents.yaml,line=4,"), named
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
+    assert azint("check", "--format", "github", path).out.startswith(f"::error file={path},line=4,")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from azint.cli.options import emit, epilog, model_options
 from azint.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from azint.render.annotations import Checkout
 
 FAILED = ExitCode.UNREACHED  # 1: an intent failed
 CHANGED = ExitCode.UNREACHED  # 1: diff found a change
@@ -61,7 +66,7 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     if as_json:
         click.echo(rendered.check_json(model.name, intents.file, results), nl=False)
     elif style == "github":
-        click.echo(annotations.check_annotations(results), nl=False)
+        click.echo(annotations.check_annotations(results, _checkout()), nl=False)
     else:
         click.echo(rendered.check_text(results), nl=False)
     raise SystemExit(ExitCode.OK if all(r.passed for r in results) else FAILED)
@@ -79,8 +84,16 @@ def _annotated(github: bool) -> Iterator[None]:
         if github and error.position is not None:
             from azint.render.annotations import error_annotation
 
-            click.echo(error_annotation(error.message, error.position), nl=False)
+            click.echo(error_annotation(error.message, error.position, _checkout()), nl=False)
         raise
+
+
+def _checkout() -> Checkout:
+    """In GitHub Actions, annotations name files from the top of the checkout."""
+    from azint.render.annotations import Checkout
+
+    workspace = os.environ.get("GITHUB_WORKSPACE") or None
+    return Checkout(os.getcwd(), os.path.realpath(workspace) if workspace else None)
 
 
 DIFF_EXIT_CODES = epilog(

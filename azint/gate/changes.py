@@ -1,9 +1,10 @@
 """What changed between two topologies: route-table rows per network, and pairs of networks.
 
 Rows are compared per table (a VNet subnet's effective routes, a VNet gateway's learned routes,
-an on-premises router's routing table) by their source and prefix: a row is added, removed, or changed (same source and prefix,
-another next hop, state or origin). Pairs are compared by the networks' names (each network's
-first endpoint, as ``matrix``): reachability, and the path by everything the packet crosses.
+an on-premises router's routing table) by their source and prefix: a row is added, removed, or
+changed (same source and prefix, another next hop, state, origin or AS path). Pairs are compared
+by the networks' names (each network's first endpoint, as ``matrix``): reachability, and the path
+by everything the packet crosses.
 """
 
 from __future__ import annotations
