@@ -342,3 +342,12 @@ def test_annotations_name_the_file_from_the_repository_top(azint: Callable[..., 
         assert run.out.startswith("::error file=network/net.intents.yaml,line=4,"), named
     monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
     assert azint("check", "--format", "github", path).out.startswith(f"::error file={path},line=4,")
+
+
+def test_an_oversized_intents_file_is_called_one(azint: Callable[..., Run], tmp_path: Path) -> None:
+    path = tmp_path / "huge.intents.yaml"
+    with path.open("wb") as stream:
+        stream.truncate(16 * 1024 * 1024 + 1)  # sparse: no data written
+    run = azint("check", str(path))
+    assert run.code == 2
+    assert run.err == f"{path}: error: file is 16,777,217 bytes; an intents file may be at most 16,777,216\n"

@@ -97,7 +97,7 @@ def read_document(path: Path, display_name: str | None = None,
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise TopologyError(
-                f"file is {size:,} bytes; a topology may be at most {MAX_BYTES:,}",
+                f"file is {size:,} bytes; {kind} may be at most {MAX_BYTES:,}",
                 Position(name),
             )
         with path.open("rb") as stream:
