@@ -6,6 +6,7 @@ flip each of its intents and expect the check to catch it, with the model's reas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +41,26 @@ def test_the_shipped_intents_hold(azint: Callable[..., Run]) -> None:
     assert lines[-1].startswith(f"{len(SHIPPED_INTENTS)} intents: {len(SHIPPED_INTENTS)} passed, 0 failed")
 
 
+def test_the_shipped_intents_state_every_pair_of_networks() -> None:
+    """The whole reachability of the reference: each ordered pair of networks is in an intent
+    that holds with nothing down, reachable exactly when the model reaches it."""
+    from azint.gate.pairs import all_pairs
+    from azint.network import Network
+
+    stated: dict[tuple[str, str], bool] = {}
+    for intent in SHIPPED_INTENTS:
+        if intent.get("when_down") or intent.get("under"):
+            continue
+        ends = [[e] if isinstance(e, str) else e for e in (intent["from"], intent["to"])]
+        ways = [ends, ends[::-1]] if intent.get("both_ways") else [ends]
+        for sources, targets in ways:
+            for pair in ((s, t) for s in sources for t in targets):
+                stated[pair] = intent["expect"] == "reachable"
+    model = all_pairs(Network.open(REFERENCE))
+    assert {pair: state.reachable for pair, state in model.items()} == \
+        {pair: stated[pair] for pair in model}
+
+
 def flipped(intent: dict[str, object]) -> dict[str, object]:
     if intent["expect"] == "reachable":
         keep = {k: v for k, v in intent.items() if k not in ("via", "avoid", "max_hops", "max_rtt_ms")}
@@ -51,15 +72,24 @@ def flipped(intent: dict[str, object]) -> dict[str, object]:
                          ids=[i["name"][:40] for i in SHIPPED_INTENTS])
 def test_flipping_any_one_intent_fails_the_check(azint: Callable[..., Run], tmp_path: Path,
                                                  index: int) -> None:
+    """The failing line is the flipped intent's, and says what decided it: for a pair that is
+    reached, the route its source sends it by; for one that is not, the rule that stops it
+    ([rule N]) or the element that is down."""
     intents = [dict(i) for i in SHIPPED_INTENTS]
     intents[index] = flipped(intents[index])
-    run = azint("check", write(tmp_path, intents))
+    path = write(tmp_path, intents)
+    line = yaml.compose(Path(path).read_text()).value[2][1].value[index].start_mark.line + 1
+    run = azint("check", path)
     assert run.code == 1
-    failing = [line for line in run.out.splitlines() if ": FAIL " in line]
+    failing = [text for text in run.out.splitlines() if ": FAIL " in text]
     assert len(failing) == 1
-    assert f"FAIL {intents[index]['name']}: " in failing[0]
-    assert ("reached over" in failing[0]) if intents[index]["expect"] == "unreachable" \
-        else ("not reached: " in failing[0])
+    assert failing[0].startswith(f"{path}:{line}: FAIL {intents[index]['name']}: ")
+    if intents[index]["expect"] == "unreachable":
+        assert re.search(r": reached over .*, but it must not be: .* sends it by route "
+                         r"\d+\.\d+\.\d+\.\d+/\d+ \[", failing[0]), failing[0]
+    else:
+        assert "not reached: " in failing[0]
+        assert re.search(r"\[rule \d|'[^']+' is down", failing[0]), failing[0]
 
 
 def test_a_failure_gives_the_rule_that_decided_it(azint: Callable[..., Run], tmp_path: Path) -> None:
@@ -182,6 +212,38 @@ def test_github_annotations_land_on_the_intent_line(azint: Callable[..., Run], t
      "no endpoint in 10.99.0.0/16"),
     ("azint-intents: 1\ntopology: nope.yaml\nintents:\n  - {from: hub, to: spoke, expect: reachable}\n",
      ":2:11:", "no topology file"),
+    # the version is the whole number 1, not something YAML compares equal to it
+    ("azint-intents: 1.0\nintents:\n  - {from: hub, to: spoke, expect: reachable}\n", ":1:16:",
+     "starts with 'azint-intents: 1', not 1.0"),
+    ("azint-intents: true\nintents:\n  - {from: hub, to: spoke, expect: reachable}\n", ":1:16:",
+     "starts with 'azint-intents: 1', not True"),
+    ("", ":1:1:", "the file is empty; an intents file is a YAML mapping"),
+    ("azint-intents: 1\nintents:\n  - {from: [], to: spoke, expect: reachable}\n", ":3:12:",
+     "expected at least one name"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: [], expect: reachable}\n", ":3:21:",
+     "expected at least one name"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, max_rtt_ms: .nan}\n",
+     ":3:59:", "expected a positive number, got nan"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, max_rtt_ms: .inf}\n",
+     ":3:59:", "expected a positive number, got inf"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable}\n"
+     "  - {from: hub, to: spoke, expect: reachable}\n", ":4:5:",
+     "duplicate intent name 'hub -> spoke reachable' (the intent at line 3 has it)"),
+    ("azint-intents: 1\nintents:\n  - {from: 'spoke-[', to: hub, expect: reachable}\n", ":3:12:",
+     "no network or endpoint matches 'spoke-['"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, under: always}\n",
+     ":3:54:", "expected one of as_given, any_single_failure, got 'always'"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, avoid: [fw]}\n",
+     ":3:55:", "no element named 'fw'"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, to: spoke, expect: reachable, colour: red}\n",
+     ":3:55:", "unknown key 'colour'"),
+    ("azint-intents: 1\nintents:\n  - {from: hub, from: spoke, to: spoke, expect: reachable}\n",
+     ":3:17:", "duplicate key 'from'"),
+    # an intent's name goes into JUnit XML and terminals: no control characters
+    ('azint-intents: 1\nintents:\n  - {name: "a\\x01b", from: hub, to: spoke, expect: reachable}\n',
+     ":3:12:", "expected a printable name, got 'a\\x01b'"),
+    ('azint-intents: 1\nintents:\n  - {from: "hub\\e[31m", to: spoke, expect: reachable}\n',
+     ":3:12:", "expected a printable name, got 'hub\\x1b[31m'"),
 ])
 def test_bad_intents_name_file_line_and_column(azint: Callable[..., Run], tmp_path: Path,
                                                text: str, where: str, message: str) -> None:
@@ -224,3 +286,68 @@ def test_annotations_name_the_file_as_the_repository_does(azint: Callable[..., R
     monkeypatch.chdir(tmp_path)
     run = azint("check", "--format", "github", "./sub/../net.intents.yaml")
     assert run.out.startswith("::error file=net.intents.yaml,line=4,")
+
+
+def test_a_bad_intents_file_is_annotated_on_its_line_too(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """With --format github, bad input (exit 2) also lands in the pull request: one annotation on
+    the line and column the error names, besides the one-line error on stderr."""
+    path = write(tmp_path, "azint-intents: 1\nintents:\n  - {from: hub, to: spok, expect: reachable}\n")
+    run = azint("check", "--format", "github", "--topology", str(REFERENCE), path)
+    assert run.code == 2
+    assert run.err.startswith(f"{path}:3:21: error: no network or endpoint matches 'spok'")
+    assert run.out == (f"::error file={path},line=3,col=21,title=azint check::no network or "
+                       "endpoint matches 'spok'; did you mean 'spoke'?\n")
+    valid = write(tmp_path, [{"from": "hub", "to": "spoke", "expect": "reachable"}], "ok.yaml")
+    unplaced = azint("check", "--format", "github", "--junit", str(tmp_path / "no" / "r.xml"), valid)
+    assert (unplaced.code, unplaced.out) == (2, "")  # an error with no place in a file: stderr only
+
+
+def test_one_line_covers_a_landing_zone(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """Patterns expand to every network they match: spokes reach on-premises through the hub's
+    gateway (gateway transit) and not each other, as peering is not transitive ("Virtual network
+    peering", https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview)."""
+    from tests.bench import landing_zone
+
+    (tmp_path / "zone.yaml").write_text(yaml.safe_dump(landing_zone(4, 3), sort_keys=False))
+    path = tmp_path / "zone.intents.yaml"
+    path.write_text(yaml.safe_dump({"azint-intents": 1, "topology": "zone.yaml", "intents": [
+        {"name": "on-premises", "from": "spoke*", "to": "dc", "expect": "reachable",
+         "both_ways": True, "via": ["er"]},
+        {"name": "no spoke to spoke", "from": ["spoke*"], "to": ["spoke?"], "expect": "unreachable"},
+        {"name": "the branch", "from": "spoke[0-3]", "to": "branch", "expect": "reachable",
+         "via": ["hub-branch"]},
+    ]}))
+    run = azint("check", "--json", str(path))
+    assert run.code == 0, run.out
+    assert [i["probes"] for i in run.json()["intents"]] == [8, 12, 4]
+    broken = path.read_text().replace("expect: unreachable", "expect: reachable")
+    path.write_text(broken)
+    failed = azint("check", str(path)).out.splitlines()[1]
+    assert ": FAIL no spoke to spoke: spoke0 -> spoke1: not reached: " in failed
+    assert failed.endswith("[rule 2.1] VNet spoke0 is not peered with VNet spoke1: both are peered "
+                           "with VNet hub, but peering is not transitive [12 of 12 probes fail]")
+
+
+def test_annotations_name_the_file_from_the_repository_top(azint: Callable[..., Run], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """In GitHub Actions, GITHUB_WORKSPACE is the checkout's top: an annotation's file is
+    relative to it, however the file was named from wherever the step ran."""
+    (tmp_path / "network").mkdir()
+    path = write(tmp_path / "network", [{"name": "no transit", "from": "branch", "to": "remote",
+                                         "expect": "reachable"}])
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    monkeypatch.chdir(tmp_path / "network")
+    for named in ("net.intents.yaml", path, "../network/net.intents.yaml"):
+        run = azint("check", "--format", "github", named)
+        assert run.out.startswith("::error file=network/net.intents.yaml,line=4,"), named
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
+    assert azint("check", "--format", "github", path).out.startswith(f"::error file={path},line=4,")
+
+
+def test_an_oversized_intents_file_is_called_one(azint: Callable[..., Run], tmp_path: Path) -> None:
+    path = tmp_path / "huge.intents.yaml"
+    with path.open("wb") as stream:
+        stream.truncate(16 * 1024 * 1024 + 1)  # sparse: no data written
+    run = azint("check", str(path))
+    assert run.code == 2
+    assert run.err == f"{path}: error: file is 16,777,217 bytes; an intents file may be at most 16,777,216\n"

@@ -71,6 +71,10 @@ def test_the_github_job_passes_and_summarises_the_change(repository: Path, tmp_p
     scripts = [s.replace("${{ github.base_ref }}", "main") for s in azint_scripts(job["steps"], "run")]
     assert [s.split()[1] for s in scripts] == ["validate", "check", "diff"]
     assert "--strict" in scripts[0] and "--junit" in scripts[1] and "--format github" in scripts[1]
+    upload = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["path"] == "azint-junit.xml" and upload["if"] == "${{ !cancelled() }}"
+    diff = next(s for s in job["steps"] if s.get("run", "").lstrip().startswith("azint diff"))
+    assert diff["if"] == "${{ !cancelled() }}"  # the summary even when an intent failed
     change_the_topology(repository)
     summary = tmp_path / "summary.md"
     run_job(scripts, repository, {**job["env"], "GITHUB_STEP_SUMMARY": str(summary)})
@@ -106,6 +110,8 @@ def test_the_azure_pipelines_job_passes(repository: Path) -> None:
     assert [s.split()[1] for s in scripts] == ["validate", "check", "diff"]
     published = next(s for s in AZURE["steps"] if s.get("task") == "PublishTestResults@2")
     assert published["inputs"]["testResultsFiles"] == "azint-junit.xml"
+    diff = next(s for s in AZURE["steps"] if s.get("script", "").lstrip().startswith("azint diff"))
+    assert diff["condition"] == "succeededOrFailed()"  # the diff even when an intent failed
     change_the_topology(repository)
     run_job(scripts, repository, {})
     assert (repository / "azint-junit.xml").exists()

@@ -94,7 +94,7 @@ def test_either_side_may_be_a_git_revision(azint: Callable[..., Run], tmp_path: 
     monkeypatch.chdir(tmp_path)
     changed = azint("diff", "HEAD:net.yaml", "net.yaml")
     assert changed.code == 1
-    assert changed.out.startswith("Changes from HEAD:net.yaml to net.yaml: 13 route-table rows")
+    assert changed.out.startswith("Changes from HEAD:net.yaml to net.yaml: 18 route-table rows")
     assert azint("diff", "HEAD:net.yaml", "HEAD:net.yaml").code == 0
     missing = azint("diff", "HEAD~1:net.yaml", "net.yaml")
     assert missing.code == 2
@@ -112,3 +112,102 @@ def test_a_broken_revision_names_its_line(azint: Callable[..., Run], tmp_path: P
     run = azint("diff", "HEAD:net.yaml", str(REFERENCE))
     assert run.code == 2
     assert run.err.startswith("HEAD:net.yaml:3:1: error: YAML syntax")
+
+
+def test_the_previous_commit_from_a_subfolder(azint: Callable[..., Run], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``azint diff HEAD~1:net.yaml net.yaml`` as the issue writes it: the last commit's change,
+    the path taken from the current folder as a file name is, not from the repository's top."""
+    git(tmp_path, "init", "-q")
+    folder = tmp_path / "network"
+    folder.mkdir()
+    (folder / "net.yaml").write_text(REFERENCE.read_text())
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "reference")
+    (folder / "net.yaml").write_text(without_remote_gateways(tmp_path).read_text())
+    git(tmp_path, "commit", "-qam", "spoke without remote gateways")
+    monkeypatch.chdir(folder)
+    run = azint("diff", "--json", "HEAD~1:net.yaml", "net.yaml")
+    assert run.code == 1
+    lost = {(p["source"], p["target"]) for p in run.json()["pairs"]}
+    assert ("spoke", "location1") in lost and ("branch", "spoke") in lost
+    assert azint("diff", "HEAD~1:net.yaml", "HEAD~1:./net.yaml").code == 0
+    assert azint("diff", "HEAD:net.yaml", "net.yaml").code == 0
+    assert azint("diff", "HEAD~1:network/net.yaml", "net.yaml").code == 2  # not from the top
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """Every table of ``text`` as a Markdown renderer reads it (markdown-it-py, GFM tables):
+    rows of cell texts, the header row first."""
+    from markdown_it import MarkdownIt
+
+    tables: list[list[list[str]]] = []
+    for token in MarkdownIt("commonmark").enable("table").parse(text):
+        if token.type == "table_open":
+            tables.append([])
+        elif token.type == "tr_open":
+            tables[-1].append([])
+        elif token.type == "inline" and tables and tables[-1] and token.level >= 4:
+            tables[-1][-1].append(token.content)
+    return tables
+
+
+def test_markdown_tables_read_as_the_json_says(azint: Callable[..., Run], tmp_path: Path) -> None:
+    """Rendered as a pull request comment, the tables hold one row per changed pair and per
+    route-table row, every row with all its cells, even with a '|' in a network's name."""
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(REFERENCE.read_text().replace("location2", "site|2"))
+    new.write_text(without_remote_gateways(tmp_path).read_text().replace("location2", "site|2")
+                   .replace("name: location1", "name: site|1"))
+    run = azint("diff", "--format", "markdown", str(old), str(new))
+    document = azint("diff", "--json", str(old), str(new)).json()
+    assert run.code == 1
+    pairs, routes = markdown_tables(run.out)
+    assert pairs[0] == ["From", "To", "Before", "After"]
+    assert all(len(row) == 4 for row in pairs)
+    assert [row[:2] for row in pairs[1:]] == [[p["source"], p["target"]] for p in document["pairs"]]
+    assert ["spoke", "site|2"] in [row[:2] for row in pairs[1:]]
+    assert routes[0][:3] == ["Network", "Table", "Change"]
+    assert all(len(row) == 8 for row in routes)
+    changed = sum(r["change"] == "changed" for r in document["routes"])
+    assert len(routes) - 1 == len(document["routes"]) + changed
+    assert "* Network added: `site|1`" in run.out.splitlines()
+
+
+def test_an_asn_change_shows_in_the_gateways_learned_routes(azint: Callable[..., Run],
+                                                            tmp_path: Path) -> None:
+    """A VNet gateway's learned routes carry each path's AS path ("Get-AzVirtualNetworkGateway
+    LearnedRoute", https://learn.microsoft.com/powershell/module/az.network/
+    get-azvirtualnetworkgatewaylearnedroute); a site that changes its ASN moves no packet, but
+    the gateways learn its prefixes over another AS path: a change, not "no changes"."""
+    text = REFERENCE.read_text()
+    assert text.count("asn: 65021 ") == 1
+    renumbered = tmp_path / "asn.yaml"
+    renumbered.write_text(text.replace("asn: 65021 ", "asn: 65031 "))
+    run = azint("diff", "--json", str(REFERENCE), str(renumbered))
+    assert run.code == 1
+    document = run.json()
+    assert document["pairs"] == []
+    changes = {(r["network"], r["table"], r["change"], r["before"]["prefix"], r["before"]["detail"],
+                r["after"]["detail"]) for r in document["routes"]}
+    assert ("hub", "gateway ergw:hub", "changed", "10.2.30.0/25", "12076 65021", "12076 65031") in changes
+    assert all(change[2] == "changed" and change[4].endswith("65021") for change in changes)
+
+
+def test_a_revision_is_never_a_git_option_and_a_folder_is_not_a_topology(
+        azint: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "net.yaml").write_text(REFERENCE.read_text())
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "reference")
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "written"
+    run = azint("diff", "--", f"--output={target}:net.yaml", "net/net.yaml")
+    assert run.code == 2 and not target.exists() and not Path(f"{target}:./net.yaml").exists()
+    assert run.err == (f"azint: error: '--output={target}:net.yaml' is neither a file nor a git "
+                       "revision (REV:PATH): a revision does not start with '-'\n")
+    folder = azint("diff", "HEAD:net", "net/net.yaml")
+    assert folder.code == 2
+    assert folder.err.startswith("azint: error: cannot read 'HEAD:net' from git: ")
+    assert "is a folder (tree), not a topology file" in folder.err

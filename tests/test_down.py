@@ -78,3 +78,22 @@ def test_an_unknown_name_suggests_the_closest(azint: Callable[..., Run]) -> None
     run = azint("ping", "hub", "10.2.30.10", "--down", "router:loc1-c")
     assert run.code == 2
     assert run.err == "azint: error: --down: no link or connection named 'router:loc1-c'; did you mean 'router:loc1-ce'?\n"
+
+
+def test_every_element_whatif_lists_is_taken_down_by_that_name(azint: Callable[..., Run]) -> None:
+    """Each name whatif reports is one --down accepts, and naming it there has the effect whatif
+    reports: matrix with it down cuts exactly the pairs whatif says it loses (and restores those
+    it gains); all of them down at once is accepted too."""
+    def cut(*down: str) -> set[tuple[str, str]]:
+        run = azint("matrix", "--json", *(arg for name in down for arg in ("--down", name)))
+        assert run.err == "", down
+        return {(c["source"], c["target"]) for c in run.json()["cells"] if not c["reachable"]}
+
+    failures = azint("whatif", "--json").json()["failures"]
+    assert len(failures) == 26
+    before = cut()
+    for failure in failures:
+        lost = {(p["source"], p["target"]) for p in failure["lost"]}
+        gained = {(p["source"], p["target"]) for p in failure["gained"]}
+        assert cut(*failure["down"]) == (before | lost) - gained, failure["down"]
+    assert len(cut(*(name for failure in failures for name in failure["down"]))) == 30

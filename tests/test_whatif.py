@@ -123,6 +123,11 @@ def test_whatif_starts_from_what_is_already_down(azint: Callable[..., Run]) -> N
     effects = {tuple(f["down"]): f for f in document["failures"]}
     lost = {(p["source"], p["target"]) for p in effects[("loc1-vpn",)]["lost"]}
     assert ("location1", "hub") in lost  # with ExpressRoute 1's link down, the VPN is all there is
+    # what is already down is not failed again: neither the link nor a downed gateway's instances
+    degraded = azint("whatif", "--json", "--down", "er1-primary", "--down", "ergw:hub").json()
+    swept = [tuple(f["down"]) for f in degraded["failures"]]
+    assert ("er1-primary",) not in swept and not any(d[0].startswith("ergw:hub@") for d in swept)
+    assert len(swept) == len(single_failures(loader.load())) - 4
 
 
 def test_progress_is_reported(tmp_path: Path) -> None:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from azint.cli.options import emit, epilog, model_options
 from azint.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from azint.render.annotations import Checkout
 
 FAILED = ExitCode.UNREACHED  # 1: an intent failed
 CHANGED = ExitCode.UNREACHED  # 1: diff found a change
@@ -49,9 +54,10 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     from azint.render import junit as junit_render
     from azint.topology import loader
 
-    intents = load_intents(intents_file)
-    model = loader.load(topology or intents.topology)
-    results = evaluate(model, intents.intents)
+    with _annotated(style == "github"):
+        intents = load_intents(intents_file)
+        model = loader.load(topology or intents.topology)
+        results = evaluate(model, intents.intents)
     if junit is not None:
         try:
             junit.write_text(junit_render.junit_xml(intents.file, results), encoding="utf-8")
@@ -60,10 +66,34 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     if as_json:
         click.echo(rendered.check_json(model.name, intents.file, results), nl=False)
     elif style == "github":
-        click.echo(annotations.check_annotations(results), nl=False)
+        click.echo(annotations.check_annotations(results, _checkout()), nl=False)
     else:
         click.echo(rendered.check_text(results), nl=False)
     raise SystemExit(ExitCode.OK if all(r.passed for r in results) else FAILED)
+
+
+@contextmanager
+def _annotated(github: bool) -> Iterator[None]:
+    """With --format github, bad input also becomes an annotation on its file's line, so the
+    pull request shows it where it is; the one error handler still prints it and exits 2."""
+    from azint.errors import AzintError
+
+    try:
+        yield
+    except AzintError as error:
+        if github and error.position is not None:
+            from azint.render.annotations import error_annotation
+
+            click.echo(error_annotation(error.message, error.position, _checkout()), nl=False)
+        raise
+
+
+def _checkout() -> Checkout:
+    """In GitHub Actions, annotations name files from the top of the checkout."""
+    from azint.render.annotations import Checkout
+
+    workspace = os.environ.get("GITHUB_WORKSPACE") or None
+    return Checkout(os.getcwd(), os.path.realpath(workspace) if workspace else None)
 
 
 DIFF_EXIT_CODES = epilog(
@@ -115,7 +145,7 @@ def whatif(depth: int, topology: Path | None, down: tuple[str, ...], as_json: bo
     which pairs of networks lose reachability, which move to another path.
 
     Ranked by pairs lost: the single points of failure come first. With --down, the sweep
-    starts from a network with those elements already down.
+    starts from a network with those elements already down, and does not fail them again.
     """
     from azint.gate.sweep import sweep
     from azint.network import Network

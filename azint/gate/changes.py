@@ -1,9 +1,10 @@
 """What changed between two topologies: route-table rows per network, and pairs of networks.
 
-Rows are compared per table (a VNet subnet's effective routes, an on-premises router's routing
-table) by their source and prefix: a row is added, removed, or changed (same source and prefix,
-another next hop, state or origin). Pairs are compared by the networks' names (each network's
-first endpoint, as ``matrix``): reachability, and the path by everything the packet crosses.
+Rows are compared per table (a VNet subnet's effective routes, a VNet gateway's learned routes,
+an on-premises router's routing table) by their source and prefix: a row is added, removed, or
+changed (same source and prefix, another next hop, state, origin or AS path). Pairs are compared
+by the networks' names (each network's first endpoint, as ``matrix``): reachability, and the path
+by everything the packet crosses.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from azint.control import show
+from azint.control.ids import Kind
 from azint.gate.pairs import Pair, PairState, all_pairs
 from azint.network import Network
 
@@ -30,7 +32,7 @@ class Row(NamedTuple):
 @dataclass(frozen=True)
 class RowChange:
     network: str
-    table: str  # "subnet NAME" or "router NAME"
+    table: str  # "subnet NAME", "gateway ergw:VNET" / "gateway vpngw:VNET" or "router NAME"
     before: Row | None  # None: added
     after: Row | None  # None: removed
 
@@ -77,7 +79,8 @@ TableKey = tuple[str, str]  # (network, table)
 
 
 def route_tables(network: Network) -> dict[TableKey, tuple[Row, ...]]:
-    """Every VNet subnet's effective routes and every on-premises router's table, as rows."""
+    """Every VNet subnet's effective routes, every VNet gateway's learned routes (with their AS
+    paths, which effective routes do not show) and every on-premises router's table, as rows."""
     plane, topology = network.plane, network.topology
     tables: dict[TableKey, tuple[Row, ...]] = {}
     for vnet in topology.vnets.values():
@@ -86,6 +89,12 @@ def route_tables(network: Network) -> dict[TableKey, tuple[Row, ...]]:
                 Row(r.source, str(r.prefix), str(r.next_hop_type),
                     " ".join(map(str, r.next_hop_ips)), r.state)
                 for r in show.effective_routes(plane, vnet.name, subnet.name))
+    for element, speaker in plane.bgp.speakers.items():
+        if element.kind in (Kind.ERGW, Kind.VPNGW) and element.name in topology.vnets:
+            tables[(element.name, f"gateway {element}")] = tuple(
+                Row(r.origin, str(r.prefix), "", "" if r.next_hop is None else str(r.next_hop),
+                    " ".join(map(str, r.as_path)))
+                for r in show.learned_routes(plane, speaker))
     for site in topology.sites.values():
         for view in show.router_views(plane, site.name, None):
             tables[(site.name, f"router {view.name}")] = tuple(

@@ -29,9 +29,16 @@ from azint.topology import model as m
 SWEPT = frozenset(m.FailableKind) - {m.FailableKind.ER_GATEWAY, m.FailableKind.VPN_GATEWAY}
 
 
-def single_failures(topology: m.Topology) -> tuple[str, ...]:
-    """The elements a failure sweep takes down one at a time, in file order."""
-    return tuple(f.name for f in topology.failables() if f.kind in SWEPT)
+def single_failures(topology: m.Topology, down: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The elements a failure sweep takes down one at a time, in file order; what is already
+    ``down`` is not failed again (nor the instances of a gateway that is down)."""
+    gone = set(down)
+    for vnet in topology.vnets.values():
+        for kind, gateway in ((m.FailableKind.ER_GATEWAY, vnet.expressroute_gateway),
+                              (m.FailableKind.VPN_GATEWAY, vnet.vpn_gateway)):
+            if gateway is not None and m.gateway_name(kind, vnet.name) in down:
+                gone.update(m.gateway_name(kind, vnet.name, a) for a in gateway.instances)
+    return tuple(f.name for f in topology.failables() if f.kind in SWEPT and f.name not in gone)
 
 
 class End(NamedTuple):
@@ -66,7 +73,7 @@ class Finding:
     path: tuple[str, ...]  # the connections the packet crossed
     names: tuple[str, ...] = ()  # the via names it missed, or the avoided names it crossed
     measured: float | None = None  # hops or round trip, against the intent's limit
-    explanation: Explanation | None = None  # for an unreached target: the model's reasons
+    explanation: Explanation | None = None  # reached or not when it must not be: the model's why
 
 
 @dataclass(frozen=True)
@@ -113,10 +120,11 @@ def _run(intent: Intent, probe: Probe, network: Network, crossings: Crossings) -
     trace = network.prober.tracert(sender, probe.target.address)
     crossed = crossings.of(trace.walk)
     path = crossings.summary(crossed)
-    if intent.expect is Expect.UNREACHABLE:
-        return Finding(probe, Problem.REACHED, path) if trace.reached else None
-    if not trace.reached:
-        return Finding(probe, Problem.UNREACHED, path,
+    if intent.expect is Expect.UNREACHABLE and not trace.reached:
+        return None
+    if intent.expect is Expect.UNREACHABLE or not trace.reached:
+        problem = Problem.REACHED if trace.reached else Problem.UNREACHED
+        return Finding(probe, problem, path,
                        explanation=explain(network.prober, sender, probe.target.address, trace))
     return _conditions(intent, probe, trace, crossed, path)
 
@@ -160,7 +168,7 @@ def _plan(topology: m.Topology, intent: Intent, known: frozenset[str]) -> list[P
     given = tuple(sorted(set(intent.when_down.values)))
     downs = [given]
     if intent.under is Under.ANY_SINGLE_FAILURE:
-        downs += [(*given, f) for f in single_failures(topology) if f not in given]
+        downs += [(*given, f) for f in single_failures(topology, frozenset(given))]
     return [Probe(s, t, down) for down in downs for s, t in pairs]
 
 

@@ -23,12 +23,13 @@ intents are evaluated (``azint.gate.check``), with the position of the value tha
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from azint.errors import AzintError, Position
+from azint.errors import AzintError, Position, printable
 from azint.topology.source import Document, PathKey, read_document
 
 FORMAT_VERSION = 1
@@ -83,7 +84,7 @@ class IntentsFile:
 
 def load_intents(path: Path) -> IntentsFile:
     """Read and check an intents file; the first problem raises ``IntentsError`` at its place."""
-    document = read_document(path)
+    document = read_document(path, kind="an intents file")
     return _Reader(document).file(path)
 
 
@@ -97,7 +98,7 @@ class _Reader:
     def file(self, path: Path) -> IntentsFile:
         root = self.mapping(self.document.root, (), ("azint-intents", "topology", "intents"))
         version = root.get("azint-intents")
-        if version != FORMAT_VERSION:
+        if type(version) is not int or version != FORMAT_VERSION:  # not True, not 1.0
             where = ("azint-intents",) if "azint-intents" in root else ()
             raise self.fail(where, f"an intents file starts with 'azint-intents: {FORMAT_VERSION}'"
                             f"{'' if version is None else f', not {version!r}'}")
@@ -110,11 +111,12 @@ class _Reader:
         if not isinstance(items, list) or not items:
             raise self.fail(("intents",), "expected a list of intents under 'intents'")
         intents = tuple(self.intent(item, ("intents", i)) for i, item in enumerate(items))
-        seen: dict[str, int] = {}
+        seen: dict[str, Intent] = {}
         for index, intent in enumerate(intents):
             if intent.name in seen:
-                raise self.fail(("intents", index, "name"), f"duplicate intent name '{intent.name}'")
-            seen[intent.name] = index
+                raise self.fail(("intents", index, "name"), f"duplicate intent name '{intent.name}' "
+                                f"(the intent at line {seen[intent.name].position.line} has it)")
+            seen[intent.name] = intent
         return IntentsFile(self.document.file, topology, intents)
 
     def intent(self, doc: Any, path: PathKey) -> Intent:
@@ -123,8 +125,8 @@ class _Reader:
             if key not in doc:
                 raise self.fail(path, f"intent needs '{key}'")
         expect = Expect(self.choice(doc["expect"], (*path, "expect"), tuple(Expect)))
-        sources = self.names(doc["from"], (*path, "from"))
-        targets = self.names(doc["to"], (*path, "to"))
+        sources = self.names(doc["from"], (*path, "from"), required=True)
+        targets = self.names(doc["to"], (*path, "to"), required=True)
         name = (self.text(doc["name"], (*path, "name")) if "name" in doc else
                 f"{' '.join(sources.values)} -> {' '.join(targets.values)} {expect.value}")
         intent = Intent(
@@ -157,9 +159,13 @@ class _Reader:
     def text(self, value: Any, path: PathKey) -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(path, f"expected a name, got {_kind(value)}")
+        if not value.isprintable():  # it goes into terminals, annotations and JUnit XML
+            raise self.fail(path, f"expected a printable name, got '{printable(value)}'")
         return value
 
-    def names(self, value: Any, path: PathKey) -> Names:
+    def names(self, value: Any, path: PathKey, required: bool = False) -> Names:
+        if required and value == []:
+            raise self.fail(path, "expected at least one name, got an empty list")
         items = value if isinstance(value, list) else [value]
         paths = [(*path, i) for i in range(len(items))] if isinstance(value, list) else [path]
         texts = tuple(self.text(item, where) for item, where in zip(items, paths, strict=True))
@@ -180,7 +186,8 @@ class _Reader:
         if value is None:
             return None
         wanted = int if integer else int | float
-        if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
+        if (isinstance(value, bool) or not isinstance(value, wanted) or not math.isfinite(value)
+                or value <= 0):
             kind = "whole number" if integer else "number"
             raise self.fail((*path, key), f"expected a positive {kind}, got {value!r}")
         return value if integer else float(value)

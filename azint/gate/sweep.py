@@ -72,7 +72,7 @@ def sweep(network: Network, depth: int = 1, progress: Progress | None = None) ->
     baseline = _Baseline(network)
     topology = network.topology
     kinds = {f.name: f.kind for f in topology.failables()}
-    names = single_failures(topology)
+    names = single_failures(topology, network.down)
     effects: dict[tuple[str, ...], Effect] = {}
     cases: list[tuple[str, ...]] = [(name,) for name in names]
     if depth >= 2:

@@ -1,14 +1,15 @@
 """``azint check``: one line per intent, a summary, and the JSON document.
 
 A failing intent's line carries the model's reason: for a target that is not reached, the outcome
-of ``explain`` and, when a route is missing, the rule that stopped it; for a path that breaks a
-condition, what it crossed.
+of ``explain`` and, when a route is missing, the rule that stopped it; for one reached that must
+not be, the route its source sends it by; for a path that breaks a condition, what it crossed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from azint.control.ids import element_label
 from azint.data.explain import Explanation
 from azint.gate.check import Finding, IntentResult, Probe, Problem
 from azint.render.explain import alternative_text, explanation_document
@@ -25,7 +26,8 @@ def finding_text(finding: Finding) -> str:
     over = f" over {', '.join(finding.path)}" if finding.path else ""
     problem = finding.problem
     if problem is Problem.REACHED:
-        reason = f"reached{over}, but it must not be"
+        assert finding.explanation is not None
+        reason = f"reached{over}, but it must not be{sent_by(finding.explanation)}"
     elif problem is Problem.UNREACHED:
         assert finding.explanation is not None
         reason = f"not reached: {explanation_reason(finding.explanation)}"
@@ -38,6 +40,14 @@ def finding_text(finding: Finding) -> str:
     else:
         reason = f"reached{over} in {finding.measured:g} ms"
     return f"{probe_text(finding.probe)}: {reason}"
+
+
+def sent_by(explanation: Explanation) -> str:
+    """The route that decides reachability: the first one the packet is sent by, at its source."""
+    step = next((s for s in explanation.steps if s.step.route is not None), None)
+    if step is None:
+        return ""
+    return f": {element_label(step.step.element)} sends it by route {step.decision}"
 
 
 def explanation_reason(explanation: Explanation) -> str:

@@ -82,7 +82,8 @@ STDIN = Path("-")  # ``--topology -``: the document arrives on standard input
 STDIN_NAME = "<stdin>"
 
 
-def read_document(path: Path, display_name: str | None = None) -> Document:
+def read_document(path: Path, display_name: str | None = None,
+                  kind: str = "a topology") -> Document:
     """Load ``path`` (or standard input for ``-``) as one YAML document; never modifies a file.
 
     Every kind of file is read with a bounded read, so that a pipe, a FIFO or a device such as
@@ -90,20 +91,20 @@ def read_document(path: Path, display_name: str | None = None) -> Document:
     """
     if path == STDIN:
         name = display_name or STDIN_NAME
-        return parse_document(_bounded(sys.stdin.buffer, name), name)
+        return parse_document(_bounded(sys.stdin.buffer, name), name, kind)
     name = display_name or str(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise TopologyError(
-                f"file is {size:,} bytes; a topology may be at most {MAX_BYTES:,}",
+                f"file is {size:,} bytes; {kind} may be at most {MAX_BYTES:,}",
                 Position(name),
             )
         with path.open("rb") as stream:
             raw = _bounded(stream, name)
     except OSError as exc:
         raise TopologyError(f"cannot read: {exc.strerror or exc}", Position(name)) from exc
-    return parse_document(raw, name)
+    return parse_document(raw, name, kind)
 
 
 def _bounded(stream: BinaryIO, name: str) -> bytes:
@@ -122,14 +123,14 @@ def _bounded(stream: BinaryIO, name: str) -> bytes:
     return b"".join(chunks)
 
 
-def parse_document(raw: bytes, name: str) -> Document:
-    """Parse bytes as a single UTF-8 YAML document."""
+def parse_document(raw: bytes, name: str, kind: str = "a topology") -> Document:
+    """Parse bytes as a single UTF-8 YAML document (``kind`` names the file in messages)."""
     if len(raw) > MAX_BYTES:
         raise TopologyError(f"input is over {MAX_BYTES:,} bytes", Position(name))
     text = _decode(raw, name)
     node = _compose(text, name)
     if node is None:
-        raise TopologyError("the file is empty; a topology is a YAML mapping", Position(name, 1, 1))
+        raise TopologyError(f"the file is empty; {kind} is a YAML mapping", Position(name, 1, 1))
     builder = _Builder(name)
     if "*" in text:  # without an alias no value is shared: nothing can multiply
         builder.refuse_alias_bombs(node)
