@@ -256,10 +256,14 @@ class _Reader:
         addresses: list[str] = []
         public: list[str] = []
         custom: list[str] = []
+        own: list[object] = []  # per instance: its custom BGP address, else its default one
         for peer in _items(field(bgp, "bgpPeeringAddresses")):
-            addresses.extend(_items(field(peer, "defaultBgpIpAddresses")))
+            defaults = _items(field(peer, "defaultBgpIpAddresses"))
+            customs = _items(field(peer, "customBgpIpAddresses"))
+            addresses.extend(defaults)
             public.extend(_items(field(peer, "tunnelIpAddresses")))
-            custom.extend(_items(field(peer, "customBgpIpAddresses")))
+            custom.extend(customs)
+            own.extend((customs or defaults)[:1])
         if not addresses and isinstance(field(bgp, "bgpPeeringAddress"), str):
             addresses = [a for a in field(bgp, "bgpPeeringAddress").split(",") if a.strip()]
         if not public:
@@ -272,7 +276,7 @@ class _Reader:
             tuple(_address(self, resource, a) for a in addresses),
             tuple(_address(self, resource, a) for a in public),
             _address(self, resource, custom[0]) if custom else None,
-            tuple(_address(self, resource, a) for a in custom) if active else ())
+            tuple(_address(self, resource, a) for a in own) if active and custom else ())
 
     def _public_addresses(self, resource: Resource, configs: list[Any]) -> list[str]:
         found = []

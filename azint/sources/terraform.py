@@ -548,6 +548,8 @@ class _Reader:
                      for a in items(dig(p, "default_addresses"))]
         custom = [a for p in items(dig(bgp, "peering_addresses"))
                   for a in items(dig(p, "apipa_addresses"))[:1]]
+        own = [a for p in items(dig(bgp, "peering_addresses"))
+               for a in (items(dig(p, "apipa_addresses")) or items(dig(p, "default_addresses")))[:1]]
         tunnels = [a for p in items(dig(bgp, "peering_addresses"))
                    for a in items(dig(p, "tunnel_ip_addresses"))[:1]]
         if not addresses and isinstance(dig(bgp, "peering_address"), str):
@@ -565,7 +567,7 @@ class _Reader:
             tuple(self._address(resource, a) for a in addresses),
             tuple(self._address(resource, a) for a in (tunnels or public)),
             self._address(resource, custom[0]) if custom else None,
-            tuple(self._address(resource, a) for a in custom) if active else ())
+            tuple(self._address(resource, a) for a in own) if active and custom else ())
 
     def _address(self, resource: TfResource, text: str) -> IPv4Address:
         try:

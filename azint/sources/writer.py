@@ -257,8 +257,8 @@ def _vnet(writer: _Writer, vnet: e.VirtualNetwork) -> None:
 
 def _route_server(writer: _Writer, vnet: e.VirtualNetwork, server: e.RouteServer) -> None:
     peers = writer.server_peers.get(e.id_key(server.id), [])
-    if not peers:
-        return  # without BGP peers, what the model holds of it is branch_to_branch
+    if not peers:  # the model holds a peerless Route Server's effect as branch_to_branch alone
+        return
     addresses = server.addresses
     if len(addresses) != 2:
         home = next((s.prefix for s in vnet.subnets if s.name == ROUTE_SERVER_SUBNET), None)
@@ -546,6 +546,7 @@ def _tunnel_routes(writer: _Writer, connection: e.Connection, interface: str) ->
         peers = gateway.bgp_addresses or (_vpn_instances(_Writer(writer.estate), gateway, home)
                                           if home else ())
         peers = (gateway.bgp_peer, *peers) if gateway.bgp_peer is not None else peers
+        peers = gateway.bgp_peers or peers  # active-active: the first instance's address
         # The device's host route to Azure's BGP peer through the tunnel ("VPN Gateway FAQ").
         return [item("          ", prefix=IPv4Network(p), interface=interface)
                 for p in peers[:1]]
