@@ -399,7 +399,11 @@ def _vnet_gateways(writer: _Writer, vnet: e.VirtualNetwork) -> None:
         out.append(f"        instances: {_value(vpn_addresses)}")
         if vpn.active_active and len(vpn_addresses) == 2:
             _active_active(writer, vpn, vpn_addresses)
-        elif vpn_addresses:
+            return
+        if vpn.active_active:
+            writer.warnings.append(f"active-active VPN gateway '{vpn.name}': not two instance "
+                                   f"addresses; written active-standby")
+        if vpn_addresses:
             out.append(f"        bgp_peer_address: {vpn.bgp_peer or vpn_addresses[0]}")
         if vpn.public_addresses:
             out.append(f"        public_address: {vpn.public_addresses[0]}")
