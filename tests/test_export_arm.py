@@ -30,7 +30,8 @@ from azint.sources.export import export_arm
 from azint.sources.resources import read_estate
 from azint.sources.writer import write_topology
 from azint.topology import loader
-from tests.builders import Doc, circuit, peering, reference_doc, site, vnet, vpn
+from tests import builders as b
+from tests.builders import Doc, reference_doc
 from tests.conftest import Run
 from tests.test_properties import topologies
 
@@ -124,7 +125,7 @@ def _rich_doc() -> Doc:
     """A hub with an NSG on a subnet and on a VM, a Route Server peering with an appliance, an
     active-active VPN gateway; spokes whose peerings clear access or forwarded traffic; a Local
     circuit."""
-    hub = vnet("hub", "10.1.0.0/24", er=True, vpn=True)
+    hub = b.vnet("hub", "10.1.0.0/24", er=True, vpn=True)
     hub["subnets"] = [{"name": "default", "prefix": "10.1.0.0/26", "network_security_group": "web"},
                       {"name": "RouteServerSubnet", "prefix": "10.1.0.64/26"},
                       {"name": "GatewaySubnet", "prefix": "10.1.0.224/27"}]
@@ -145,17 +146,17 @@ def _rich_doc() -> Doc:
                               "instances": ["10.1.0.238", "10.1.0.239"],
                               "bgp_peer_addresses": ["10.1.0.238", "10.1.0.250"],
                               "public_addresses": ["52.1.0.1", "52.1.0.2"]}
-    spoke = {**peering("hub-spoke", "hub", "spoke", transit=True)}
+    spoke = b.peering("hub-spoke", "hub", "spoke", transit=True)
     spoke["a"]["allow_forwarded_traffic"] = False
-    closed = peering("hub-closed", "hub", "closed")
+    closed = b.peering("hub-closed", "hub", "closed")
     closed["b"]["allow_virtual_network_access"] = False
-    dc = site("dc", 65001, "10.40.0.0/24", tunnel="10.40.0.250")
-    er = circuit("c1", [("c1-p", "primary", "192.168.1.16/30", "dc-ce"),
+    dc = b.site("dc", 65001, "10.40.0.0/24", tunnel="10.40.0.250")
+    er = b.circuit("c1", [("c1-p", "primary", "192.168.1.16/30", "dc-ce"),
                         ("c1-s", "secondary", "192.168.1.20/30", "dc-ce")], [("c1-hub", "hub")])
     er["sku"] = "Local"
     return {"azint": 1, "name": "rich", "networks": [
-        hub, vnet("spoke", "10.2.0.0/24"), vnet("closed", "10.3.0.0/24"), dc],
-        "connections": [spoke, closed, er, vpn("s2s", "hub", ("dc-ce", "tunnel"))]}
+        hub, b.vnet("spoke", "10.2.0.0/24"), b.vnet("closed", "10.3.0.0/24"), dc],
+        "connections": [spoke, closed, er, b.vpn("s2s", "hub", ("dc-ce", "tunnel"))]}
 
 
 def _azure_settings(network: Network) -> list[object]:
