@@ -190,3 +190,22 @@ def test_import_cli_reads_the_terraform_fixture(azint: Callable[..., Run], tmp_p
     run = azint("import", "terraform", str(STATE), "-o", str(tmp_path / "core.yaml"))
     assert run.code == 0
     assert azint("validate", str(tmp_path / "core.yaml")).code == 0
+
+
+def test_associations_with_groups_the_input_lacks_and_default_rules_on_their_own(tmp_path: Path) -> None:
+    """A subnet may name an NSG of another resource group that was not exported: the association
+    is left out with a warning, not an error; Azure's default rules listed on their own
+    (Default Security Rules - List) are Azure's, not counted as not modelled."""
+    source = tmp_path / "rest"
+    shutil.copytree(MORE / "rest", source)
+    (source / "nsg-app.json").unlink()
+    fw = json.loads((source / "nsg-fw.json").read_text())
+    (source / "default-rules.json").write_text(json.dumps(
+        {"value": fw["properties"].pop("defaultSecurityRules")}))
+    (source / "nsg-fw.json").write_text(json.dumps(fw))
+    imported = import_arm([source])
+    assert ("'app' uses network security group /subscriptions/11111111-2222-3333-4444-555555555555/"
+            "resourceGroups/core-rg/providers/Microsoft.Network/networkSecurityGroups/app-nsg, which "
+            "the input does not hold: it filters nothing here") in imported.warnings
+    assert "{name: app, prefix: 10.60.1.0/24}" in imported.text
+    assert imported.not_modelled == []

@@ -39,10 +39,11 @@ HUB_BGP = HUB + "/bgpconnections"  # a Route Server's BGP peers
 PUBLIC_IP = NET + "publicipaddresses"
 NSG = NET + "networksecuritygroups"
 NSG_RULE = NSG + "/securityrules"
+NSG_DEFAULT_RULE = NSG + "/defaultsecurityrules"  # Azure's own: azint adds them to every group
 
 READ = {VNET, SUBNET, PEERING, ROUTE_TABLE, ROUTE, NIC, GATEWAY, LOCAL_GATEWAY, CONNECTION,
         CIRCUIT, CIRCUIT_PEERING, GLOBAL_REACH, PEER_CONNECTION, HUB, HUB_IP, HUB_BGP, PUBLIC_IP,
-        NSG, NSG_RULE}
+        NSG, NSG_RULE, NSG_DEFAULT_RULE}
 SKU_TIERS = {"local": "Local", "standard": "Standard", "premium": "Premium"}
 NEXT_HOP_TYPES = {"virtualappliance": "VirtualAppliance", "virtualnetworkgateway":
                   "VirtualNetworkGateway", "vnetlocal": "VnetLocal", "internet": "Internet",
@@ -345,6 +346,9 @@ class _Reader:
     def hub(self, resource: Resource) -> None:
         if resource.get("virtualWan") is not None:
             self.estate.not_modelled[f"{resource.type_shown} (Virtual WAN hub)"] += 1
+            peers = len(self.index.children(resource, HUB_BGP))
+            if peers:
+                self.estate.not_modelled["virtualHubs/bgpConnections (Virtual WAN hub)"] += peers
             return
         found = [field(field(c.props, "subnet"), "id") for c in self.index.children(resource, HUB_IP)]
         ids = [i for i in found if isinstance(i, str)]
