@@ -316,22 +316,11 @@ def _endpoints(writer: _Writer, vnet: e.VirtualNetwork,
     assumed = writer.assumed.get(e.id_key(vnet.id), {})
     known = {n.address for n in nics} | set(assumed)
     for nic in nics:
-        key = e.id_key(nic.id)
         lines.append(f"      # {nic.id}")
-        if key in writer.forced:
-            message = (f"endpoint '{writer.nic_names[key]}' is a Route Server's BGP peer: an "
-                       f"appliance, with IP forwarding though its network interface has it off")
-            lines.append(f"      # assumption: {message}")
-            writer.warnings.append(f"assumption: {message}")
-        group = groups[e.id_key(nic.security_group)] if nic.security_group else None
-        lines.append(item("      ", name=writer.nic_names[key], address=nic.address,
-                          forwarding=(nic.forwarding or key in writer.forced) or None,
-                          network_security_group=group, asn=writer.peer_asn.get(key)))
+        lines.extend(_nic_endpoint(writer, nic, groups))
     for address, (name, asn) in sorted(assumed.items()):
-        message = (f"{address}, a Route Server's BGP peer (AS {asn}), is a virtual appliance "
-                   f"with IP forwarding (no network interface of the input holds it)")
-        lines.append(f"      # assumption: {message}")
-        writer.warnings.append(f"assumption: {message}")
+        _assumed(writer, lines, f"{address}, a Route Server's BGP peer (AS {asn}), is a virtual "
+                 f"appliance with IP forwarding (no network interface of the input holds it)")
         lines.append(f"      - {flow(name=name, address=address, forwarding=True, asn=asn)}")
     appliances = sorted({r.next_hop_ip for _, t in tables.values() for r in t.routes
                          if r.next_hop_type == "VirtualAppliance" and r.next_hop_ip is not None
@@ -339,14 +328,31 @@ def _endpoints(writer: _Writer, vnet: e.VirtualNetwork,
                          and any(r.next_hop_ip in s.prefix for s in vnet.subnets)})
     for address in appliances:
         name = writer.claim("endpoint", f"nva-{str(address).replace('.', '-')}", "endpoint")
-        message = (f"{address}, a user route's next hop, is a virtual appliance with IP "
-                   f"forwarding (no network interface of the input holds it)")
-        lines.append(f"      # assumption: {message}")
-        writer.warnings.append(f"assumption: {message}")
+        _assumed(writer, lines, f"{address}, a user route's next hop, is a virtual appliance "
+                 f"with IP forwarding (no network interface of the input holds it)")
         lines.append(f"      - {flow(name=name, address=address, forwarding=True)}")
     if lines:
         writer.lines.append("    endpoints:")
         writer.lines.extend(lines)
+
+
+def _nic_endpoint(writer: _Writer, nic: e.Nic, groups: dict[str, str]) -> list[str]:
+    key = e.id_key(nic.id)
+    lines: list[str] = []
+    if key in writer.forced:
+        _assumed(writer, lines, f"endpoint '{writer.nic_names[key]}' is a Route Server's BGP "
+                 f"peer: an appliance, with IP forwarding though its network interface has it off")
+    group = groups[e.id_key(nic.security_group)] if nic.security_group else None
+    lines.append(item("      ", name=writer.nic_names[key], address=nic.address,
+                      forwarding=(nic.forwarding or key in writer.forced) or None,
+                      network_security_group=group, asn=writer.peer_asn.get(key)))
+    return lines
+
+
+def _assumed(writer: _Writer, lines: list[str], message: str) -> None:
+    """An assumption about an endpoint: a comment in the list being built, and a warning."""
+    lines.append(f"      # assumption: {message}")
+    writer.warnings.append(f"assumption: {message}")
 
 
 def _route_tables(writer: _Writer, tables: dict[str, tuple[str, e.RouteTable]]) -> None:
