@@ -209,3 +209,17 @@ def test_associations_with_groups_the_input_lacks_and_default_rules_on_their_own
             "the input does not hold: it filters nothing here") in imported.warnings
     assert "{name: app, prefix: 10.60.1.0/24}" in imported.text
     assert imported.not_modelled == []
+
+
+def test_a_vnet_subnet_block_names_its_security_group() -> None:
+    """azurerm 3.x: a virtual network's inline ``subnet`` block carries ``security_group``, the
+    NSG's id."""
+    group_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/edge-nsg"
+    hub = vnet("hub", "10.0.0.0/16", id="/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub",
+               subnet=[{"name": "edge", "address_prefixes": ["10.0.1.0/24"], "security_group": group_id}])
+    nsg = resource("azurerm_network_security_group", "edge", {
+        "id": group_id, "name": "edge-nsg", "resource_group_name": "rg", "security_rule": []})
+    text = write_topology(read_terraform("state.json", {"values": {"root_module": {
+        "resources": [hub, nsg]}}})).text
+    assert "      - {name: edge, prefix: 10.0.1.0/24, network_security_group: edge-nsg}\n" in text
+    assert "      - {name: edge-nsg}\n" in text
