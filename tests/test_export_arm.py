@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from azint.control import show
 from azint.control.ids import Element, Kind
@@ -29,6 +30,7 @@ from azint.sources.export import export_arm
 from azint.sources.resources import read_estate
 from azint.sources.writer import write_topology
 from azint.topology import loader
+from tests import builders as b
 from tests.builders import Doc, reference_doc
 from tests.conftest import Run
 from tests.test_properties import topologies
@@ -116,4 +118,114 @@ def test_generated_topologies_round_trip(tmp_path: Path, doc: Doc) -> None:
     links = [link for c in doc["connections"] if c["type"] == "expressroute" for link in c["links"]]
     assume(all(link["router"] for link in links))  # an unconnected link is the site's own config
     original, again = round_trip(tmp_path, doc)
+    assert azure_tables(again) == azure_tables(original)
+
+
+def _rich_doc() -> Doc:
+    """A hub with an NSG on a subnet and on a VM, a Route Server peering with an appliance, an
+    active-active VPN gateway; spokes whose peerings clear access or forwarded traffic; a Local
+    circuit."""
+    hub = b.vnet("hub", "10.1.0.0/24", er=True, vpn=True)
+    hub["subnets"] = [{"name": "default", "prefix": "10.1.0.0/26", "network_security_group": "web"},
+                      {"name": "RouteServerSubnet", "prefix": "10.1.0.64/26"},
+                      {"name": "GatewaySubnet", "prefix": "10.1.0.224/27"}]
+    hub["endpoints"] = [{"name": "hub-vm", "address": "10.1.0.4", "network_security_group": "vm"},
+                        {"name": "fw", "address": "10.1.0.10", "forwarding": True, "asn": 65100}]
+    hub["route_server"] = {"addresses": ["10.1.0.68", "10.1.0.69"], "peers": ["fw"]}
+    hub["network_security_groups"] = [
+        {"name": "web", "rules": [
+            {"name": "no-ping", "priority": 100, "direction": "Inbound", "access": "Deny",
+             "protocol": "Icmp", "source": "10.40.0.0/24", "destination": "VirtualNetwork"},
+            {"name": "https", "priority": 110, "direction": "Inbound", "access": "Allow",
+             "protocol": "Tcp", "source": ["10.40.0.0/24", "10.2.0.4"],
+             "destination_ports": [443, "8080-8081"]},
+            {"name": "out", "priority": 200, "direction": "Outbound", "access": "Deny",
+             "source_ports": 1024, "destination": "Internet"}]},
+        {"name": "vm"}]
+    hub["gateways"]["vpn"] = {"asn": 65515, "active_active": True,
+                              "instances": ["10.1.0.238", "10.1.0.239"],
+                              "bgp_peer_addresses": ["10.1.0.238", "10.1.0.250"],
+                              "public_addresses": ["52.1.0.1", "52.1.0.2"]}
+    spoke = b.peering("hub-spoke", "hub", "spoke", transit=True)
+    spoke["a"]["allow_forwarded_traffic"] = False
+    closed = b.peering("hub-closed", "hub", "closed")
+    closed["b"]["allow_virtual_network_access"] = False
+    dc = b.site("dc", 65001, "10.40.0.0/24", tunnel="10.40.0.250")
+    er = b.circuit("c1", [("c1-p", "primary", "192.168.1.16/30", "dc-ce"),
+                        ("c1-s", "secondary", "192.168.1.20/30", "dc-ce")], [("c1-hub", "hub")])
+    er["sku"] = "Local"
+    return {"azint": 1, "name": "rich", "networks": [
+        hub, b.vnet("spoke", "10.2.0.0/24"), b.vnet("closed", "10.3.0.0/24"), dc],
+        "connections": [spoke, closed, er, b.vpn("s2s", "hub", ("dc-ce", "tunnel"))]}
+
+
+def _azure_settings(network: Network) -> list[object]:
+    """What the new keys hold: NSGs and their associations, peering sides, the VPN gateway,
+    the Route Server and its appliance, circuit SKUs."""
+    topology = network.topology
+    found: list[object] = [sorted(str(c.sku) for c in topology.circuits.values())]
+    for name in sorted(topology.vnets):
+        vnet = topology.vnets[name]
+        found.append((name, dict(vnet.security_groups), vnet.subnets, vnet.vpn_gateway,
+                      vnet.route_server, sorted((e.name, e.security_group, e.forwarding, e.asn)
+                                                for e in vnet.endpoints)))
+    found.append(sorted((sorted((p.a, p.b), key=lambda s: s.network) for p in topology.peerings),
+                        key=lambda sides: [s.network for s in sides]))
+    return found
+
+
+def test_nsgs_peering_flags_active_active_route_server_and_sku_round_trip(tmp_path: Path) -> None:
+    """Each NSG keeps its own rules and associations ("Network security groups",
+    https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview); each
+    peering side its access and forwarded-traffic settings ("Create, change, or delete a virtual
+    network peering", https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering);
+    an active-active gateway each instance's BGP and public address ("Configure active-active
+    VPN gateways", https://learn.microsoft.com/azure/vpn-gateway/active-active-portal); a Route
+    Server its addresses and BGP peers ("What is Azure Route Server?",
+    https://learn.microsoft.com/azure/route-server/overview); a circuit its SKU ("ExpressRoute
+    circuits and peering", https://learn.microsoft.com/azure/expressroute/expressroute-circuit-peerings)."""
+    original, again = round_trip(tmp_path, _rich_doc())
+    assert _azure_settings(again) == _azure_settings(original)
+    assert azure_tables(again) == azure_tables(original)
+    hub = again.topology.vnets["hub"]
+    assert hub.route_server is not None and hub.route_server.peers == ("fw",)
+    assert [r.name for r in hub.security_groups["web"].rules] == ["no-ping", "https", "out"]
+
+
+@st.composite
+def _guarded_topologies(draw: st.DrawFn) -> Doc:
+    """Generated topologies with an NSG on some subnets and VMs and peering flags drawn."""
+    doc = draw(topologies())
+    for network in doc["networks"]:
+        if network["kind"] != "vnet" or not draw(st.booleans()):
+            continue
+        rule = {"name": "r1", "priority": draw(st.integers(100, 4096)),
+                "direction": draw(st.sampled_from(["Inbound", "Outbound"])),
+                "access": draw(st.sampled_from(["Allow", "Deny"])),
+                "protocol": draw(st.sampled_from(["Tcp", "Udp", "Icmp", "*"])),
+                "source": draw(st.sampled_from(["*", "VirtualNetwork", "10.40.0.0/24",
+                                                ["10.40.0.0/24", "10.41.0.10"]])),
+                "destination_ports": draw(st.sampled_from(["*", 443, "1000-2000", [80, 443]]))}
+        network["network_security_groups"] = [{"name": f"{network['name']}-nsg", "rules": [rule]}]
+        target = draw(st.sampled_from(["subnet", "endpoint", "both"]))
+        if target != "endpoint":
+            network["subnets"][0]["network_security_group"] = f"{network['name']}-nsg"
+        if target != "subnet":
+            network["endpoints"][0]["network_security_group"] = f"{network['name']}-nsg"
+    for connection in doc["connections"]:
+        if connection["type"] == "peering":
+            for side in ("a", "b"):
+                connection[side]["allow_forwarded_traffic"] = draw(st.booleans())
+                connection[side]["allow_virtual_network_access"] = draw(
+                    st.sampled_from([True, True, False]))
+    return doc
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=_guarded_topologies())
+def test_generated_nsgs_and_peering_flags_round_trip(tmp_path: Path, doc: Doc) -> None:
+    links = [link for c in doc["connections"] if c["type"] == "expressroute" for link in c["links"]]
+    assume(all(link["router"] for link in links))
+    original, again = round_trip(tmp_path, doc)
+    assert _azure_settings(again) == _azure_settings(original)
     assert azure_tables(again) == azure_tables(original)

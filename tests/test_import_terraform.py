@@ -63,7 +63,8 @@ def test_state_with_child_modules_reads_like_the_rest_bodies(azint: Callable[...
     state = azint("import", "terraform", str(FIXTURES / "estate-state.json"))
     rest = azint("import", "arm", str(FIXTURES.parent / "arm" / "rest"))
     assert state.code == 0 and state.out == rest.out
-    assert "not modelled: azurerm_network_security_group: 1 resource" in state.err
+    assert ("network security group 'app-nsg' is associated with no subnet or network interface "
+            "of the input: left out") in state.err
 
 
 def test_plan_joins_unknown_ids_through_the_configuration_and_modules(azint: Callable[..., Run]) -> None:
@@ -76,7 +77,8 @@ def test_plan_joins_unknown_ids_through_the_configuration_and_modules(azint: Cal
             "  # module.spoke1.azurerm_virtual_network_peering.to_hub\n"
             "  - name: hub-to-spoke1\n    type: peering\n"
             "    a: {network: hub, allow_gateway_transit: true}\n"
-            "    b: {network: spoke1, use_remote_gateways: true}\n") in run.out
+            "    b: {network: spoke1, use_remote_gateways: true, allow_forwarded_traffic: false}\n"
+            ) in run.out
     assert "      - {name: spoke1-vm, address: 10.11.1.4}\n" in run.out  # the VM names its NIC
     assert "route_table: rt-spoke1}" in run.out  # the association, by references both ways
 
@@ -130,7 +132,8 @@ def test_count_instances_join_by_index() -> None:
                       "azurerm_virtual_network.spoke", "azurerm_virtual_network.spoke[count.index]"]})]
     text = text_of(plan([*spokes, *subnets, peering], configured))
     assert "# azurerm_subnet.app[1]\n      - {name: app, prefix: 10.1.1.0/24}" in text
-    assert "  - name: zero-to-one\n    type: peering\n    a: {network: spoke0}\n    b: {network: spoke1}\n" in text
+    assert ("  - name: zero-to-one\n    type: peering\n    a: {network: spoke0, allow_forwarded_traffic: false}\n"
+            "    b: {network: spoke1}\n") in text
 
 
 def test_gateways_connections_circuit_global_reach_and_route_server() -> None:
@@ -178,7 +181,7 @@ def test_gateways_connections_circuit_global_reach_and_route_server() -> None:
     assert "    branch_to_branch: true\n    hub_routing_preference: ExpressRoute\n" in text
     assert "  - name: fra-to-ams\n    type: global_reach\n    circuits: [er-ams, er-fra]\n" in text
     assert "      - {name: hub-er-fra, network: hub, weight: 5}\n" in text
-    assert "    peering_location: Frankfurt\n    premium: true\n" in text
+    assert "    peering_location: Frankfurt\n    sku: Premium\n" in text
 
 
 def test_unknown_reference_without_configuration_is_an_error_naming_the_json_path() -> None:
@@ -302,5 +305,8 @@ def test_for_each_module_instances_join_within_their_own_instance() -> None:
     text = text_of(document)
     assert "  - name: spoke-a\n" in text and "      - {name: vm-a, address: 10.1.1.4}\n" in text
     assert "      - {name: vm-b, address: 10.2.1.4}\n" in text
-    assert "  - name: hub-to-a\n    type: peering\n    a: {network: hub}\n    b: {network: spoke-a}\n" in text
-    assert "  - name: to-hub\n    type: peering\n    a: {network: hub}\n    b: {network: spoke-b}\n" in text
+    # the peerings say nothing of forwarded traffic: Azure's default, off, is written
+    assert ("  - name: hub-to-a\n    type: peering\n    a: {network: hub, allow_forwarded_traffic: false}\n"
+            "    b: {network: spoke-a, allow_forwarded_traffic: false}\n") in text
+    assert ("  - name: to-hub\n    type: peering\n    a: {network: hub}\n"
+            "    b: {network: spoke-b, allow_forwarded_traffic: false}\n") in text

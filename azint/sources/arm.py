@@ -29,6 +29,7 @@ _CHILDREN = {
     ("microsoft.network/expressroutecircuits", "peerings"): "peerings",
     ("microsoft.network/expressroutecircuits/peerings", "connections"): "connections",
     ("microsoft.network/virtualhubs", "ipconfigurations"): "ipConfigurations",
+    ("microsoft.network/networksecuritygroups", "securityrules"): "securityRules",
 }
 _TOP_LEVEL = {"id", "name", "type", "location", "etag", "tags", "properties", "sku", "zones",
               "resourcegroup", "subscriptionid", "tenantid", "kind", "apiversion", "dependson"}

@@ -61,6 +61,31 @@ class Subnet(NamedTuple):
     name: str
     prefix: IPv4Network
     route_table: str | None  # the route table's id
+    security_group: str | None = None  # the network security group's id
+
+
+class SecurityRule(NamedTuple):
+    """A network security group's own rule, its values as Azure writes them (``*``, tags,
+    prefixes, ``LOW-HIGH`` port ranges): the writer decides what the model can hold."""
+
+    name: str
+    priority: int
+    direction: str
+    access: str
+    protocol: str
+    sources: tuple[str, ...]
+    source_ports: tuple[str, ...]
+    destinations: tuple[str, ...]
+    destination_ports: tuple[str, ...]
+    groups: bool = False  # names application security groups, which azint does not model
+
+
+class SecurityGroup(NamedTuple):
+    """A network security group: its own rules (Azure's default rules are azint's too)."""
+
+    id: str
+    name: str
+    rules: tuple[SecurityRule, ...]
 
 
 class Peering(NamedTuple):
@@ -92,6 +117,7 @@ class Nic(NamedTuple):
     address: IPv4Address
     subnet: str  # the subnet's id
     forwarding: bool
+    security_group: str | None = None  # the network security group's id
 
 
 class Gateway(NamedTuple):
@@ -107,6 +133,7 @@ class Gateway(NamedTuple):
     bgp_addresses: tuple[IPv4Address, ...]  # per instance, in GatewaySubnet
     public_addresses: tuple[IPv4Address, ...]
     bgp_peer: IPv4Address | None = None  # a custom BGP address: what on-premises peers with
+    bgp_peers: tuple[IPv4Address, ...] = ()  # active-active: each instance's custom BGP address
 
 
 class LocalGateway(NamedTuple):
@@ -142,12 +169,22 @@ class Circuit(NamedTuple):
     peer_asn: int
     primary: IPv4Network
     secondary: IPv4Network
+    sku: str = "Standard"  # Local, Standard or Premium
 
 
 class GlobalReach(NamedTuple):
     id: str
     name: str
     circuits: tuple[str, str]  # the two circuits' ids
+
+
+class BgpPeer(NamedTuple):
+    """A Route Server's BGP connection: an appliance's address and ASN."""
+
+    id: str
+    name: str
+    asn: int
+    address: IPv4Address
 
 
 class RouteServer(NamedTuple):
@@ -158,6 +195,8 @@ class RouteServer(NamedTuple):
     vnet: str
     branch_to_branch: bool
     hub_routing_preference: str
+    addresses: tuple[IPv4Address, ...] = ()  # virtualRouterIps, in RouteServerSubnet
+    peers: tuple[BgpPeer, ...] = ()
 
 
 @dataclass
@@ -174,6 +213,7 @@ class Estate:
     circuits: dict[str, Circuit] = field(default_factory=dict)
     global_reach: dict[str, GlobalReach] = field(default_factory=dict)
     route_servers: dict[str, RouteServer] = field(default_factory=dict)
+    security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
     not_modelled: Counter[str] = field(default_factory=Counter)  # resource type -> count
     warnings: list[str] = field(default_factory=list)
 

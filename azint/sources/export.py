@@ -49,12 +49,14 @@ def export_arm(topology: m.Topology, group: str = "azint") -> Exported:
     out = Exported()
     ids = _Ids(group)
     tables = _table_names(topology)
+    groups = _group_names(topology)
     for vnet in topology.vnets.values():
-        out.resources.append(_vnet(topology, ids, vnet, tables))
+        out.resources.append(_vnet(topology, ids, vnet, tables, groups))
         out.resources.extend(_route_tables(ids, vnet, tables))
-        out.resources.extend(_nics(ids, vnet, out.warnings))
+        out.resources.extend(_security_groups(ids, vnet, groups))
+        out.resources.extend(_nics(ids, vnet, groups, out.warnings))
         out.resources.extend(_gateways(ids, vnet))
-        out.resources.extend(_route_server(ids, vnet))
+        out.resources.extend(_route_server(topology, ids, vnet, out.warnings))
     local = _local_gateways(topology, ids, out)
     for circuit in topology.circuits.values():
         out.resources.extend(_circuit(topology, ids, circuit, out.warnings))
@@ -97,24 +99,37 @@ def _down_names(topology: m.Topology) -> set[str]:
 
 def _table_names(topology: m.Topology) -> dict[tuple[str, str], str]:
     """(VNet, table) -> resource name: route tables share their resource group's namespace."""
+    return _unique_names((vnet.name, name) for vnet in topology.vnets.values()
+                         for name in vnet.route_tables)
+
+
+def _group_names(topology: m.Topology) -> dict[tuple[str, str], str]:
+    """(VNet, NSG) -> resource name: NSGs, too, share the resource group's namespace."""
+    return _unique_names((vnet.name, name) for vnet in topology.vnets.values()
+                         for name in vnet.security_groups)
+
+
+def _unique_names(pairs: Iterator[tuple[str, str]]) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
     taken: set[str] = set()
-    for vnet in topology.vnets.values():
-        for name in vnet.route_tables:
-            unique = name if name.lower() not in taken else f"{vnet.name}-{name}"
-            taken.add(unique.lower())
-            found[(vnet.name, name)] = unique
+    for vnet, name in pairs:
+        unique = name if name.lower() not in taken else f"{vnet}-{name}"
+        taken.add(unique.lower())
+        found[(vnet, name)] = unique
     return found
 
 
-def _vnet(topology: m.Topology, ids: _Ids, vnet: m.VNet,
-          tables: dict[tuple[str, str], str]) -> Json:
+def _vnet(topology: m.Topology, ids: _Ids, vnet: m.VNet, tables: dict[tuple[str, str], str],
+          groups: dict[tuple[str, str], str]) -> Json:
     own = ids.of("virtualNetworks", vnet.name)
     subnets = []
     for subnet in vnet.subnets:
         props: Json = {"addressPrefix": str(subnet.prefix)}
         if subnet.route_table is not None:
             props["routeTable"] = _ref(ids.of("routeTables", tables[(vnet.name, subnet.route_table)]))
+        if subnet.security_group is not None:
+            props["networkSecurityGroup"] = _ref(ids.of(
+                "networkSecurityGroups", groups[(vnet.name, subnet.security_group)]))
         subnets.append({"name": subnet.name, "id": f"{own}/subnets/{subnet.name}",
                         "type": "Microsoft.Network/virtualNetworks/subnets",
                         "properties": {"provisioningState": "Succeeded", **props}})
@@ -129,7 +144,8 @@ def _vnet(topology: m.Topology, ids: _Ids, vnet: m.VNet,
                 "provisioningState": "Succeeded",
                 "peeringState": "Connected" if peering.up else "Disconnected",
                 "remoteVirtualNetwork": _ref(ids.of("virtualNetworks", other.network)),
-                "allowVirtualNetworkAccess": peering.up, "allowForwardedTraffic": True,
+                "allowVirtualNetworkAccess": peering.up and side.allow_virtual_network_access,
+                "allowForwardedTraffic": side.allow_forwarded_traffic,
                 "allowGatewayTransit": side.allow_gateway_transit,
                 "useRemoteGateways": side.use_remote_gateways}})
     return _resource(own, "Microsoft.Network/virtualNetworks", {
@@ -155,7 +171,40 @@ def _route_tables(ids: _Ids, vnet: m.VNet, tables: dict[tuple[str, str], str]) -
             "subnets": subnets}, location=vnet.region)
 
 
-def _nics(ids: _Ids, vnet: m.VNet, warnings: list[str]) -> Iterator[Json]:
+def _security_groups(ids: _Ids, vnet: m.VNet,
+                     groups: dict[tuple[str, str], str]) -> Iterator[Json]:
+    """Each NSG with its own rules; Azure adds the default ones ("Network security groups",
+    https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview)."""
+    vnet_id = ids.of("virtualNetworks", vnet.name)
+    for name, group in vnet.security_groups.items():
+        own = ids.of("networkSecurityGroups", groups[(vnet.name, name)])
+        rules = [{"name": r.name, "id": f"{own}/securityRules/{r.name}",
+                  "type": "Microsoft.Network/networkSecurityGroups/securityRules",
+                  "properties": {"provisioningState": "Succeeded", **_rule(r)}}
+                 for r in group.rules]
+        subnets = [_ref(f"{vnet_id}/subnets/{s.name}") for s in vnet.subnets
+                   if s.security_group == name]
+        yield _resource(own, "Microsoft.Network/networkSecurityGroups", {
+            "securityRules": rules, "subnets": subnets}, location=vnet.region)
+
+
+def _rule(rule: m.SecurityRule) -> Json:
+    props: Json = {"protocol": str(rule.protocol), "access": str(rule.access),
+                   "priority": rule.priority, "direction": str(rule.direction)}
+    for side, addresses, ports in (("source", rule.sources, rule.source_ports),
+                                   ("destination", rule.destinations, rule.destination_ports)):
+        prefixes = [str(a) for a in addresses]
+        props.update({f"{side}AddressPrefix": prefixes[0], f"{side}AddressPrefixes": []}
+                     if len(prefixes) == 1 else {f"{side}AddressPrefixes": prefixes})
+        ranges = ["*" if r == m.ALL_PORTS[0] else str(r[0]) if r[0] == r[1] else f"{r[0]}-{r[1]}"
+                  for r in ports]
+        props.update({f"{side}PortRange": ranges[0], f"{side}PortRanges": []}
+                     if len(ranges) == 1 else {f"{side}PortRanges": ranges})
+    return props
+
+
+def _nics(ids: _Ids, vnet: m.VNet, groups: dict[tuple[str, str], str],
+          warnings: list[str]) -> Iterator[Json]:
     vnet_id = ids.of("virtualNetworks", vnet.name)
     for endpoint in vnet.endpoints:
         subnet = vnet.subnet_of(endpoint.address)
@@ -163,7 +212,9 @@ def _nics(ids: _Ids, vnet: m.VNet, warnings: list[str]) -> Iterator[Json]:
             warnings.append(f"endpoint '{endpoint.name}' is in no subnet of '{vnet.name}': left out")
             continue
         own = ids.of("networkInterfaces", f"{endpoint.name}-nic")
-        yield _resource(own, "Microsoft.Network/networkInterfaces", {
+        extra: Json = {} if endpoint.security_group is None else {"networkSecurityGroup": _ref(
+            ids.of("networkSecurityGroups", groups[(vnet.name, endpoint.security_group)]))}
+        yield _resource(own, "Microsoft.Network/networkInterfaces", {**extra,
             "ipConfigurations": [{"name": "ipconfig1", "id": f"{own}/ipConfigurations/ipconfig1",
                                   "properties": {"privateIPAddress": str(endpoint.address),
                                                  "privateIPAllocationMethod": "Static",
@@ -183,16 +234,27 @@ def _gateways(ids: _Ids, vnet: m.VNet) -> Iterator[Json]:
             {"defaultBgpIpAddresses": [str(a)], "customBgpIpAddresses": [], "tunnelIpAddresses": []}
             for a in er.instances])
     if vpn is not None:
-        custom = [str(vpn.bgp_peer_address)] if vpn.bgp_peer_address not in (
-            None, *vpn.instances[:1]) else []
-        public = [str(vpn.public_address)] if vpn.public_address is not None else []
         yield _gateway(ids, vnet, "vpngw", "Vpn", "VpnGw1", subnet, vpn.asn, [
-            {"defaultBgpIpAddresses": [str(a)], "customBgpIpAddresses": custom if i == 0 else [],
-             "tunnelIpAddresses": public if i == 0 else []} for i, a in enumerate(vpn.instances)])
+            {"defaultBgpIpAddresses": [str(vpn.instances[i])], "customBgpIpAddresses": _custom(vpn, i),
+             "tunnelIpAddresses": _tunnel_ips(vpn, i)} for i in range(len(vpn.instances))],
+                       vpn.active_active)
+
+
+def _custom(vpn: m.VpnGateway, i: int) -> list[str]:
+    """Instance ``i``'s BGP address when it is not its default one (a custom BGP address)."""
+    own = vpn.bgp_peer_addresses if vpn.active_active else (vpn.bgp_peer_address,) if i == 0 else ()
+    address = own[i] if i < len(own) else None
+    return [str(address)] if address not in (None, vpn.instances[i]) else []
+
+
+def _tunnel_ips(vpn: m.VpnGateway, i: int) -> list[str]:
+    own = vpn.public_addresses if vpn.active_active else (vpn.public_address,) if i == 0 else ()
+    address = own[i] if i < len(own) else None
+    return [str(address)] if address is not None else []
 
 
 def _gateway(ids: _Ids, vnet: m.VNet, suffix: str, kind: str, sku: str, subnet: Json, asn: int,
-             peers: list[Json]) -> Json:
+             peers: list[Json], active: bool = False) -> Json:
     own = ids.of("virtualNetworkGateways", f"{vnet.name}-{suffix}")
     configs = [{"name": f"ipconfig{i + 1}", "id": f"{own}/ipConfigurations/ipconfig{i + 1}",
                 "properties": {"privateIPAllocationMethod": "Dynamic", "subnet": subnet}}
@@ -202,22 +264,36 @@ def _gateway(ids: _Ids, vnet: m.VNet, suffix: str, kind: str, sku: str, subnet: 
     addresses = ",".join(a for p in peers for a in p["defaultBgpIpAddresses"])
     return _resource(own, "Microsoft.Network/virtualNetworkGateways", {
         "ipConfigurations": configs, "gatewayType": kind, "vpnType": "RouteBased",
-        "enableBgp": kind == "Vpn", "activeActive": len(peers) > 1,
+        "enableBgp": kind == "Vpn", "activeActive": active,
         "sku": {"name": sku, "tier": sku},
         "bgpSettings": {"asn": asn, "bgpPeeringAddress": addresses, "peerWeight": 0,
                         "bgpPeeringAddresses": peers}}, location=vnet.region)
 
 
-def _route_server(ids: _Ids, vnet: m.VNet) -> Iterator[Json]:
-    if not vnet.branch_to_branch and vnet.hub_routing_preference is m.HubRoutingPreference.EXPRESSROUTE:
+def _route_server(topology: m.Topology, ids: _Ids, vnet: m.VNet,
+                  warnings: list[str]) -> Iterator[Json]:
+    server = vnet.route_server
+    if server is None and not vnet.branch_to_branch and (
+            vnet.hub_routing_preference is m.HubRoutingPreference.EXPRESSROUTE):
         return  # a Route Server with Azure's defaults changes nothing the model holds
     own = ids.of("virtualHubs", f"{vnet.name}-routeserver")
     subnet = f"{ids.of('virtualNetworks', vnet.name)}/subnets/RouteServerSubnet"
+    extra: Json = {} if server is None else {"virtualRouterIps": [str(a) for a in server.addresses]}
     yield _resource(own, "Microsoft.Network/virtualHubs", {
         "sku": "Standard", "allowBranchToBranchTraffic": vnet.branch_to_branch,
         "hubRoutingPreference": str(vnet.hub_routing_preference), "virtualRouterAsn": 65515,
-        "ipConfigurations": [{"name": "ipconfig1", "id": f"{own}/ipConfigurations/ipconfig1",
-                              "properties": {"subnet": _ref(subnet)}}]}, location=vnet.region)
+        **extra, "ipConfigurations": [{"name": "ipconfig1", "id": f"{own}/ipConfigurations/ipconfig1",
+                                       "properties": {"subnet": _ref(subnet)}}]},
+        location=vnet.region)
+    endpoints = {e.name: e for e in topology.endpoints()}
+    for name in server.peers if server is not None else ():
+        peer = endpoints[name]
+        if peer.advertise:
+            warnings.append(f"endpoint '{name}': what it advertises to Route Server is the "
+                            f"appliance's own configuration, which ARM does not hold: left out")
+        yield _resource(f"{own}/bgpConnections/{name}", "Microsoft.Network/virtualHubs/bgpConnections",
+                        {"peerAsn": peer.asn, "peerIp": str(peer.address),
+                         "connectionState": "Connected"})
 
 
 # -- on-premises: local network gateways ----------------------------------------------------------
@@ -311,7 +387,7 @@ def _circuit(topology: m.Topology, ids: _Ids, circuit: m.Circuit,
                                  ids.of("expressRouteCircuits/peerings", g.circuits[1],
                                         "AzurePrivatePeering"))}}
              for g in topology.global_reach if g.circuits[0] == circuit.name]
-    tier = "Premium" if circuit.premium else "Standard"
+    tier = "Premium" if circuit.premium else str(circuit.sku)
     yield _resource(own, "Microsoft.Network/expressRouteCircuits", {
         "serviceProviderProperties": {"serviceProviderName": "azint",
                                       "peeringLocation": circuit.peering_location,

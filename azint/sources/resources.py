@@ -35,10 +35,16 @@ GLOBAL_REACH = CIRCUIT_PEERING + "/connections"
 PEER_CONNECTION = CIRCUIT_PEERING + "/peerconnections"  # the other circuit's view of the same
 HUB = NET + "virtualhubs"
 HUB_IP = HUB + "/ipconfigurations"
+HUB_BGP = HUB + "/bgpconnections"  # a Route Server's BGP peers
 PUBLIC_IP = NET + "publicipaddresses"
+NSG = NET + "networksecuritygroups"
+NSG_RULE = NSG + "/securityrules"
+NSG_DEFAULT_RULE = NSG + "/defaultsecurityrules"  # Azure's own: azint adds them to every group
 
 READ = {VNET, SUBNET, PEERING, ROUTE_TABLE, ROUTE, NIC, GATEWAY, LOCAL_GATEWAY, CONNECTION,
-        CIRCUIT, CIRCUIT_PEERING, GLOBAL_REACH, PEER_CONNECTION, HUB, HUB_IP, PUBLIC_IP}
+        CIRCUIT, CIRCUIT_PEERING, GLOBAL_REACH, PEER_CONNECTION, HUB, HUB_IP, HUB_BGP, PUBLIC_IP,
+        NSG, NSG_RULE, NSG_DEFAULT_RULE}
+SKU_TIERS = {"local": "Local", "standard": "Standard", "premium": "Premium"}
 NEXT_HOP_TYPES = {"virtualappliance": "VirtualAppliance", "virtualnetworkgateway":
                   "VirtualNetworkGateway", "vnetlocal": "VnetLocal", "internet": "Internet",
                   "none": "None"}
@@ -51,7 +57,8 @@ def read_estate(index: ResourceIndex) -> e.Estate:
     for resource in index.by_key.values():
         if resource.type not in READ:
             estate.not_modelled[resource.type_shown] += 1
-    for kind, read in ((VNET, reader.vnet), (PEERING, reader.peering), (ROUTE_TABLE, reader.table),
+    for kind, read in ((NSG, reader.security_group), (VNET, reader.vnet),
+                       (PEERING, reader.peering), (ROUTE_TABLE, reader.table),
                        (NIC, reader.nic), (GATEWAY, reader.gateway),
                        (LOCAL_GATEWAY, reader.local_gateway), (CIRCUIT, reader.circuit),
                        (CONNECTION, reader.connection), (GLOBAL_REACH, reader.global_reach),
@@ -134,11 +141,47 @@ class _Reader:
             if child.get("routeTable") is not None:
                 table = self.ref(child, "routeTable", kind=ROUTE_TABLE).id
             subnets.append(e.Subnet(child.id, child.name, self.parse(child, IPv4Network, *keys),
-                                    table))
+                                    table, self.security_group_of(child)))
         region = resource.body.get("location") or "region1"
         self.estate.vnets[id_key(resource.id)] = e.VirtualNetwork(
             resource.id, resource.name, str(region).replace(" ", "").lower(),
             self.nets(resource, "addressSpace", "addressPrefixes"), tuple(subnets))
+
+    def security_group_of(self, resource: Resource) -> str | None:
+        """The id of the network security group a subnet or NIC names, when the input holds it."""
+        target = field(resource.get("networkSecurityGroup"), "id")
+        if not isinstance(target, str):
+            return None
+        found = self.index.find(target)
+        if found is None or found.type != NSG:
+            self.estate.warn(f"'{resource.name}' uses network security group {target}, which "
+                             f"the input does not hold: it filters nothing here")
+            return None
+        return found.id
+
+    def security_group(self, resource: Resource) -> None:
+        rules = tuple(self.security_rule(r) for r in self.index.children(resource, NSG_RULE))
+        self.estate.security_groups[id_key(resource.id)] = e.SecurityGroup(
+            resource.id, resource.name, rules)
+
+    def security_rule(self, rule: Resource) -> e.SecurityRule:
+        """One of ``securityRules`` (Azure's ``defaultSecurityRules`` are azint's own)."""
+        def values(key: str) -> tuple[str, ...]:
+            many = rule.get(key + "es") if key.endswith("Prefix") else rule.get(key + "s")
+            if isinstance(many, list) and many:
+                return tuple(str(v).strip() for v in many)
+            one = rule.get(key)
+            return (str(one).strip(),) if one not in (None, "") else ()
+        priority = self.number(rule, "priority")
+        if priority is None:
+            raise self.fail(rule, "a security rule needs a priority", "priority")
+        groups = any(rule.get(k) for k in ("sourceApplicationSecurityGroups",
+                                           "destinationApplicationSecurityGroups"))
+        return e.SecurityRule(
+            rule.name, priority, str(rule.get("direction") or ""), str(rule.get("access") or ""),
+            str(rule.get("protocol") or "*"), values("sourceAddressPrefix"),
+            values("sourcePortRange"), values("destinationAddressPrefix"),
+            values("destinationPortRange"), groups)
 
     def peering(self, resource: Resource) -> None:
         remote = self.ref(resource, "remoteVirtualNetwork", kind=VNET)
@@ -195,7 +238,8 @@ class _Reader:
         except ValueError as exc:
             raise self.fail(resource, str(exc), *inner, "privateIPAddress") from exc
         self.estate.nics[id_key(resource.id)] = e.Nic(
-            resource.id, name, ip, id_key(found.id), self.flag(resource, "enableIPForwarding"))
+            resource.id, name, ip, id_key(found.id), self.flag(resource, "enableIPForwarding"),
+            self.security_group_of(resource))
 
     def gateway(self, resource: Resource) -> None:
         configs = resource.get("ipConfigurations")
@@ -213,22 +257,27 @@ class _Reader:
         addresses: list[str] = []
         public: list[str] = []
         custom: list[str] = []
+        own: list[object] = []  # per instance: its custom BGP address, else its default one
         for peer in _items(field(bgp, "bgpPeeringAddresses")):
-            addresses.extend(_items(field(peer, "defaultBgpIpAddresses")))
+            defaults = _items(field(peer, "defaultBgpIpAddresses"))
+            customs = _items(field(peer, "customBgpIpAddresses"))
+            addresses.extend(defaults)
             public.extend(_items(field(peer, "tunnelIpAddresses")))
-            custom.extend(_items(field(peer, "customBgpIpAddresses")))
+            custom.extend(customs)
+            own.extend((customs or defaults)[:1])
         if not addresses and isinstance(field(bgp, "bgpPeeringAddress"), str):
             addresses = [a for a in field(bgp, "bgpPeeringAddress").split(",") if a.strip()]
         if not public:
             public = self._public_addresses(resource, configs)
         sku = field(resource.get("sku"), "name") or field(resource.body.get("sku"), "name") or ""
+        active = self.flag(resource, "activeActive")
         self.estate.gateways[id_key(resource.id)] = e.Gateway(
-            resource.id, resource.name, kind, subnet.parent, str(sku),
-            self.flag(resource, "activeActive"),
+            resource.id, resource.name, kind, subnet.parent, str(sku), active,
             self.number(resource, "bgpSettings", "asn") if bgp else None,
             tuple(_address(self, resource, a) for a in addresses),
             tuple(_address(self, resource, a) for a in public),
-            _address(self, resource, custom[0]) if custom else None)
+            _address(self, resource, custom[0]) if custom else None,
+            tuple(_address(self, resource, a) for a in own) if active and custom else ())
 
     def _public_addresses(self, resource: Resource, configs: list[Any]) -> list[str]:
         found = []
@@ -281,11 +330,11 @@ class _Reader:
         asn = self.number(peering, "peerASN")
         if asn is None:
             raise self.fail(peering, "the private peering has no peerASN", "peerASN")
+        tier = SKU_TIERS.get(str(field(sku, "tier") or "").lower(), "Standard")
         self.estate.circuits[id_key(resource.id)] = e.Circuit(
-            resource.id, resource.name, str(location),
-            str(field(sku, "tier") or "").lower() == "premium", asn,
+            resource.id, resource.name, str(location), tier == "Premium", asn,
             self.parse(peering, IPv4Network, "primaryPeerAddressPrefix"),
-            self.parse(peering, IPv4Network, "secondaryPeerAddressPrefix"))
+            self.parse(peering, IPv4Network, "secondaryPeerAddressPrefix"), tier)
 
     def global_reach(self, resource: Resource) -> None:
         own = self.ref(resource, "expressRouteCircuitPeering", kind=CIRCUIT_PEERING)
@@ -297,6 +346,9 @@ class _Reader:
     def hub(self, resource: Resource) -> None:
         if resource.get("virtualWan") is not None:
             self.estate.not_modelled[f"{resource.type_shown} (Virtual WAN hub)"] += 1
+            peers = len(self.index.children(resource, HUB_BGP))
+            if peers:
+                self.estate.not_modelled["virtualHubs/bgpConnections (Virtual WAN hub)"] += peers
             return
         found = [field(field(c.props, "subnet"), "id") for c in self.index.children(resource, HUB_IP)]
         ids = [i for i in found if isinstance(i, str)]
@@ -308,9 +360,19 @@ class _Reader:
         if vnet not in self.estate.vnets:
             raise self.fail(resource, f"refers to {ids[0]}, which the input does not hold",
                             "ipConfigurations")
+        ips = self.strings(resource, "virtualRouterIps")
         self.estate.route_servers[id_key(resource.id)] = e.RouteServer(
             resource.id, resource.name, vnet, self.flag(resource, "allowBranchToBranchTraffic"),
-            str(resource.get("hubRoutingPreference") or "ExpressRoute"))
+            str(resource.get("hubRoutingPreference") or "ExpressRoute"),
+            tuple(self.parse(resource, IPv4Address, "virtualRouterIps", i) for i in range(len(ips))),
+            tuple(self.bgp_peer(c) for c in self.index.children(resource, HUB_BGP)))
+
+    def bgp_peer(self, connection: Resource) -> e.BgpPeer:
+        asn = self.number(connection, "peerAsn")
+        if asn is None:
+            raise self.fail(connection, "a BGP connection needs a peerAsn", "peerAsn")
+        return e.BgpPeer(connection.id, connection.name, asn,
+                         self.parse(connection, IPv4Address, "peerIp"))
 
 
 def _items(value: Any) -> list[Any]:

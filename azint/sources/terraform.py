@@ -38,10 +38,15 @@ GATEWAY, LOCAL_GATEWAY = "azurerm_virtual_network_gateway", "azurerm_local_netwo
 CONNECTION = "azurerm_virtual_network_gateway_connection"
 CIRCUIT, CIRCUIT_PEERING = "azurerm_express_route_circuit", "azurerm_express_route_circuit_peering"
 GLOBAL_REACH = "azurerm_express_route_circuit_connection"
-ROUTE_SERVER = "azurerm_route_server"
+ROUTE_SERVER, ROUTE_SERVER_PEER = "azurerm_route_server", "azurerm_route_server_bgp_connection"
+NSG, NSG_RULE = "azurerm_network_security_group", "azurerm_network_security_rule"
+SUBNET_NSG = "azurerm_subnet_network_security_group_association"
+NIC_NSG = "azurerm_network_interface_security_group_association"
 VMS = ("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine")
 READ = {VNET, SUBNET, PEERING, ROUTE_TABLE, ROUTE, ASSOCIATION, NIC, PUBLIC_IP, GATEWAY,
-        LOCAL_GATEWAY, CONNECTION, CIRCUIT, CIRCUIT_PEERING, GLOBAL_REACH, ROUTE_SERVER}
+        LOCAL_GATEWAY, CONNECTION, CIRCUIT, CIRCUIT_PEERING, GLOBAL_REACH, ROUTE_SERVER,
+        ROUTE_SERVER_PEER, NSG, NSG_RULE, SUBNET_NSG, NIC_NSG}
+SKU_TIERS = {"local": "Local", "standard": "Standard", "premium": "Premium"}
 NEXT_HOP_TYPES = {"virtualappliance": "VirtualAppliance", "virtualnetworkgateway":
                   "VirtualNetworkGateway", "vnetlocal": "VnetLocal", "internet": "Internet",
                   "none": "None"}
@@ -212,12 +217,15 @@ def read_terraform(file: str, document: Json) -> e.Estate:
     for resource in plan.resources:
         if resource.type not in READ and not resource.config.startswith("data."):
             reader.estate.not_modelled[resource.type] += 1
-    for kind, read in ((VNET, reader.vnet), (SUBNET, reader.subnet), (ROUTE_TABLE, reader.table),
+    for kind, read in ((NSG, reader.security_group), (NSG_RULE, reader.security_rule),
+                       (VNET, reader.vnet), (SUBNET, reader.subnet), (ROUTE_TABLE, reader.table),
                        (ROUTE, reader.route), (ASSOCIATION, reader.association),
-                       (PEERING, reader.peering), (NIC, reader.nic), (GATEWAY, reader.gateway),
+                       (SUBNET_NSG, reader.subnet_group), (PEERING, reader.peering),
+                       (NIC, reader.nic), (NIC_NSG, reader.nic_group), (GATEWAY, reader.gateway),
                        (LOCAL_GATEWAY, reader.local_gateway), (CIRCUIT, reader.circuit),
                        (CIRCUIT_PEERING, reader.circuit_peering), (CONNECTION, reader.connection),
-                       (GLOBAL_REACH, reader.global_reach), (ROUTE_SERVER, reader.route_server)):
+                       (GLOBAL_REACH, reader.global_reach), (ROUTE_SERVER, reader.route_server),
+                       (ROUTE_SERVER_PEER, reader.route_server_peer)):
         for resource in reader.of_type(kind):
             read(resource)
     reader.finish()
@@ -238,6 +246,7 @@ class _Reader:
         self.subnets: dict[str, _Subnet] = {}  # subnet key -> subnet
         self.vnet_subnets: dict[str, list[str]] = {}  # VNet key -> subnet keys in order read
         self.subnet_tables: dict[str, str] = {}  # subnet key -> route table id
+        self.subnet_groups: dict[str, str] = {}  # subnet key -> network security group id
         self.routes: dict[str, list[e.Route]] = {}  # route table key -> routes
         self.tables: dict[str, TfResource] = {}
         self.private: dict[str, TfResource] = {}  # circuit key -> its private peering
@@ -351,9 +360,20 @@ class _Reader:
             table = dig(block, "route_table_id")
             if isinstance(table, str) and table:
                 self.subnet_tables[id_key(ident)] = table
+            group = dig(block, "security_group")
+            if isinstance(group, str) and group:
+                self._use_group(ident, group, name)
         region = str(resource.values.get("location") or "region1").replace(" ", "").lower()
         self.estate.vnets[key] = e.VirtualNetwork(resource.ident, resource.name, region,
                                                   self.nets(resource, "address_space"), ())
+
+    def _use_group(self, subnet: str, group: str, name: str) -> None:
+        found = self.plan.with_id(group, (NSG,))
+        if found is None or found.type != NSG:
+            self.estate.warn(f"subnet '{name}' uses network security group {group}, which the "
+                             f"input does not hold: it filters nothing here")
+            return
+        self.subnet_groups[id_key(subnet)] = found.ident
 
     def _add_subnet(self, subnet: _Subnet) -> None:
         key = id_key(subnet.ident)
@@ -422,6 +442,57 @@ class _Reader:
         assert table is not None
         self.subnet_tables[id_key(subnet.ident)] = table.ident
 
+    # -- network security groups -----------------------------------------------------------------
+
+    def security_group(self, resource: TfResource) -> None:
+        blocks = items(resource.values.get("security_rule"))
+        self.estate.security_groups[id_key(resource.ident)] = e.SecurityGroup(
+            resource.ident, resource.name,
+            tuple(self._rule(resource, "security_rule", i) for i in range(len(blocks))))
+
+    def security_rule(self, resource: TfResource) -> None:
+        group = self.by_name(resource, "network_security_group_name", NSG)
+        key = id_key(group.ident)
+        found = self.estate.security_groups[key]
+        self.estate.security_groups[key] = found._replace(
+            rules=(*found.rules, self._rule(resource)))
+
+    def _rule(self, resource: TfResource, *keys: str | int) -> e.SecurityRule:
+        def values(key: str, plural: str) -> tuple[str, ...]:
+            many = dig(resource.values, *keys, plural)
+            if isinstance(many, list) and many:
+                return tuple(str(v).strip() for v in many)
+            one = dig(resource.values, *keys, key)
+            return (str(one).strip(),) if one not in (None, "") else ()
+        priority = self.number(resource, *keys, "priority")
+        if priority is None:
+            raise self.fail(resource, "a security rule needs a priority", *keys, "priority")
+        groups = any(dig(resource.values, *keys, k) for k in (
+            "source_application_security_group_ids", "destination_application_security_group_ids"))
+        return e.SecurityRule(
+            str(dig(resource.values, *keys, "name") or ""), priority,
+            str(dig(resource.values, *keys, "direction") or ""),
+            str(dig(resource.values, *keys, "access") or ""),
+            str(dig(resource.values, *keys, "protocol") or "*"),
+            values("source_address_prefix", "source_address_prefixes"),
+            values("source_port_range", "source_port_ranges"),
+            values("destination_address_prefix", "destination_address_prefixes"),
+            values("destination_port_range", "destination_port_ranges"), groups)
+
+    def subnet_group(self, resource: TfResource) -> None:
+        subnet = self.subnet_of(resource, "subnet_id")
+        group = self.ref(resource, "network_security_group_id", kinds=(NSG,))
+        assert group is not None
+        self.subnet_groups[id_key(subnet.ident)] = group.ident
+
+    def nic_group(self, resource: TfResource) -> None:
+        nic = self.ref(resource, "network_interface_id", kinds=(NIC,))
+        group = self.ref(resource, "network_security_group_id", kinds=(NSG,))
+        assert nic is not None and group is not None
+        key = id_key(nic.ident)
+        if key in self.estate.nics:
+            self.estate.nics[key] = self.estate.nics[key]._replace(security_group=group.ident)
+
     # -- peerings, interfaces --------------------------------------------------------------------
 
     def peering(self, resource: TfResource) -> None:
@@ -475,6 +546,12 @@ class _Reader:
         bgp = dig(resource.values, "bgp_settings", 0)
         addresses = [a for p in items(dig(bgp, "peering_addresses"))
                      for a in items(dig(p, "default_addresses"))]
+        custom = [a for p in items(dig(bgp, "peering_addresses"))
+                  for a in items(dig(p, "apipa_addresses"))[:1]]
+        own = [a for p in items(dig(bgp, "peering_addresses"))
+               for a in (items(dig(p, "apipa_addresses")) or items(dig(p, "default_addresses")))[:1]]
+        tunnels = [a for p in items(dig(bgp, "peering_addresses"))
+                   for a in items(dig(p, "tunnel_ip_addresses"))[:1]]
         if not addresses and isinstance(dig(bgp, "peering_address"), str):
             addresses = [dig(bgp, "peering_address")]
         public = []
@@ -483,12 +560,14 @@ class _Reader:
                            kinds=(PUBLIC_IP,), required=False)
             if pip is not None and isinstance(pip.values.get("ip_address"), str):
                 public.append(pip.values["ip_address"])
+        active = self.flag(resource, "active_active")
         self.estate.gateways[id_key(resource.ident)] = e.Gateway(
             resource.ident, resource.name, kind, subnet.vnet, str(resource.values.get("sku") or ""),
-            self.flag(resource, "active_active"),
-            self.number(resource, "bgp_settings", 0, "asn") if bgp else None,
+            active, self.number(resource, "bgp_settings", 0, "asn") if bgp else None,
             tuple(self._address(resource, a) for a in addresses),
-            tuple(self._address(resource, a) for a in public))
+            tuple(self._address(resource, a) for a in (tunnels or public)),
+            self._address(resource, custom[0]) if custom else None,
+            tuple(self._address(resource, a) for a in own) if active and custom else ())
 
     def _address(self, resource: TfResource, text: str) -> IPv4Address:
         try:
@@ -548,13 +627,27 @@ class _Reader:
         self.estate.route_servers[id_key(resource.ident)] = e.RouteServer(
             resource.ident, resource.name, subnet.vnet,
             self.flag(resource, "branch_to_branch_traffic_enabled"),
-            str(resource.values.get("hub_routing_preference") or "ExpressRoute"))
+            str(resource.values.get("hub_routing_preference") or "ExpressRoute"),
+            tuple(self._address(resource, a) for a in items(resource.values.get("virtual_router_ips"))))
+
+    def route_server_peer(self, resource: TfResource) -> None:
+        server = self.ref(resource, "route_server_id", kinds=(ROUTE_SERVER,))
+        assert server is not None
+        asn = self.number(resource, "peer_asn")
+        if asn is None:
+            raise self.fail(resource, "a BGP connection needs a peer_asn", "peer_asn")
+        peer = e.BgpPeer(resource.ident, resource.name, asn,
+                         self.parse(resource, IPv4Address, "peer_ip"))
+        key = id_key(server.ident)
+        found = self.estate.route_servers[key]
+        self.estate.route_servers[key] = found._replace(peers=(*found.peers, peer))
 
     # -- what needs everything read ----------------------------------------------------------------
 
     def finish(self) -> None:
         for key, vnet in list(self.estate.vnets.items()):
-            subnets = tuple(e.Subnet(s.ident, s.name, s.prefix, self.subnet_tables.get(k))
+            subnets = tuple(e.Subnet(s.ident, s.name, s.prefix, self.subnet_tables.get(k),
+                                     self.subnet_groups.get(k))
                             for k in self.vnet_subnets[key] for s in [self.subnets[k]])
             self.estate.vnets[key] = vnet._replace(subnets=subnets)
         for key, table in self.tables.items():
@@ -578,9 +671,9 @@ class _Reader:
         asn = self.number(peering, "peer_asn")
         if asn is None:
             raise self.fail(peering, "the private peering has no peer_asn", "peer_asn")
+        tier = SKU_TIERS.get(str(dig(resource.values, "sku", 0, "tier") or "").lower(), "Standard")
         self.estate.circuits[id_key(resource.ident)] = e.Circuit(
             resource.ident, resource.name, str(resource.values.get("peering_location")
-                                               or resource.name),
-            str(dig(resource.values, "sku", 0, "tier") or "").lower() == "premium", asn,
+                                               or resource.name), tier == "Premium", asn,
             self.parse(peering, IPv4Network, "primary_peer_address_prefix"),
-            self.parse(peering, IPv4Network, "secondary_peer_address_prefix"))
+            self.parse(peering, IPv4Network, "secondary_peer_address_prefix"), tier)

@@ -17,6 +17,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import NamedTuple
 
 from azint.sources import estate as e
+from azint.sources import security
+from azint.topology.gatewaychecks import RESERVED_APPLIANCE_ASNS, ROUTE_SERVER_SUBNET
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
@@ -85,6 +87,12 @@ class _Writer:
     sites: list[Site] = field(default_factory=list)
     site_of: dict[str, Site] = field(default_factory=dict)  # LNG or circuit key -> site
     tunnels: dict[str, tuple[str, IPv4Address]] = field(default_factory=dict)  # conn -> if, addr
+    nic_names: dict[str, str] = field(default_factory=dict)  # NIC key -> endpoint name
+    peer_asn: dict[str, int] = field(default_factory=dict)  # NIC key -> its Route Server ASN
+    forced: set[str] = field(default_factory=set)  # NIC keys a Route Server peers with
+    # VNet key -> Route Server peers no NIC holds: address -> (endpoint name, ASN)
+    assumed: dict[str, dict[IPv4Address, tuple[str, int]]] = field(default_factory=dict)
+    server_peers: dict[str, list[str]] = field(default_factory=dict)  # server key -> endpoints
 
     def claim(self, namespace: str, wanted: str, what: str) -> str:
         names = self.taken.setdefault(namespace, set())
@@ -109,6 +117,9 @@ def write_topology(estate: e.Estate, name: str = "imported") -> Imported:
     writer = _Writer(estate)
     writer.warnings.extend(estate.warnings)
     _name_vnets(writer)
+    _name_endpoints(writer)
+    _plan_peers(writer)
+    writer.warnings.extend(security.unused(estate))
     _plan_sites(writer)
     writer.lines.extend(["# Imported by azint from Azure resources: each element's resource id is",
                          "# in the comment above it. Assumptions (what Azure cannot know) are",
@@ -139,6 +150,66 @@ def _name_vnets(writer: _Writer) -> None:
         writer.vnet_names[key] = writer.claim("network", vnets[key].name, "VNet")
 
 
+def _vnet_nics(writer: _Writer, vnet: e.VirtualNetwork) -> list[e.Nic]:
+    subnets = {e.id_key(s.id) for s in vnet.subnets}
+    return sorted((n for n in writer.estate.nics.values() if n.subnet in subnets),
+                  key=lambda n: (n.address, n.name))
+
+
+def _name_endpoints(writer: _Writer) -> None:
+    for key in sorted(writer.vnet_names, key=lambda k: (writer.vnet_names[k].lower(), k)):
+        for nic in _vnet_nics(writer, writer.estate.vnets[key]):
+            writer.nic_names[e.id_key(nic.id)] = writer.claim("endpoint", nic.name, "endpoint")
+
+
+def _plan_peers(writer: _Writer) -> None:
+    """Each Route Server's BGP peers as endpoints: the NIC holding the peer's address, else an
+    appliance assumed in the subnet that holds it ("Azure Route Server": its peers are network
+    virtual appliances in its VNet or a peered one, https://learn.microsoft.com/azure/route-server/
+    overview)."""
+    estate = writer.estate
+    for key in sorted(estate.route_servers):
+        server = estate.route_servers[key]
+        if server.vnet not in writer.vnet_names:
+            continue
+        reach = {server.vnet} | {p.remote for p in estate.peerings.values() if p.vnet == server.vnet}
+        reach |= {p.vnet for p in estate.peerings.values() if p.remote == server.vnet}
+        names = writer.server_peers.setdefault(key, [])
+        for peer in sorted(server.peers, key=lambda p: (p.address, p.name)):
+            name = _peer_endpoint(writer, server, peer, reach & set(writer.vnet_names))
+            if name is not None and name not in names:
+                names.append(name)
+
+
+def _peer_endpoint(writer: _Writer, server: e.RouteServer, peer: e.BgpPeer,
+                   reach: set[str]) -> str | None:
+    what = f"Route Server '{server.name}' BGP peer {peer.address} (AS {peer.asn})"
+    if peer.asn in RESERVED_APPLIANCE_ASNS:
+        writer.warnings.append(f"{what}: Azure reserves its ASN: left out")
+        return None
+    nic = next((n for n in writer.estate.nics.values() if n.address == peer.address), None)
+    if nic is not None:
+        vnet = next(k for k, v in writer.estate.vnets.items()
+                    if nic.subnet in {e.id_key(s.id) for s in v.subnets})
+        if vnet not in reach:
+            writer.warnings.append(f"{what}: its network interface is in a VNet neither the "
+                                   f"Route Server's nor peered with it: left out")
+            return None
+        writer.peer_asn[e.id_key(nic.id)] = peer.asn
+        if not nic.forwarding:
+            writer.forced.add(e.id_key(nic.id))
+        return writer.nic_names[e.id_key(nic.id)]
+    home = next((k for k in sorted(reach) for s in writer.estate.vnets[k].subnets
+                 if peer.address in s.prefix), None)
+    if home is None:
+        writer.warnings.append(f"{what}: no subnet of its VNet or a peered one holds the "
+                               f"address: left out")
+        return None
+    name = writer.claim("endpoint", f"nva-{str(peer.address).replace('.', '-')}", "endpoint")
+    writer.assumed.setdefault(home, {})[peer.address] = (name, peer.asn)
+    return name
+
+
 def _gateways(writer: _Writer, vnet_key: str) -> dict[str, e.Gateway]:
     found: dict[str, e.Gateway] = {}
     for key in sorted(writer.estate.gateways):
@@ -166,16 +237,61 @@ def _vnet(writer: _Writer, vnet: e.VirtualNetwork) -> None:
         out.append(f"    branch_to_branch: {scalar(server.branch_to_branch)}")
         out.append(f"    hub_routing_preference: {scalar(server.hub_routing_preference)}")
     tables = _vnet_tables(writer, vnet)
+    groups = security.groups_of(writer.estate, vnet)
     subnets = sorted(vnet.subnets, key=lambda s: (s.prefix, s.name))
     if subnets:
         out.append("    subnets:")
     for subnet in subnets:
         writer.comment_ids("      ", subnet.id)
         table = tables[e.id_key(subnet.route_table)][0] if subnet.route_table else None
-        out.append(item("      ", name=subnet.name, prefix=subnet.prefix, route_table=table))
-    _endpoints(writer, vnet, tables)
+        group = groups[e.id_key(subnet.security_group)] if subnet.security_group else None
+        out.append(item("      ", name=subnet.name, prefix=subnet.prefix, route_table=table,
+                        network_security_group=group))
+    _endpoints(writer, vnet, tables, groups)
+    if server is not None:
+        _route_server(writer, vnet, server)
     _route_tables(writer, tables)
+    _security_groups(writer, groups)
     _vnet_gateways(writer, vnet)
+
+
+def _route_server(writer: _Writer, vnet: e.VirtualNetwork, server: e.RouteServer) -> None:
+    peers = writer.server_peers.get(e.id_key(server.id), [])
+    if not peers:  # the model holds a peerless Route Server's effect as branch_to_branch alone
+        return
+    addresses = server.addresses
+    if len(addresses) != 2:
+        home = next((s.prefix for s in vnet.subnets if s.name == ROUTE_SERVER_SUBNET), None)
+        if home is None:
+            writer.warnings.append(f"Route Server '{server.name}': no {ROUTE_SERVER_SUBNET} in "
+                                   f"'{vnet.name}': its BGP peers are left out")
+            return
+        addresses = (home.network_address + 4, home.network_address + 5)
+        writer.assume("    ", f"Route Server '{server.name}': its peer addresses are not in the "
+                      f"input; taken as {addresses[0]} and {addresses[1]}, the first of "
+                      f"{ROUTE_SERVER_SUBNET}")
+    writer.lines.append(f"    route_server: {flow(addresses=list(addresses), peers=peers)}")
+
+
+def _security_groups(writer: _Writer, groups: dict[str, str]) -> None:
+    if not groups:
+        return
+    writer.lines.append("    network_security_groups:")
+    for key, name in sorted(groups.items(), key=lambda g: g[1].lower()):
+        group = writer.estate.security_groups[key]
+        writer.comment_ids("      ", group.id)
+        rules = []
+        for rule in sorted(group.rules, key=lambda r: (r.direction.lower(), r.priority, r.name)):
+            text = security.rule_text(rule)
+            if text.pairs is None:
+                writer.warnings.append(f"network security group '{group.name}': rule "
+                                       f"'{rule.name}' left out: {text.problem}")
+            else:
+                rules.append(item("          ", **text.pairs))
+        if not rules:
+            writer.lines.append(item("      ", name=name))
+            continue
+        writer.lines.extend([f"      - name: {scalar(name)}", "        rules:", *rules])
 
 
 def _vnet_tables(writer: _Writer, vnet: e.VirtualNetwork) -> dict[str, tuple[str, e.RouteTable]]:
@@ -194,30 +310,49 @@ def _vnet_tables(writer: _Writer, vnet: e.VirtualNetwork) -> dict[str, tuple[str
 
 
 def _endpoints(writer: _Writer, vnet: e.VirtualNetwork,
-               tables: dict[str, tuple[str, e.RouteTable]]) -> None:
-    subnets = {e.id_key(s.id) for s in vnet.subnets}
-    nics = sorted((n for n in writer.estate.nics.values() if n.subnet in subnets),
-                  key=lambda n: (n.address, n.name))
+               tables: dict[str, tuple[str, e.RouteTable]], groups: dict[str, str]) -> None:
+    nics = _vnet_nics(writer, vnet)
     lines: list[str] = []
-    known = {n.address for n in nics}
+    assumed = writer.assumed.get(e.id_key(vnet.id), {})
+    known = {n.address for n in nics} | set(assumed)
     for nic in nics:
-        name = writer.claim("endpoint", nic.name, "endpoint")
         lines.append(f"      # {nic.id}")
-        lines.append(item("      ", name=name, address=nic.address, forwarding=nic.forwarding or None))
+        lines.extend(_nic_endpoint(writer, nic, groups))
+    for address, (name, asn) in sorted(assumed.items()):
+        _assumed(writer, lines, f"{address}, a Route Server's BGP peer (AS {asn}), is a virtual "
+                 f"appliance with IP forwarding (no network interface of the input holds it)")
+        lines.append(f"      - {flow(name=name, address=address, forwarding=True, asn=asn)}")
     appliances = sorted({r.next_hop_ip for _, t in tables.values() for r in t.routes
                          if r.next_hop_type == "VirtualAppliance" and r.next_hop_ip is not None
                          and r.next_hop_ip not in known
                          and any(r.next_hop_ip in s.prefix for s in vnet.subnets)})
     for address in appliances:
         name = writer.claim("endpoint", f"nva-{str(address).replace('.', '-')}", "endpoint")
-        message = (f"{address}, a user route's next hop, is a virtual appliance with IP "
-                   f"forwarding (no network interface of the input holds it)")
-        lines.append(f"      # assumption: {message}")
-        writer.warnings.append(f"assumption: {message}")
+        _assumed(writer, lines, f"{address}, a user route's next hop, is a virtual appliance "
+                 f"with IP forwarding (no network interface of the input holds it)")
         lines.append(f"      - {flow(name=name, address=address, forwarding=True)}")
     if lines:
         writer.lines.append("    endpoints:")
         writer.lines.extend(lines)
+
+
+def _nic_endpoint(writer: _Writer, nic: e.Nic, groups: dict[str, str]) -> list[str]:
+    key = e.id_key(nic.id)
+    lines: list[str] = []
+    if key in writer.forced:
+        _assumed(writer, lines, f"endpoint '{writer.nic_names[key]}' is a Route Server's BGP "
+                 f"peer: an appliance, with IP forwarding though its network interface has it off")
+    group = groups[e.id_key(nic.security_group)] if nic.security_group else None
+    lines.append(item("      ", name=writer.nic_names[key], address=nic.address,
+                      forwarding=(nic.forwarding or key in writer.forced) or None,
+                      network_security_group=group, asn=writer.peer_asn.get(key)))
+    return lines
+
+
+def _assumed(writer: _Writer, lines: list[str], message: str) -> None:
+    """An assumption about an endpoint: a comment in the list being built, and a warning."""
+    lines.append(f"      # assumption: {message}")
+    writer.warnings.append(f"assumption: {message}")
 
 
 def _route_tables(writer: _Writer, tables: dict[str, tuple[str, e.RouteTable]]) -> None:
@@ -268,10 +403,30 @@ def _vnet_gateways(writer: _Writer, vnet: e.VirtualNetwork) -> None:
         out.append("      vpn:")
         out.append(f"        asn: {vpn.asn or EXPRESSROUTE_ASN}")
         out.append(f"        instances: {_value(vpn_addresses)}")
+        if vpn.active_active and len(vpn_addresses) == 2:
+            _active_active(writer, vpn, vpn_addresses)
+            return
+        if vpn.active_active:
+            writer.warnings.append(f"active-active VPN gateway '{vpn.name}': not two instance "
+                                   f"addresses; written active-standby")
         if vpn_addresses:
             out.append(f"        bgp_peer_address: {vpn.bgp_peer or vpn_addresses[0]}")
         if vpn.public_addresses:
             out.append(f"        public_address: {vpn.public_addresses[0]}")
+
+
+def _active_active(writer: _Writer, vpn: e.Gateway, instances: tuple[IPv4Address, ...]) -> None:
+    """Each instance its own BGP address (a custom one when given) and public address
+    ("Configure active-active VPN gateways",
+    https://learn.microsoft.com/azure/vpn-gateway/active-active-portal)."""
+    bgp = vpn.bgp_peers if len(vpn.bgp_peers) == 2 else instances
+    writer.lines.append("        active_active: true")
+    writer.lines.append(f"        bgp_peer_addresses: {_value(bgp)}")
+    if len(vpn.public_addresses) == 2:
+        writer.lines.append(f"        public_addresses: {_value(vpn.public_addresses)}")
+    elif vpn.public_addresses:
+        writer.warnings.append(f"active-active VPN gateway '{vpn.name}' shows one public "
+                               f"address, not one per instance: left out")
 
 
 def _vpn_instances(writer: _Writer, vpn: e.Gateway,
@@ -401,6 +556,7 @@ def _tunnel_routes(writer: _Writer, connection: e.Connection, interface: str) ->
         peers = gateway.bgp_addresses or (_vpn_instances(_Writer(writer.estate), gateway, home)
                                           if home else ())
         peers = (gateway.bgp_peer, *peers) if gateway.bgp_peer is not None else peers
+        peers = gateway.bgp_peers or peers  # active-active: the first instance's address
         # The device's host route to Azure's BGP peer through the tunnel ("VPN Gateway FAQ").
         return [item("          ", prefix=IPv4Network(p), interface=interface)
                 for p in peers[:1]]
@@ -446,16 +602,14 @@ def _peerings(writer: _Writer) -> None:
             writer.lines.append(f"    {label}: " + flow(
                 network=writer.vnet_names[key],
                 allow_gateway_transit=True if side and side.allow_gateway_transit else None,
-                use_remote_gateways=True if side and side.use_remote_gateways else None))
+                use_remote_gateways=True if side and side.use_remote_gateways else None,
+                allow_virtual_network_access=False if side and not side.allow_access else None,
+                allow_forwarded_traffic=False if side and not side.allow_forwarded_traffic
+                else None))
         down = [k for k in (a, b) if k not in sides]
-        blocked = [s for s in sides.values() if not s.allow_access]
         if down:
             writer.warnings.append(f"peering '{name}': VNet '{writer.vnet_names[down[0]]}' has "
                                    f"no peering back, so Azure leaves it Initiated: written down")
-        if blocked:
-            writer.warnings.append(f"peering '{name}': allowVirtualNetworkAccess is false: "
-                                   f"written down")
-        if down or blocked:
             writer.lines.append("    state: down")
 
 
@@ -469,7 +623,7 @@ def _circuits(writer: _Writer) -> None:
         writer.comment_ids("  ", circuit.id)
         writer.lines.extend([f"  - name: {scalar(name)}", "    type: expressroute",
                              f"    peering_location: {scalar(circuit.peering_location)}",
-                             f"    premium: {scalar(circuit.premium)}", "    links:"])
+                             f"    sku: {scalar(circuit.sku)}", "    links:"])
         for role, subnet in (("primary", circuit.primary), ("secondary", circuit.secondary)):
             link = writer.claim("connection", f"{name}-{role}", "circuit link")
             writer.lines.append(item("      ", name=link, role=role, subnet=subnet, router=router))
