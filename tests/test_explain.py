@@ -297,3 +297,15 @@ networks:
                       "--json").json()
         assert [[(c["kind"], *c["setting"]) for c in causes]
                 for causes in _causes(found["missing"])] == [[("link-down", down)]]
+
+
+def test_a_loop_cut_short_by_the_ttl_claims_no_route_at_its_last_step(azint) -> None:
+    """The walk of a forwarding loop stops where the TTL runs out, at an appliance that never
+    routed the packet on: explain gives that step no route (it used to say 'to its default
+    gateway', which an appliance in the middle of a loop is not sending to)."""
+    text = azint("explain", "--topology", topology("loops"), "app-vm", "10.98.0.5").out
+    assert "default gateway" not in text
+    document = azint("explain", "--topology", topology("loops"), "app-vm", "10.98.0.5",
+                     "--json").json()
+    assert document["disposition"] == "LOOP"
+    assert document["steps"][-1]["decision"] == ""
