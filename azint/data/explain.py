@@ -95,6 +95,8 @@ def decision(step: Step) -> str:
         return "the destination: it owns the address"
     if step.note == OWN_SUBNET:
         return "on its own subnet, directly (ARP), not through its gateway"
+    if step.element.kind is Kind.VM and step.port is not None:
+        return ""  # a host the packet came into and that never sent it on (its TTL ran out)
     fixed = {Kind.VNET: "delivered inside the VNet to the owner of the address",
              Kind.ERGW: "from the circuit into its VNet",
              Kind.VM: "to its default gateway"}
