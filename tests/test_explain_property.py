@@ -84,7 +84,8 @@ def networks(draw: st.DrawFn) -> tuple[Doc, tuple[str, ...]]:
         doc = vnet(name, f"10.{20 + j}.0.0/24")
         if draw(st.booleans()):
             lan = f"10.{40 + draw(st.integers(0, 1))}.0.0/25"
-            hop = draw(st.sampled_from(["None", "Internet", "VirtualAppliance"]))
+            hop = draw(st.sampled_from(["None", "Internet", "VirtualAppliance",
+                                        "VirtualNetworkGateway"]))
             route = {"name": "drop", "prefix": lan, "next_hop_type": hop}
             if hop == "VirtualAppliance":
                 route.update(name="via-fw", prefix="10.0.0.0/8", next_hop_ip="10.1.0.5")
