@@ -291,7 +291,10 @@ def gateway_no_transit(vnet: str, route: Route) -> Diagnosis:
 
 
 def _drops(route: Route) -> bool:
-    return route.next_hop_type in (m.NextHopType.NONE, m.NextHopType.INTERNET)
+    """A route that takes the packet nowhere it could reach: None, the Internet, or a user
+    route to VirtualNetworkGateway in a VNet with no VPN gateway to use (no next hop)."""
+    return route.next_hop_type in (m.NextHopType.NONE, m.NextHopType.INTERNET) or (
+        route.next_hop_type == m.NextHopType.GATEWAY and not route.next_hops)
 
 
 def _is_system(route: Route | None) -> bool:
