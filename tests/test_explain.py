@@ -253,6 +253,12 @@ def _reference_why(azint, *args: str) -> list[list[tuple[str, str]]]:  # type: i
       [("link-down", "igp:loc2-switch/to-ce2--loc2-ce2/to-switch")]]),
     (("hub", "10.2.30.10", "--down", "ergw:hub", "--down", "loc1-vpn"),
      [[("link-down", "ergw:hub")], [("link-down", "ergw:hub"), ("link-down", "er1-secondary")]]),
+    # every instance down: bringing any one back brings the gateway and its connection back
+    (("spoke", "10.2.30.10", "--down", "loc1-vpn",
+      *(a for i in (132, 133, 134) for a in ("--down", f"ergw:hub@10.10.30.{i}"))),
+     [[("link-down", f"ergw:hub@10.10.30.{i}")] for i in (132, 133, 134)]
+     + [[("link-down", f"ergw:hub@10.10.30.{i}"), ("link-down", "er1-secondary")]
+        for i in (132, 133, 134)]),
 ])
 def test_what_down_named_is_the_cause_not_what_went_with_it(
         azint, args: tuple[str, ...], expected: list[list[tuple[str, str]]]) -> None:  # type: ignore[no-untyped-def]
