@@ -30,8 +30,9 @@ class Network:
 
     ``written`` is the topology as loaded, before ``down``: what a diagram strikes through.
     ``culprits`` maps each element that is down because of ``down`` (a circuit link its router
-    took with it, a connection its gateway did) to the names in ``down`` that took it down, so
-    that ``explain`` names what was taken down, not what went with it.
+    took with it, a connection its gateway did) to the names in ``down`` that would bring it
+    back (groups, any one will do), so that ``explain`` names what was taken down, not what went
+    with it.
     """
 
     topology: Topology
@@ -39,7 +40,7 @@ class Network:
     prober: Prober = field(init=False)
     written: Topology | None = None
     down: frozenset[str] = frozenset()
-    culprits: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    culprits: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.prober = Prober(self.plane, culprits=self.culprits, restore=self.restore)
@@ -73,15 +74,22 @@ class Network:
                    _culprits(topology, names))
 
 
-def _culprits(topology: Topology, names: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """Each element down because of ``names`` (and not in the file), with the names that take
-    it down."""
+def _culprits(topology: Topology, names: frozenset[str]
+              ) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Each element down because of ``names`` (and not in the file nor in ``names`` alone),
+    with the ways to bring it back: groups of names, any one group undone will do."""
     before = _down_in(topology)
-    found: dict[str, list[str]] = {}
-    for name in sorted(names):
-        for taken in sorted(_down_in(topology.with_down(frozenset({name}))) - before):
-            found.setdefault(taken, []).append(name)
-    return {taken: tuple(by) for taken, by in found.items() if by != [taken]}
+    now = _down_in(topology.with_down(names))
+    alone = {name: _down_in(topology.with_down(frozenset({name}))) for name in sorted(names)}
+    without = {name: _down_in(topology.with_down(names - {name})) for name in sorted(names)}
+    found: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for taken in sorted(now - before):
+        singles = tuple((name,) for name in sorted(names) if taken not in without[name])
+        if singles == ((taken,),):
+            continue  # named itself, and nothing else keeps it down
+        together = tuple(name for name in sorted(names) if taken in alone[name])
+        found[taken] = singles or (together,)
+    return found
 
 
 def _down_in(topology: Topology) -> set[str]:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
-from itertools import pairwise
+from itertools import pairwise, product
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -248,21 +248,23 @@ def _with_links_up(plane: ControlPlane, site: m.OnPremSite, links: tuple[m.SiteL
     return route
 
 
-def blamed(diagnosis: Diagnosis, culprits: Mapping[str, tuple[str, ...]]) -> Diagnosis:
+def blamed(diagnosis: Diagnosis, culprits: Mapping[str, tuple[tuple[str, ...], ...]]
+           ) -> Diagnosis:
     """The diagnosis with each link down named by what ``--down`` named that took it down (a
-    circuit link by its router, a connection by its gateway)."""
+    circuit link by its router, a connection by its gateway or by each of its instances): a
+    link that any of several names would bring back makes an alternative of each."""
     if not culprits:
         return diagnosis
 
-    def named(cause: Cause) -> Iterator[Cause]:
+    def ways(cause: Cause) -> list[tuple[Cause, ...]]:
         if cause.kind is not Because.LINK_DOWN or cause.setting[0] not in culprits:
-            yield cause
-            return
-        yield from (cause._replace(setting=(name,)) for name in culprits[cause.setting[0]])
+            return [(cause,)]
+        return [tuple(cause._replace(setting=(name,)) for name in group)
+                for group in culprits[cause.setting[0]]]
 
     return replace(diagnosis, alternatives=_distinct(
-        replace(a, causes=_unique(c for cause in a.causes for c in named(cause)))
-        for a in diagnosis.alternatives))
+        replace(a, causes=_unique(c for part in chosen for c in part))
+        for a in diagnosis.alternatives for chosen in product(*map(ways, a.causes))))
 
 
 def not_forwarding(element: Element) -> Diagnosis:

@@ -149,7 +149,7 @@ def _missing(prober: Prober, walk: Walk, address: IPv4Address) -> Missing | None
 
 
 def diagnose(plane: ControlPlane, disposition: Disposition, last: Step, address: IPv4Address,
-             culprits: Mapping[str, tuple[str, ...]] = MappingProxyType({}),
+             culprits: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType({}),
              restore: Callable[[str], ControlPlane | None] = no_restore) -> Diagnosis | None:
     """The causes of a walk that ended at ``last`` with ``disposition`` (None: not a drop);
     links down are named by what took them down (``culprits`` and ``restore`` as the

@@ -111,7 +111,7 @@ class Prober:
     plane: ControlPlane
     forwarder: Forwarder = field(init=False)
     # elements down because of what --down named, with those names (see Network.culprits)
-    culprits: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    culprits: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     # the control plane with one element that --down named brought back (None: not down)
     restore: Callable[[str], ControlPlane | None] = no_restore
     _returns: dict[tuple[Element, IPv4Address, IPv4Address, int], Walk | None] = field(default_factory=dict)
