@@ -130,6 +130,9 @@ def networks(draw: st.DrawFn) -> tuple[Doc, tuple[str, ...]]:
     downable += [f"router:{n['name']}-ce" for n in networks if n["kind"] == "onprem"]
     downable += [f"{kind}:{hub}" for kind, hubs_of in (("ergw", er_hubs), ("vpngw", vpn_hubs))
                  for hub in hubs_of]
+    downable += [f"{short}:{n['name']}@{address}" for n in networks
+                 for kind, short in (("expressroute", "ergw"), ("vpn", "vpngw"))
+                 for address in n.get("gateways", {}).get(kind, {}).get("instances", [])]
     down = draw(st.sets(st.sampled_from(sorted(downable)), max_size=2)) if downable else set()
     return ({"azint": 1, "name": "random", "jitter_ms": 0.0, "networks": networks,
              "connections": connections}, tuple(sorted(down)))
