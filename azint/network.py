@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from azint.control.plane import ControlPlane, check_bgp
 from azint.data.probes import Prober
-from azint.errors import UsageError
+from azint.errors import AzintError, UsageError
 from azint.topology import loader
 from azint.topology.model import Locate, Topology
 from azint.topology.problems import Problem, Severity
@@ -40,6 +40,10 @@ class Network:
     """A loaded topology with its control plane computed (and links taken down as asked).
 
     ``written`` is the topology as loaded, before ``down``: what a diagram strikes through.
+    ``culprits`` maps each element that is down because of ``down`` (a circuit link its router
+    took with it, a connection its gateway did) to the names in ``down`` that would bring it
+    back (groups, any one will do), so that ``explain`` names what was taken down, not what went
+    with it.
     """
 
     topology: Topology
@@ -47,9 +51,20 @@ class Network:
     prober: Prober = field(init=False)
     written: Topology | None = None
     down: frozenset[str] = frozenset()
+    culprits: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.prober = Prober(self.plane)
+        self.prober = Prober(self.plane, culprits=self.culprits, restore=self.restore)
+
+    def restore(self, name: str) -> ControlPlane | None:
+        """The control plane with ``name`` brought back up, if ``--down`` took it down (and
+        BGP settles without it down)."""
+        if name not in self.down or self.written is None:
+            return None
+        try:
+            return ControlPlane.build(self.written.with_down(self.down - {name}))
+        except AzintError:
+            return None
 
     @classmethod
     def open(cls, path: Path | None = None, down: Iterable[str] = ()) -> Network:
@@ -66,4 +81,39 @@ class Network:
                 extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
                 raise UsageError(f"--down: no link or connection named '{name}'{extra}")
         changed = topology.with_down(names)
-        return cls(changed, ControlPlane.build(changed), topology, names)
+        return cls(changed, ControlPlane.build(changed), topology, names,
+                   _culprits(topology, names))
+
+
+def _culprits(topology: Topology, names: frozenset[str]
+              ) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Each element down because of ``names`` (and not in the file nor in ``names`` alone),
+    with the ways to bring it back: groups of names, any one group undone will do."""
+    before = _down_in(topology)
+    now = _down_in(topology.with_down(names))
+    alone = {name: _down_in(topology.with_down(frozenset({name}))) for name in sorted(names)}
+    without = {name: _down_in(topology.with_down(names - {name})) for name in sorted(names)}
+    found: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for taken in sorted(now - before):
+        singles = tuple((name,) for name in sorted(names) if taken not in without[name])
+        if singles == ((taken,),):
+            continue  # named itself, and nothing else keeps it down
+        together = tuple(name for name in sorted(names) if taken in alone[name])
+        found[taken] = singles or (together,)
+    return found
+
+
+def _down_in(topology: Topology) -> set[str]:
+    """The names ``--down`` knows of the connections, links and routers that are down."""
+    down = {p.name for p in topology.peerings if not p.up}
+    down.update(v.name for v in topology.vpns if not v.up)
+    down.update(g.name for g in topology.global_reach if not g.up)
+    for circuit in topology.circuits.values():
+        if not circuit.up:
+            down.add(circuit.name)
+        down.update(k.name for k in circuit.links if not k.up)
+        down.update(x.name for x in circuit.connections if not x.up)
+    for site in topology.sites.values():
+        down.update(f"router:{r.name}" for r in site.routers if not r.up)
+        down.update(k.name for k in site.links if not k.up)
+    return down

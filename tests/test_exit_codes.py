@@ -216,7 +216,12 @@ def _cli_commands(doc: Doc) -> Iterator[tuple[str, ...]]:
         yield ("explain", "--json", source["name"], target["name"])
     downable = [c["name"] for c in doc["connections"]]
     downable += [k["name"] for c in doc["connections"] for k in c.get("links", [])]
-    for name in downable[:6]:
+    # whole routers and gateways too: explain then names them, not what they took with them
+    downable[6:] = [f"router:{r['name']}" for n in _networks(doc, "onprem") for r in n["routers"]]
+    downable += [f"{short}:{n['name']}" for n in _networks(doc, "vnet")
+                 for kind, short in (("expressroute", "ergw"), ("vpn", "vpngw"))
+                 if kind in n.get("gateways", {})][:2]
+    for name in downable:
         for source, target in pairwise(firsts[:3]):
             yield ("tracert", "-h", "8", "--down", name, source["name"], target["address"])
             yield ("explain", "--down", name, target["name"], source["name"])

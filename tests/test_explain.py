@@ -232,3 +232,86 @@ def test_a_cause_is_named_once_however_many_paths_it_cuts(azint) -> None:
         ("user-route", "vnet:spoke-on", None, ("blackhole", "drop-dc", "None")),
         ("link-down", "vnet:spoke-on", "vnet:hub", ("hub-on",)),
         ("link-down", "ergw:hub", "msee:c1:primary", ("c1",))]]
+
+
+def _reference_why(azint, *args: str) -> list[list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    """explain's alternatives on the reference topology, each as (kind, setting) pairs."""
+    found = azint("explain", *args, "--json").json()
+    assert not found["reached"]
+    return [[(c["kind"], *c["setting"]) for c in causes] for causes in _causes(found["missing"])]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("location1", "10.10.30.4", "--down", "router:loc1-ce"), [[("link-down", "router:loc1-ce")]]),
+    (("location2", "10.10.30.4", "--down", "router:loc2-ce1", "--down", "router:loc2-ce2"),
+     [[("link-down", "router:loc2-ce1")], [("link-down", "router:loc2-ce2")]]),
+    (("location1", "10.10.30.4", "--down", "igp:loc1-switch/to-ce--loc1-ce/to-switch"),
+     [[("link-down", "igp:loc1-switch/to-ce--loc1-ce/to-switch")]]),
+    (("location2", "10.10.30.4", "--down", "igp:loc2-switch/to-ce1--loc2-ce1/to-switch",
+      "--down", "igp:loc2-switch/to-ce2--loc2-ce2/to-switch"),
+     [[("link-down", "igp:loc2-switch/to-ce1--loc2-ce1/to-switch")],
+      [("link-down", "igp:loc2-switch/to-ce2--loc2-ce2/to-switch")]]),
+    (("hub", "10.2.30.10", "--down", "ergw:hub", "--down", "loc1-vpn"),
+     [[("link-down", "ergw:hub")], [("link-down", "ergw:hub"), ("link-down", "er1-secondary")]]),
+    # every instance down: bringing any one back brings the gateway and its connection back
+    (("spoke", "10.2.30.10", "--down", "loc1-vpn",
+      *(a for i in (132, 133, 134) for a in ("--down", f"ergw:hub@10.10.30.{i}"))),
+     [[("link-down", f"ergw:hub@10.10.30.{i}")] for i in (132, 133, 134)]
+     + [[("link-down", f"ergw:hub@10.10.30.{i}"), ("link-down", "er1-secondary")]
+        for i in (132, 133, 134)]),
+])
+def test_what_down_named_is_the_cause_not_what_went_with_it(
+        azint, args: tuple[str, ...], expected: list[list[tuple[str, str]]]) -> None:  # type: ignore[no-untyped-def]
+    """A router taken down takes its circuit links and IGP links with it, a gateway its
+    connections, an IGP link the routes learned over it: explain names what --down named. It
+    used to blame the circuit link or connection (bringing it up alone changes nothing), or say
+    that no connection joins the site to the prefix."""
+    assert _reference_why(azint, *args) == expected
+
+
+def test_a_static_route_whose_next_hop_is_cut_off_is_not_unadvertised(azint, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A router's static route to a next hop across an IGP link (or a router) that is down: the
+    element down is the cause, not 'no network advertises a route' (names hold ':' and '|')."""
+    path = tmp_path / "statics.yaml"
+    path.write_text("""azint: 1
+name: statics
+networks:
+  - name: "s:1|a"
+    kind: onprem
+    asn: 65300
+    endpoints:
+      - {name: "vm:a|b", address: 10.60.0.10, gateway: 10.60.0.1}
+      - {name: "vm|2", address: 10.99.0.10, gateway: 10.99.0.1}
+    routers:
+      - name: "r:1|x"
+        interfaces:
+          - {name: "lan:0|1", address: 10.60.0.1/24}
+          - {name: "t|u:n", address: 10.60.1.0/31}
+        static_routes:
+          - {prefix: 10.99.0.0/24, next_hop: 10.60.1.1}
+      - name: "r:2"
+        interfaces:
+          - {name: "x:y", address: 10.60.1.1/31}
+          - {name: lan, address: 10.99.0.1/24}
+        static_routes:
+          - {prefix: 10.60.0.0/24, next_hop: 10.60.1.0}
+    links:
+      - {a: "r:1|x/t|u:n", b: "r:2/x:y"}
+""")
+    for down in ("igp:r:1|x/t|u:n--r:2/x:y", "router:r:2"):
+        found = azint("explain", "--topology", str(path), "vm:a|b", "vm|2", "--down", down,
+                      "--json").json()
+        assert [[(c["kind"], *c["setting"]) for c in causes]
+                for causes in _causes(found["missing"])] == [[("link-down", down)]]
+
+
+def test_a_loop_cut_short_by_the_ttl_claims_no_route_at_its_last_step(azint) -> None:
+    """The walk of a forwarding loop stops where the TTL runs out, at an appliance that never
+    routed the packet on: explain gives that step no route (it used to say 'to its default
+    gateway', which an appliance in the middle of a loop is not sending to)."""
+    text = azint("explain", "--topology", topology("loops"), "app-vm", "10.98.0.5").out
+    assert "default gateway" not in text
+    document = azint("explain", "--topology", topology("loops"), "app-vm", "10.98.0.5",
+                     "--json").json()
+    assert document["disposition"] == "LOOP"
+    assert document["steps"][-1]["decision"] == ""

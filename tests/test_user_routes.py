@@ -83,6 +83,11 @@ def test_gateway_user_route_without_a_vpn_gateway_drops_and_validate_warns(
     for command in (("ping", "-n", "1", "hub", "10.2.0.10"), ("explain", "hub", "dc-vm"),
                     ("matrix",), ("routes", "dc")):
         assert azint(*command, "--topology", file).code in (0, 1), command
+    # explain names the user route that drops it (it used to say "nothing stops it")
+    found = azint("explain", "--json", "--topology", file, "hub", "dc-vm").json()
+    for way in found["missing"]["alternatives"]:
+        assert (way["causes"][0]["kind"], way["causes"][0]["setting"]) == (
+            "user-route", ["rt", "to-dc", "VirtualNetworkGateway"])
 
 
 def test_gateway_user_route_with_coexisting_gateways_is_flagged(

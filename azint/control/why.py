@@ -23,11 +23,11 @@ Nothing here matches names or walks packets.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Network
-from itertools import pairwise
+from itertools import pairwise, product
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -179,6 +179,98 @@ def diagnose_element(plane: ControlPlane, element: Element, address: IPv4Address
     return Diagnosis(prefix, _distinct(ways) or (_unconnected(element, start, prefix),))
 
 
+def gateway_down(plane: ControlPlane, host: m.Endpoint) -> Diagnosis | None:
+    """An on-premises host whose default gateway is on a router that is down."""
+    causes = tuple(Cause(Because.LINK_DOWN, "", ids.vm(host.name), ids.router(r.name),
+                         (f"router:{r.name}",))
+                   for r in plane.topology.routers()
+                   if not r.up and any(i.address.ip == host.gateway for i in r.interfaces))
+    return Diagnosis(None, (Alternative(causes),)) if causes else None
+
+
+def site_links_down(plane: ControlPlane, router: str, address: IPv4Address,
+                    matched: Route | None) -> Diagnosis | None:
+    """A router that would have a better route for ``address`` were its site's IGP links that
+    are down up: each link that alone would do, or else all of them together (None: bringing
+    them up would not help, so they are not the cause)."""
+    site = plane.topology.sites[network_of(plane, ids.router(router))]
+    down = [k for k in site.links if not k.up]
+    tries: list[tuple[m.SiteLink, ...]] = [(k,) for k in down]
+    found = [(route, links) for links in tries
+             if (route := _with_links_up(plane, site, links, router, address, matched))]
+    if not found and len(down) > 1:
+        every = tuple(down)
+        route = _with_links_up(plane, site, every, router, address, matched)
+        found = [(route, every)] if route is not None else []
+    if not found:
+        return None
+    element = ids.router(router)
+    return Diagnosis(found[0][0].prefix, tuple(
+        Alternative(tuple(Cause(Because.LINK_DOWN, "", element, setting=(k.name,),
+                                prefix=route.prefix) for k in links))
+        for route, links in found))
+
+
+def routers_down(plane: ControlPlane, router: str, address: IPv4Address, matched: Route | None,
+                 restore: Callable[[str], ControlPlane | None]) -> Diagnosis | None:
+    """A router that would have a better route for ``address`` were a router of its site that
+    is down up again (``restore`` gives the control plane with one element brought back)."""
+    site = plane.topology.sites[network_of(plane, ids.router(router))]
+    found: list[tuple[Route, str]] = []
+    for other in site.routers:
+        if other.up or other.name == router:
+            continue
+        name = f"router:{other.name}"
+        back = restore(name)
+        route = back.routers[router].table.lookup(address) if back is not None else None
+        if route is not None and (matched is None or
+                                  route.prefix.prefixlen > matched.prefix.prefixlen):
+            found.append((route, name))
+    if not found:
+        return None
+    element = ids.router(router)
+    return Diagnosis(found[0][0].prefix, tuple(
+        Alternative((Cause(Because.LINK_DOWN, "", element, setting=(name,), prefix=route.prefix),))
+        for route, name in found))
+
+
+def _with_links_up(plane: ControlPlane, site: m.OnPremSite, links: tuple[m.SiteLink, ...],
+                   router: str, address: IPv4Address, matched: Route | None) -> Route | None:
+    """The route ``router`` would take to ``address`` with ``links`` of ``site`` up, if it is
+    more specific than ``matched``."""
+    changed = replace(site, links=tuple(replace(k, up=True) if k in links else k
+                                        for k in site.links))
+    topology = plane.topology
+    try:
+        other = ControlPlane.build(replace(topology, sites=MappingProxyType(
+            {**topology.sites, site.name: changed})))
+    except AzintError:  # a policy that never settles with the link up: not a cause to name
+        return None
+    route = other.routers[router].table.lookup(address)
+    if route is None or (matched is not None and route.prefix.prefixlen <= matched.prefix.prefixlen):
+        return None
+    return route
+
+
+def blamed(diagnosis: Diagnosis, culprits: Mapping[str, tuple[tuple[str, ...], ...]]
+           ) -> Diagnosis:
+    """The diagnosis with each link down named by what ``--down`` named that took it down (a
+    circuit link by its router, a connection by its gateway or by each of its instances): a
+    link that any of several names would bring back makes an alternative of each."""
+    if not culprits:
+        return diagnosis
+
+    def ways(cause: Cause) -> list[tuple[Cause, ...]]:
+        if cause.kind is not Because.LINK_DOWN or cause.setting[0] not in culprits:
+            return [(cause,)]
+        return [tuple(cause._replace(setting=(name,)) for name in group)
+                for group in culprits[cause.setting[0]]]
+
+    return replace(diagnosis, alternatives=_distinct(
+        replace(a, causes=_unique(c for part in chosen for c in part))
+        for a in diagnosis.alternatives for chosen in product(*map(ways, a.causes))))
+
+
 def not_forwarding(element: Element) -> Diagnosis:
     """A packet reached an appliance that does not forward (IP forwarding off)."""
     return Diagnosis(None, (Alternative((Cause(Because.NOT_FORWARDING, "1.7", element,
@@ -205,7 +297,10 @@ def gateway_no_transit(vnet: str, route: Route) -> Diagnosis:
 
 
 def _drops(route: Route) -> bool:
-    return route.next_hop_type in (m.NextHopType.NONE, m.NextHopType.INTERNET)
+    """A route that takes the packet nowhere it could reach: None, the Internet, or a user
+    route to VirtualNetworkGateway in a VNet with no VPN gateway to use (no next hop)."""
+    return route.next_hop_type in (m.NextHopType.NONE, m.NextHopType.INTERNET) or (
+        route.next_hop_type == m.NextHopType.GATEWAY and not route.next_hops)
 
 
 def _is_system(route: Route | None) -> bool:

@@ -9,8 +9,10 @@ data: the user route, the setting, the link down or the BGP rule that keeps a ro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
+from types import MappingProxyType
 
 from azint.control import why
 from azint.control.ids import Element, Kind, element_label
@@ -18,7 +20,7 @@ from azint.control.plane import ControlPlane
 from azint.control.routes import Route
 from azint.control.why import Diagnosis, network_of
 from azint.data.flowhash import Flow
-from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult
+from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult, no_restore
 from azint.data.walk import DENIED_NOTE, OWN_SUBNET, Disposition, Step, Walk
 from azint.topology import model as m
 
@@ -98,6 +100,8 @@ def decision(step: Step) -> str:
         return DENIED_NOTE
     if step.note == OWN_SUBNET:
         return "on its own subnet, directly (ARP), not through its gateway"
+    if step.element.kind is Kind.VM and step.port is not None:
+        return ""  # a host the packet came into and that never sent it on (its TTL ran out)
     fixed = {Kind.VNET: "delivered inside the VNet to the owner of the address",
              Kind.ERGW: "from the circuit into its VNet",
              Kind.VM: "to its default gateway"}
@@ -142,16 +146,26 @@ def _dropped(walk: Walk) -> str:
 
 def _missing(prober: Prober, walk: Walk, address: IPv4Address) -> Missing | None:
     last = walk.last
-    found = diagnose(prober.plane, walk.disposition, last, address)
+    found = diagnose(prober.plane, walk.disposition, last, address, prober.culprits,
+                     prober.restore)
     if found is None:
         return None
     return Missing(last.element, network_of(prober.plane, last.element), address, last.route,
                    found, walk.disposition)
 
 
-def diagnose(plane: ControlPlane, disposition: Disposition, last: Step,
-             address: IPv4Address) -> Diagnosis | None:
-    """The causes of a walk that ended at ``last`` with ``disposition`` (None: not a drop)."""
+def diagnose(plane: ControlPlane, disposition: Disposition, last: Step, address: IPv4Address,
+             culprits: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType({}),
+             restore: Callable[[str], ControlPlane | None] = no_restore) -> Diagnosis | None:
+    """The causes of a walk that ended at ``last`` with ``disposition`` (None: not a drop);
+    links down are named by what took them down (``culprits`` and ``restore`` as the
+    ``Prober``'s)."""
+    found = _diagnose(plane, disposition, last, address, restore)
+    return why.blamed(found, culprits) if found is not None else None
+
+
+def _diagnose(plane: ControlPlane, disposition: Disposition, last: Step, address: IPv4Address,
+              restore: Callable[[str], ControlPlane | None]) -> Diagnosis | None:
     element, route = last.element, last.route
     if disposition is Disposition.NOT_FORWARDED:
         return why.not_forwarding(element)
@@ -172,9 +186,14 @@ def diagnose(plane: ControlPlane, disposition: Disposition, last: Step,
     if element.kind is Kind.VM:
         host = next(e for e in plane.topology.endpoints() if e.name == element.name)
         home = plane.topology.vnets.get(host.network)
-        if home is None:
-            return None  # an on-premises host whose default gateway is gone
+        if home is None:  # an on-premises host whose default gateway is gone
+            return why.gateway_down(plane, host)
         subnet = home.subnet_of(host.address)
         return why.diagnose_vnet(plane, home.name, subnet.name if subnet else None, address,
                                  route)
+    if element.kind is Kind.ROUTER:
+        down = (why.site_links_down(plane, element.name, address, route)
+                or why.routers_down(plane, element.name, address, route, restore))
+        if down is not None:
+            return down
     return why.diagnose_element(plane, element, address, route)

@@ -12,6 +12,7 @@ plus a small deterministic jitter per probe.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Address
@@ -98,12 +99,21 @@ class PingResult:
         return sum(r.kind != "timeout" for r in self.replies)
 
 
+def no_restore(_: str) -> ControlPlane | None:
+    """For a control plane with nothing taken down by ``--down``: nothing to bring back."""
+    return None
+
+
 @dataclass
 class Prober:
     """Runs probes over one control plane, caching the return-path checks."""
 
     plane: ControlPlane
     forwarder: Forwarder = field(init=False)
+    # elements down because of what --down named, with those names (see Network.culprits)
+    culprits: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # the control plane with one element that --down named brought back (None: not down)
+    restore: Callable[[str], ControlPlane | None] = no_restore
     _returns: dict[tuple[Element, IPv4Address, IPv4Address, int], Walk | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -218,8 +218,11 @@ class Forwarder:
             if is_hop:
                 packet.ttl -= 1
                 if packet.ttl <= 0:
-                    steps.append(Step(element, port, reply, True, packet.latency,
-                                      note="TTL exceeded"))
+                    answered = packet.latency
+                    if element.kind is Kind.ERGW:  # as when it forwards (below): same reply time
+                        answered = self._answer_latency(
+                            element, self._decide(element, port, packet, originating), packet)
+                    steps.append(Step(element, port, reply, True, answered, note="TTL exceeded"))
                     if visits.loop is not None:  # it went round until the TTL ran out
                         return Walk(flow, tuple(steps), Disposition.LOOP, visits.loop,
                                     ttl_expired=True)
@@ -233,11 +236,8 @@ class Forwarder:
                     return _denied(flow, steps, Step(element, port, reply, is_hop, packet.latency,
                                                      note=DENIED_NOTE), denied)
             decision = self._decide(element, port, packet, originating)
-            latency = packet.latency
-            if decision.next_hop is not None and element.kind is Kind.ERGW \
-                    and decision.next_hop.element.kind is Kind.MSEE:
-                latency += decision.next_hop.latency_ms  # answers from the circuit's edge
-            steps.append(Step(element, port, reply, is_hop, latency, decision.route,
+            steps.append(Step(element, port, reply, is_hop,
+                              self._answer_latency(element, decision, packet), decision.route,
                               decision.note))
             hop = decision.next_hop
             if hop is None:
@@ -252,6 +252,15 @@ class Forwarder:
             packet.latency += hop.latency_ms
             element, port, arrived_as = hop.element, hop.port, hop.address
             originating = False
+
+    @staticmethod
+    def _answer_latency(element: Element, decision: _Decision, packet: _Packet) -> float:
+        """The round trip to where ``element``'s reply comes from: an ExpressRoute gateway
+        sending towards its circuit answers from the circuit's edge."""
+        hop = decision.next_hop
+        if hop is not None and element.kind is Kind.ERGW and hop.element.kind is Kind.MSEE:
+            return packet.latency + hop.latency_ms
+        return packet.latency
 
     # -- hop rules -------------------------------------------------------------------------
 

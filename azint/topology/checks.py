@@ -822,13 +822,28 @@ def _circuit_asns(circuit: m.Circuit, asns: dict[str, tuple[int, str]],
 
 
 def check_site_links(topology: m.Topology, at: Locate) -> Iterator[Problem]:
-    """A site link joins two different interfaces: a cable from a port back to itself is no link."""
+    """A site link joins two different interfaces: a cable from a port back to itself is no link.
+
+    Each link goes by its own name for ``--down`` (``igp:A/IF--B/IF``): names holding ``--``
+    can make two links read alike, and ``--down`` could then not tell them apart.
+    """
+    named: dict[str, m.SiteLink] = {}
     for site in topology.sites.values():
         for index, link in enumerate(site.links):
             if (link.a_router, link.a_interface) == (link.b_router, link.b_interface):
                 yield _error(at("network", site.name, "links", index, "b"),
                              f"link joins interface '{link.b_interface}' of router "
                              f"'{link.b_router}' to itself")
+            first = named.setdefault(link.name, link)
+            if first is not link:
+                yield _error(at("network", site.name, "links", index),
+                             f"link {_ends(link)} goes by '{link.name}' for --down, as link "
+                             f"{_ends(first)} already does: rename the router or interface "
+                             f"holding '--'")
+
+
+def _ends(link: m.SiteLink) -> str:
+    return f"'{link.a_router}/{link.a_interface}' to '{link.b_router}/{link.b_interface}'"
 
 
 def check_vpn_ends(topology: m.Topology, at: Locate) -> Iterator[Problem]:
