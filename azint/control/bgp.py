@@ -110,10 +110,11 @@ class Session:
     local_preference: int = 100
     weight: int = 0
     terms: Terms = NO_TERMS
+    tunnel: int = 0  # which of the connection's tunnels it runs in (``tunnels``)
 
     @cached_property
     def key(self) -> SessionKey:
-        return SessionKey(self.name, self.peer)
+        return SessionKey(self.name, self.peer, self.tunnel)
 
     @property
     def external(self) -> bool:
@@ -307,11 +308,11 @@ class BgpFabric:
 
     def connect(self, name: str, a: Element, b: Element, a_hears: Relation, b_hears: Relation,
                 a_policy: tuple[int, int] = (100, 0), b_policy: tuple[int, int] = (100, 0),
-                a_terms: Terms = NO_TERMS, b_terms: Terms = NO_TERMS) -> None:
-        """A session named ``name``; each side's (local preference, weight) and terms for what
-        it hears."""
-        at_a = Session(name, a, b, a_hears, *a_policy, a_terms)
-        at_b = Session(name, b, a, b_hears, *b_policy, b_terms)
+                a_terms: Terms = NO_TERMS, b_terms: Terms = NO_TERMS, tunnel: int = 0) -> None:
+        """A session named ``name`` (in the connection's ``tunnel``); each side's (local
+        preference, weight) and terms for what it hears."""
+        at_a = Session(name, a, b, a_hears, *a_policy, a_terms, tunnel)
+        at_b = Session(name, b, a, b_hears, *b_policy, b_terms, tunnel)
         self.speakers[a].sessions.append(at_a)
         self.speakers[b].sessions.append(at_b)
         # exporter -> (its own view of the session, the receiver's view)

@@ -186,7 +186,7 @@ def peer_address(plane: ControlPlane, speaker: Element,
     if peer.kind is Kind.ROUTER and speaker.kind is Kind.MSEE:
         links = plane.topology.circuits[speaker.name].links
         return next((k.ce_address for k in links if k.name == connection), None)
-    far = plane.vpn_far_end(connection, speaker)
+    far = plane.vpn_far_end(connection, speaker, session.tunnel)
     return far.address if far is not None else None
 
 
@@ -265,7 +265,8 @@ def advertised_routes(plane: ControlPlane, speaker: Speaker) -> list[Advertiseme
         rows = tuple(BgpRow(p.prefix, own, p.local_preference,
                             p.weight, p.as_path, "EBgp" if theirs.external else "IBgp", theirs.key)
                      for p in paths)
-        address = peer_address(plane, speaker.id, SessionKey(theirs.name, theirs.speaker))
+        address = peer_address(plane, speaker.id, SessionKey(theirs.name, theirs.speaker,
+                                                                theirs.tunnel))
         found.append(Advertisement(theirs.name, theirs.speaker, address, rows))
     return sorted(found, key=lambda a: (a.session, a.peer))
 
