@@ -214,7 +214,7 @@ _EXPORTS: dict[tuple[Role, Relation], frozenset[Relation]] = {
 
 def exportable(exporter: Speaker, towards: Session, path: Path) -> bool:
     """Whether ``exporter`` advertises ``path`` on the session ``towards`` (its view of it)."""
-    if path.session == towards.key:
+    if path.session == towards.key or _other_tunnel(path.session, towards):
         return False  # never straight back to the peer it came from
     if exporter.role in (Role.ROUTER, Role.APPLIANCE):
         return path.relation is Relation.LOCAL or exporter.readvertise
@@ -224,6 +224,13 @@ def exportable(exporter: Speaker, towards: Session, path: Path) -> bool:
     if exporter.role is Role.VPNGW and path.relation is not Relation.LOCAL:
         return path.prefix != DEFAULT_ROUTE and not _overlaps(path.prefix, exporter.own_ranges)
     return True
+
+
+def _other_tunnel(session: SessionKey | None, towards: Session) -> bool:
+    """Whether a path came from the same peer over another tunnel of the same connection (an
+    active-active VPN gateway's): it is not sent back over any of them."""
+    return session is not None and session.tunnel != towards.tunnel and \
+        session.connection == towards.name and session.peer == towards.peer
 
 
 def _overlaps(prefix: IPv4Network, ranges: Iterable[IPv4Network]) -> bool:
