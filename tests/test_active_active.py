@@ -31,6 +31,7 @@ from azint.gate.sweep import sweep
 from azint.network import Network
 from azint.topology.problems import InvalidTopology
 from tests.builders import Doc, build, site, vnet, vpn
+from tests.conftest import run_cli
 
 FIRST, SECOND = IPv4Address("10.10.0.228"), IPv4Address("10.10.0.229")
 BGP = [IPv4Address("10.10.0.253"), IPv4Address("10.10.0.254")]
@@ -236,3 +237,21 @@ def test_two_active_active_gateways_are_joined_by_a_full_mesh(tmp_path: Path) ->
     assert len(down.plane.tunnels[("hub-branch", hub)]) == 2
     trace = down.prober.tracert(resolve_source(down.topology, "hub"), IPv4Address("10.12.0.4"))
     assert trace.walk.disposition is Disposition.DELIVERED
+
+
+def test_the_commands_show_both_tunnels(tmp_path: Path) -> None:
+    """Rule 4.5 as the commands print it: ``bgp vpngw:hub`` advertises to the site over both
+    sessions (from each instance's BGP address), ``routes dc`` shows both next hops, and
+    ``tracert --explain`` names the instance the flow's tunnel ends at."""
+    _network(tmp_path, multipath=True)
+    where = ("--topology", str(tmp_path / "topology.yaml"))
+    bgp = run_cli("bgp", *where, "vpngw:hub").output
+    assert bgp.count("Advertised to router:dc-ce (10.2.0.250) on dc-vpn") == 2
+    routes = run_cli("routes", *where, "dc").output
+    assert "10.10.0.253, 10.10.0.254" in routes.split("Routing table")[1]
+    explained = run_cli("tracert", *where, "--explain", "dc", "10.10.0.4").output
+    tunnel = next(line.strip() for line in explained.splitlines() if "tunnel: to" in line)
+    assert tunnel in {f"tunnel: to instance {i} ({p})" for i, p in zip((FIRST, SECOND), PUBLIC,
+                                                                      strict=True)}
+    document = run_cli("tracert", *where, "--explain", "--json", "dc", "10.10.0.4").output
+    assert tunnel.removeprefix("tunnel: to ") in document

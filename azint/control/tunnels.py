@@ -58,6 +58,16 @@ def far_end(tunnels: Tunnels, session: SessionKey, element: Element) -> NextHop:
     return tunnels[(session.connection, element)][session.tunnel]
 
 
+def tunnel_instance(gateway: m.VpnGateway | None,
+                    public: IPv4Address | None) -> IPv4Address | None:
+    """The active-active instance that answers from ``public`` (None: not active-active)."""
+    if gateway is None or public is None or not gateway.active_active \
+            or public not in gateway.public_addresses:
+        return None
+    index = gateway.public_addresses.index(public)
+    return gateway.instances[index] if index < len(gateway.instances) else None
+
+
 def public_address(gateway: m.VpnGateway, arrived: IPv4Address | None) -> IPv4Address | None:
     """The public address a gateway answers from for a packet that came in by a tunnel ending
     at ``arrived``: that instance's own, with active-active."""

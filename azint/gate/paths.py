@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ipaddress import IPv4Address
 
 from azint.control.ids import Kind
+from azint.control.tunnels import tunnel_instance
 from azint.data.walk import Step, Walk
 from azint.topology import model as m
 
@@ -35,7 +36,6 @@ class Crossings:
                            for k in s.links
                            for end_router, end_port in ((k.a_router, k.a_interface),
                                                         (k.b_router, k.b_interface))}
-        self.tunnel_instances = _tunnel_instances(topology)
 
     def of(self, walk: Walk) -> tuple[str, ...]:
         """Every name the walk crosses, once each, in crossing order."""
@@ -86,7 +86,8 @@ class Crossings:
         if port.startswith("conn:"):
             yield port.removeprefix("conn:")
             # from a tunnel of an active-active gateway: the instance the tunnel ends at
-            instance = self.tunnel_instances.get((vnet, reply))
+            instance = tunnel_instance(self.topology.vnets[vnet].vpn_gateway, reply) \
+                if kind is Kind.VPNGW else None
             if instance is not None:
                 yield f"{gateway}@{instance}"
 
@@ -101,14 +102,6 @@ class Crossings:
     def summary(self, crossed: tuple[str, ...]) -> tuple[str, ...]:
         """The connections among ``crossed`` (no gateways, routers, circuit parts): a short path."""
         return tuple(name for name in crossed if name in self.connections)
-
-
-def _tunnel_instances(topology: m.Topology) -> dict[tuple[str, IPv4Address | None], IPv4Address]:
-    """(VNet, public address) -> the active-active VPN gateway instance that answers from it."""
-    return {(vnet.name, public): instance for vnet in topology.vnets.values()
-            if vnet.vpn_gateway is not None and vnet.vpn_gateway.active_active
-            for public, instance in zip(vnet.vpn_gateway.public_addresses,
-                                        vnet.vpn_gateway.instances, strict=False)}
 
 
 _SUMMARY_KINDS = frozenset({m.FailableKind.PEERING, m.FailableKind.CIRCUIT, m.FailableKind.VPN,
