@@ -255,3 +255,18 @@ def test_the_commands_show_both_tunnels(tmp_path: Path) -> None:
                                                                       strict=True)}
     document = run_cli("tracert", *where, "--explain", "--json", "dc", "10.10.0.4").output
     assert tunnel.removeprefix("tunnel: to ") in document
+
+
+def test_a_static_route_into_the_tunnel_uses_both_tunnels(tmp_path: Path) -> None:
+    """Without BGP, the site's static route into the connection's tunnel interface covers both
+    tunnels; the gateway's instances both send to the site's one device."""
+    dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250")
+    dc["routers"][0]["static_routes"] += [{"prefix": "10.10.0.0/24", "interface": "tunnel"}]
+    net = build(tmp_path, [_active_active(), dc],
+                [vpn("dc-vpn", "hub", ("dc-ce", "tunnel"), bgp=False, prefixes=["10.2.0.0/24"])])
+    route = net.plane.routers["dc-ce"].table.lookup(IPv4Address("10.10.0.4"))
+    assert route is not None and [h.address for h in route.next_hops] == BGP
+    back = net.plane.tables[ids.vpngw("hub")].lookup(IPv4Address("10.2.0.10"))
+    assert back is not None and [h.address for h in back.next_hops] == [TUNNEL]
+    assert _gateway_step_addresses(net, "dc", "hub", [f"10.10.0.{n}" for n in range(4, 40)]) \
+        == set(PUBLIC)
