@@ -2,11 +2,15 @@
 
 The IGP (OSPF in the reference sites) runs over a site's point-to-point links: every router
 learns what the others redistribute (connected, static, BGP) along shortest paths, with ECMP.
+A router's IGP routes and its table are computed when first read: a trace through a site of a
+thousand routers touches a few of them, and all of them cost time and memory that grow with
+the square of the site.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from ipaddress import IPv4Interface, IPv4Network
 
 from azint.control import ids
@@ -25,18 +29,23 @@ class RouterRoutes:
     router: m.Router
     interfaces: dict[str, IPv4Interface]
     up: dict[str, bool]
-    table: RouteTable = field(default_factory=RouteTable)
     candidates: dict[IPv4Network, list[Route]] = field(default_factory=dict)
+    igp: SiteIgp | None = None  # offers this router its IGP routes when the table is first read
+
+    @cached_property
+    def table(self) -> RouteTable:
+        if self.igp is not None:
+            self.igp.offer(self)
+        table = RouteTable()
+        for routes in self.candidates.values():
+            table.add(_preferred(routes))
+        return table
 
     def offer(self, route: Route) -> None:
         self.candidates.setdefault(route.prefix, []).append(route)
 
     def by_protocol(self, protocol: str) -> list[Route]:
         return [r for routes in self.candidates.values() for r in routes if r.source == protocol]
-
-    def settle(self) -> None:
-        for routes in self.candidates.values():
-            self.table.add(_preferred(routes))
 
 
 def _preferred(routes: list[Route]) -> Route:
@@ -60,13 +69,14 @@ def router_tables(topology: m.Topology, bgp: BgpFabric,
                for end in ((k.a_router, k.a_interface), (k.b_router, k.b_interface))}
         site_routers = {r.name: _interfaces(topology, r, cut) for r in site.routers}
         on_subnet = _subnets(site_routers)
+        latency = _link_latencies(site)
         for routes in site_routers.values():
-            _connected(topology, site, site_routers, routes, on_subnet)
+            _connected(topology, site, latency, routes, on_subnet)
             _static(topology, routes, far_ends)
             _bgp(topology, bgp, routes, far_ends)
-        _igp(site, site_routers)
+        igp = SiteIgp(site, site_routers)
         for routes in site_routers.values():
-            routes.settle()
+            routes.igp = igp
         found.update(site_routers)
     return found
 
@@ -84,7 +94,8 @@ def _interfaces(topology: m.Topology, router: m.Router,
     return RouterRoutes(router, interfaces, up)
 
 
-def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, RouterRoutes],
+def _connected(topology: m.Topology, site: m.OnPremSite,
+               latency: dict[frozenset[tuple[str, str]], float],
                routes: RouterRoutes, on_subnet: dict[IPv4Network, list[tuple[RouterRoutes, str]]]) -> None:
     circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
     for name, address in routes.interfaces.items():
@@ -99,8 +110,9 @@ def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, Rout
             if other is not routes:
                 hops.append(NextHop(ids.router(other.router.name), other_name,
                                     other.interfaces[other_name].ip,
-                                    _link_latency(site, (routes.router.name, name),
-                                                  (other.router.name, other_name))))
+                                    latency.get(frozenset({(routes.router.name, name),
+                                                           (other.router.name, other_name)}),
+                                                site.lan_latency_ms)))
         hops.extend(NextHop(ids.vm(e.name), "nic", e.address, site.lan_latency_ms)
                     for e in site.endpoints if e.address in address.network)
         routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
@@ -117,17 +129,18 @@ def _subnets(routers: dict[str, RouterRoutes]) -> dict[IPv4Network, list[tuple[R
     return found
 
 
-def _link_latency(site: m.OnPremSite, a: tuple[str, str], b: tuple[str, str]) -> float:
-    """The latency of the site link between two (router, interface) ends, else the LAN's.
+def _link_latencies(site: m.OnPremSite) -> dict[frozenset[tuple[str, str]], float]:
+    """The latency of each site link by its two (router, interface) ends (the first link
+    listed, if two join the same ends); ends that no link joins share the LAN's latency.
 
     Matched by interface, not just by router: two routers joined by parallel links of
     different latency keep each link's own, whatever their order in the file.
     """
-    ends = {a, b}
-    for link in site.links:  # a router has few links, so this stays short in practice
-        if {(link.a_router, link.a_interface), (link.b_router, link.b_interface)} == ends:
-            return link.latency_ms
-    return site.lan_latency_ms
+    found: dict[frozenset[tuple[str, str]], float] = {}
+    for link in site.links:
+        ends = frozenset({(link.a_router, link.a_interface), (link.b_router, link.b_interface)})
+        found.setdefault(ends, link.latency_ms)
+    return found
 
 
 def _static(topology: m.Topology, routes: RouterRoutes,
@@ -180,22 +193,32 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
                            origin=", ".join(sorted({p.session.connection for p in paths if p.session}))))
 
 
-def _igp(site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
-    neighbours: dict[str, list[NextHop]] = {name: [] for name in routers}
-    for link in site.links:
-        if not link.up:
-            continue
-        a, b = routers[link.a_router], routers[link.b_router]
-        neighbours[a.router.name].append(NextHop(ids.router(b.router.name), link.b_interface,
-                                                 b.interfaces[link.b_interface].ip, link.latency_ms))
-        neighbours[b.router.name].append(NextHop(ids.router(a.router.name), link.a_interface,
-                                                 a.interfaces[link.a_interface].ip, link.latency_ms))
-    exported = {name: _redistributed(r) for name, r in routers.items()}
-    for name, routes in routers.items():
-        first_hops = _first_hops(name, neighbours)
+class SiteIgp:
+    """A site's IGP: who neighbours whom over its links (up), and what each router
+    redistributes (from its connected, static and BGP routes, before any IGP route)."""
+
+    def __init__(self, site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
+        neighbours: dict[str, list[NextHop]] = {name: [] for name in routers}
+        for link in site.links:
+            if not link.up:
+                continue
+            a, b = routers[link.a_router], routers[link.b_router]
+            neighbours[a.router.name].append(NextHop(ids.router(b.router.name), link.b_interface,
+                                                     b.interfaces[link.b_interface].ip,
+                                                     link.latency_ms))
+            neighbours[b.router.name].append(NextHop(ids.router(a.router.name), link.a_interface,
+                                                     a.interfaces[link.a_interface].ip,
+                                                     link.latency_ms))
+        self.neighbours = neighbours
+        self.exported = {name: _redistributed(r) for name, r in routers.items()}
+
+    def offer(self, routes: RouterRoutes) -> None:
+        """Offer ``routes`` its IGP route to each prefix another router redistributes: along
+        the fewest links, over every neighbour that starts such a path."""
+        first_hops = _first_hops(routes.router.name, self.neighbours)
         best: dict[IPv4Network, tuple[int, set[NextHop]]] = {}
         for origin, (distance, hops) in first_hops.items():
-            for prefix in exported[origin]:
+            for prefix in self.exported[origin]:
                 known = best.get(prefix)
                 if known is None or distance < known[0]:
                     best[prefix] = (distance, set(hops))
