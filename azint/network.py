@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from azint.collector import paused
 from azint.control.plane import ControlPlane, check_bgp
 from azint.data.probes import Prober
 from azint.errors import UsageError
@@ -37,8 +38,9 @@ class Network:
 
     @classmethod
     def open(cls, path: Path | None = None, down: Iterable[str] = ()) -> Network:
-        topology = loader.load(path)
-        return cls.of(topology, down)
+        with paused():
+            topology = loader.load(path)
+            return cls.of(topology, down)
 
     @classmethod
     def of(cls, topology: Topology, down: Iterable[str] = ()) -> Network:
@@ -49,5 +51,6 @@ class Network:
                 hint = difflib.get_close_matches(name, known, n=1)
                 extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
                 raise UsageError(f"--down: no link or connection named '{name}'{extra}")
-        changed = topology.with_down(names)
-        return cls(changed, ControlPlane.build(changed))
+        with paused():
+            changed = topology.with_down(names)
+            return cls(changed, ControlPlane.build(changed))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from ipaddress import IPv4Interface, IPv4Network
 
+from azint.collector import paused
 from azint.control import ids
 from azint.control.bgp import BgpFabric, Relation
 from azint.control.ids import Element
@@ -34,12 +35,13 @@ class RouterRoutes:
 
     @cached_property
     def table(self) -> RouteTable:
-        if self.igp is not None:
-            self.igp.offer(self)
-        table = RouteTable()
-        for routes in self.candidates.values():
-            table.add(_preferred(routes))
-        return table
+        with paused():
+            if self.igp is not None:
+                self.igp.offer(self)
+            table = RouteTable()
+            for routes in self.candidates.values():
+                table.add(_preferred(routes))
+            return table
 
     def offer(self, route: Route) -> None:
         self.candidates.setdefault(route.prefix, []).append(route)
