@@ -54,6 +54,8 @@ def _preferred(routes: list[Route]) -> Route:
     """The route a router installs for one prefix: the lowest administrative distance; equal
     routes of one kind (two static routes, say) share the load over all their next hops, so the
     order they were offered in never matters."""
+    if len(routes) == 1:  # most prefixes: nothing to choose between
+        return routes[0]
     distance = min(DISTANCE[r.source] for r in routes)
     tied = sorted((r for r in routes if DISTANCE[r.source] == distance),
                   key=lambda r: (r.next_hop_type, r.next_hops, r.origin))

@@ -519,8 +519,11 @@ class TopologyBuilder:
         self.unique("network", name, (*path, "name"))
         routers = self.each(doc.get("routers"), (*path, "routers"),
                             lambda v, p: self._router(v, p, name))
+        ports: dict[str, frozenset[str]] = {}  # each router's interfaces: a link end is O(1)
+        for router in routers:
+            ports.setdefault(router.name, frozenset(i.name for i in router.interfaces))
         links = self.each(doc.get("links"), (*path, "links"),
-                          lambda v, p: self._link(v, p, routers))
+                          lambda v, p: self._link(v, p, routers, ports))
         return m.OnPremSite(
             name=name,
             asn=self.integer(doc["asn"], (*path, "asn"), 1, 4_294_967_295),
@@ -587,20 +590,21 @@ class TopologyBuilder:
                                   "discard: true")
         return route
 
-    def _link(self, doc: Any, path: PathKey, routers: list[m.Router]) -> m.SiteLink:
+    def _link(self, doc: Any, path: PathKey, routers: list[m.Router],
+              ports: Mapping[str, frozenset[str]]) -> m.SiteLink:
         doc = self.mapping(doc, path, "site link")
-        ends = [self._link_end(doc[side], (*path, side), routers) for side in ("a", "b")]
+        ends = [self._link_end(doc[side], (*path, side), routers, ports) for side in ("a", "b")]
         return m.SiteLink(ends[0][0], ends[0][1], ends[1][0], ends[1][1],
                           self.optional(doc, "latency_ms", path,
                                         lambda v, p: self.number(v, p, 0, 10_000), 0.1))
 
-    def _link_end(self, value: Any, path: PathKey, routers: list[m.Router]) -> tuple[str, str]:
+    def _link_end(self, value: Any, path: PathKey, routers: list[m.Router],
+                  ports: Mapping[str, frozenset[str]]) -> tuple[str, str]:
         raw = self.text(value, path)
         router_name, _, interface = raw.partition("/")
-        router = next((r for r in routers if r.name == router_name), None)
-        if router is None:
+        names = ports.get(router_name)
+        if names is None:
             raise self.fail(path, _unknown("router", router_name, [r.name for r in routers]))
-        names = [i.name for i in router.interfaces]
         if interface not in names:
             raise self.fail(path, f"router '{router_name}' has no interface '{interface}'"
                                   f" (write ROUTER/INTERFACE)")
