@@ -471,28 +471,31 @@ class PrefixRun:
             for speaker_id in sorted(held)))
 
     def commit(self) -> None:
-        """Write the paths into the speakers' tables, for every prefix of the group."""
+        """Write the paths into the speakers' tables, for every prefix of the group.
+
+        A best path is one its speaker heard: both tables hold the same copy of it for each
+        alike prefix (millions of paths in a large landing zone).
+        """
         speakers = self.fabric.speakers
-        for speaker_id, best in self.best.items():
-            table = speakers[speaker_id].best
-            for prefix in self.prefixes:
-                table[prefix] = best if prefix is self.prefix else _moved(best, prefix)
+        copies: dict[int, list[Path]] = {}  # id(a path heard) -> it for each prefix of the group
         for speaker_id, heard in self.heard.items():
             tables = speakers[speaker_id].adj_in
             for key, path in heard.items():
                 received = tables.setdefault(key, {})
-                for prefix in self.prefixes:
-                    received[prefix] = path if prefix is self.prefix else _to(prefix, path)
+                each = copies[id(path)] = [path if prefix is self.prefix else _to(prefix, path)
+                                           for prefix in self.prefixes]
+                for prefix, copy in zip(self.prefixes, each, strict=True):
+                    received[prefix] = copy
+        for speaker_id, best in self.best.items():
+            table = speakers[speaker_id].best
+            for index, prefix in enumerate(self.prefixes):
+                table[prefix] = best if prefix is self.prefix else tuple(
+                    copies[id(p)][index] if id(p) in copies else _to(prefix, p) for p in best)
 
 
 def _to(prefix: IPv4Network, path: Path) -> Path:
     """The same path to an alike prefix (built as a plain tuple: this runs per prefix)."""
     return tuple.__new__(Path, (prefix, *path[1:]))
-
-
-def _moved(paths: tuple[Path, ...], prefix: IPv4Network) -> tuple[Path, ...]:
-    """``paths`` of one prefix as the same paths to an alike ``prefix``."""
-    return tuple(_to(prefix, path) for path in paths)
 
 
 def _signature(speaker_id: SpeakerId, best: tuple[Path, ...]) -> int:

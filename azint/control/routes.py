@@ -14,7 +14,7 @@ from ipaddress import IPv4Address, IPv4Network
 from azint.control.ids import Element
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slotted: tables hold millions
 class NextHop:
     """Where a route sends a packet: an element, the port it arrives on, the link's latency."""
 
@@ -25,7 +25,7 @@ class NextHop:
     up: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Route:
     """One route as a forwarding element holds it.
 
