@@ -81,6 +81,22 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
 })
 
 
+# The usual spelling, a.b.c.d/length with no leading zeros: parsed here in one match, as an
+# (integer, length) pair ipaddress takes without parsing the text again (tens of thousands of
+# prefixes in a landing zone). Any other spelling goes to ipaddress as text, which decides.
+_DOTTED = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\."
+                     r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+                     r"/(3[0-2]|[12]?\d)")
+
+
+def _dotted_split(raw: str) -> tuple[int, int] | None:
+    match = _DOTTED.fullmatch(raw)
+    if match is None:
+        return None
+    a, b, c, d, length = (int(part) for part in match.groups())
+    return (a << 24) | (b << 16) | (c << 8) | d, length
+
+
 def default_topology_path() -> Path:
     """The bundled reference topology, wherever the package is installed."""
     return Path(__file__).parents[1] / "topologies" / DEFAULT_TOPOLOGY  # importlib.resources costs 2 ms
@@ -280,8 +296,9 @@ class TopologyBuilder:
 
     def prefix(self, value: Any, path: PathKey) -> IPv4Network:
         raw = self.text(value, path)
+        split = _dotted_split(raw)
         try:
-            return IPv4Network(raw)
+            return IPv4Network(split or raw)
         except ValueError as exc:
             if "has host bits set" in str(exc):
                 fixed = IPv4Network(raw, strict=False)
@@ -293,7 +310,7 @@ class TopologyBuilder:
         if "/" not in raw:
             raise self.fail(path, f"'{raw}' needs a prefix length (address/length)")
         try:
-            return IPv4Interface(raw)
+            return IPv4Interface(_dotted_split(raw) or raw)
         except ValueError:
             raise self.fail(path, f"'{raw}' is not an IPv4 interface address") from None
 
