@@ -202,25 +202,35 @@ class SiteIgp:
     redistributes (from its connected, static and BGP routes, before any IGP route)."""
 
     def __init__(self, site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
-        neighbours: dict[str, list[NextHop]] = {name: [] for name in routers}
+        # Each router's links (up) as (neighbour, its interface, its address, latency), in the
+        # order of the site's links; next hops are made only for the routers asked about.
+        ends: dict[str, list[tuple[str, str, IPv4Interface, float]]] = {n: [] for n in routers}
         for link in site.links:
             if not link.up:
                 continue
             a, b = routers[link.a_router], routers[link.b_router]
-            neighbours[a.router.name].append(NextHop(ids.router(b.router.name), link.b_interface,
-                                                     b.interfaces[link.b_interface].ip,
-                                                     link.latency_ms))
-            neighbours[b.router.name].append(NextHop(ids.router(a.router.name), link.a_interface,
-                                                     a.interfaces[link.a_interface].ip,
-                                                     link.latency_ms))
-        self.neighbours = neighbours
-        self.exported = {name: _redistributed(r) for name, r in routers.items()}
+            ends[a.router.name].append((b.router.name, link.b_interface,
+                                        b.interfaces[link.b_interface], link.latency_ms))
+            ends[b.router.name].append((a.router.name, link.a_interface,
+                                        a.interfaces[link.a_interface], link.latency_ms))
+        self.ends = ends
+        self.adjacent = {name: [end[0] for end in found] for name, found in ends.items()}
+        # What each router redistributes, as numbers standing for the site's prefixes: each
+        # router's IGP table meets every prefix once per origin, and a number hashes fast.
+        index: dict[IPv4Network, int] = {}
+        self.exported = {name: tuple(index.setdefault(prefix, len(index))
+                                     for prefix in _redistributed(r))
+                         for name, r in routers.items()}
+        self.prefixes = list(index)
 
     def offer(self, routes: RouterRoutes) -> None:
         """Offer ``routes`` its IGP route to each prefix another router redistributes: along
         the fewest links, over every neighbour that starts such a path."""
-        first_hops = _first_hops(routes.router.name, self.neighbours)
-        best: dict[IPv4Network, tuple[int, set[NextHop]]] = {}
+        name = routes.router.name
+        first = [NextHop(ids.router(other), interface, address.ip, latency)
+                 for other, interface, address, latency in self.ends[name]]
+        first_hops = _first_hops(name, first, self.adjacent)
+        best: dict[int, tuple[int, set[NextHop]]] = {}
         for origin, (distance, hops) in first_hops.items():
             for prefix in self.exported[origin]:
                 known = best.get(prefix)
@@ -229,7 +239,7 @@ class SiteIgp:
                 elif distance == known[0]:
                     known[1].update(hops)
         for prefix, (distance, via) in best.items():
-            routes.offer(Route(prefix, "ospf", "ospf", tuple(sorted(via)),
+            routes.offer(Route(self.prefixes[prefix], "ospf", "ospf", tuple(sorted(via)),
                                origin=f"OSPF, {distance} hop{'s' if distance > 1 else ''}"))
 
 
@@ -239,17 +249,19 @@ def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
                                *routes.by_protocol("bgp")) if r.source in kinds}
 
 
-def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, tuple[int, set[NextHop]]]:
+def _first_hops(start: str, first: list[NextHop],
+                adjacent: dict[str, list[str]]) -> dict[str, tuple[int, set[NextHop]]]:
     """For every other router: its distance in links and every neighbour that starts a shortest
     path to it (equal-cost multipath, as OSPF installs it).
 
     Breadth first, one distance at a time: a router's first hops are the union of those of
     every router one link nearer that links to it, so every equal-cost path counts, however
-    many hops away they join, and the order of the site's links changes nothing.
+    many hops away they join, and the order of the site's links changes nothing. ``first``:
+    the next hops to ``start``'s neighbours; ``adjacent``: every router's neighbours.
     """
     found: dict[str, tuple[int, set[NextHop]]] = {}
     layer: dict[str, set[NextHop]] = {}
-    for hop in neighbours[start]:
+    for hop in first:
         if hop.element.name != start:
             layer.setdefault(hop.element.name, set()).add(hop)
     distance = 1
@@ -258,8 +270,7 @@ def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, t
             found[name] = (distance, hops)
         following: dict[str, set[NextHop]] = {}
         for name, hops in layer.items():
-            for hop in neighbours[name]:
-                further = hop.element.name
+            for further in adjacent[name]:
                 if further != start and further not in found:
                     following.setdefault(further, set()).update(hops)
         layer, distance = following, distance + 1
