@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 from azint.errors import Position
 from azint.topology import model as m
 from azint.topology import naming
+from azint.topology.prefix import Prefix
 from azint.topology.problems import InvalidTopology, Problem, Severity
 from azint.topology.source import STDIN, STDIN_NAME, Document, PathKey, read_document
 
@@ -298,7 +299,7 @@ class TopologyBuilder:
         raw = self.text(value, path)
         split = _dotted_split(raw)
         try:
-            return IPv4Network(split or raw)
+            return Prefix(split or raw)  # hashed once: a key of many tables
         except ValueError as exc:
             if "has host bits set" in str(exc):
                 fixed = IPv4Network(raw, strict=False)
