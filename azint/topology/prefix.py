@@ -16,8 +16,8 @@ class Prefix(IPv4Network):
 
     __slots__ = ("_hash",)
 
-    def __init__(self, address: object, strict: bool = True) -> None:
-        super().__init__(address, strict)  # type: ignore[arg-type]
+    def __init__(self, address: str | tuple[int, int], strict: bool = True) -> None:
+        super().__init__(address, strict)
         self._hash = super().__hash__()
 
     def __hash__(self) -> int:
