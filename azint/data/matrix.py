@@ -80,6 +80,7 @@ def reachability(prober: Prober) -> Matrix:
             for target, receiver in ends.items():
                 if source != target:
                     cells[(source, target)] = _cell(prober, sender, receiver)
+            prober.forget_returns()  # every return walk cached so far ends at this source
     return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
 
 
