@@ -9,7 +9,7 @@ the square of the site.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Interface, IPv4Network
 
@@ -62,7 +62,7 @@ def _preferred(routes: list[Route]) -> Route:
     alike = [r for r in tied if r.next_hop_type == tied[0].next_hop_type]
     if len(alike) == 1:
         return alike[0]
-    return replace(alike[0], next_hops=tuple(sorted({h for r in alike for h in r.next_hops})))
+    return alike[0]._replace(next_hops=tuple(sorted({h for r in alike for h in r.next_hops})))
 
 
 def router_tables(topology: m.Topology, bgp: BgpFabric,
