@@ -137,3 +137,38 @@ def test_tracert_imports_only_what_tracing_needs() -> None:
     unwanted = {"rich", "json", "azint.control.why", "azint.data.explain", "azint.render.explain",
                 "azint.render.jsonout", "azint.render.tables"}
     assert not loaded & unwanted
+
+
+def test_a_prefix_read_from_the_file_is_the_network_it_stands_for() -> None:
+    """Prefixes hash once (they key millions of table entries) and are otherwise IPv4Networks."""
+    import pickle
+
+    from azint.topology.prefix import Prefix
+
+    prefix, network = Prefix("10.1.0.0/16"), IPv4Network("10.1.0.0/16")
+    assert prefix == network and network == prefix and hash(prefix) == hash(network)
+    assert {network: "found"}[prefix] == "found" and {prefix: "found"}[network] == "found"
+    assert repr(prefix) == repr(network) and str(prefix) == "10.1.0.0/16"
+    assert sorted([IPv4Network("10.2.0.0/16"), prefix]) == [network, IPv4Network("10.2.0.0/16")]
+    assert pickle.loads(pickle.dumps(prefix)) == network
+    assert Prefix((0x0A010000, 16)) == network
+
+
+def test_spokes_of_two_topologies_in_turn_are_each_their_own(tmp_path: Path) -> None:
+    """A hub's transit spokes are indexed per topology: a second topology checked after a first
+    (as ``diff`` and ``whatif`` do) gets its own. Azure: "Configure VPN gateway transit for
+    virtual network peering", https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit
+    (a spoke using the hub's gateway learns, and is advertised by, the hub's gateway)."""
+    from azint.topology.checks import _transit_spokes
+    from tests.builders import peering
+
+    (tmp_path / "1").mkdir()
+    (tmp_path / "2").mkdir()
+    one = build(tmp_path / "1", [vnet("hub", "10.0.0.0/24", er=True), vnet("sa", "10.1.0.0/24")],
+                [peering("hub-a", "hub", "sa", transit=True)])
+    two = build(tmp_path / "2", [vnet("hub", "10.0.0.0/24", er=True), vnet("sb", "10.2.0.0/24"),
+                                 vnet("sc", "10.3.0.0/24")],
+                [peering("hub-b", "hub", "sb", transit=True), peering("hub-c", "hub", "sc")])
+    assert _transit_spokes(one.topology, "hub") == ["sa"]
+    assert _transit_spokes(two.topology, "hub") == ["sb"]
+    assert _transit_spokes(one.topology, "hub") == ["sa"] and _transit_spokes(one.topology, "sa") == []

@@ -230,17 +230,26 @@ class SiteIgp:
         first = [NextHop(ids.router(other), interface, address.ip, latency)
                  for other, interface, address, latency in self.ends[name]]
         first_hops = _first_hops(name, first, self.adjacent)
+        # The first hops' sets are shared, never changed: a prefix that two origins at the same
+        # distance export gets a new set, the union; each set is sorted into next hops once.
         best: dict[int, tuple[int, set[NextHop]]] = {}
         for origin, (distance, hops) in first_hops.items():
             for prefix in self.exported[origin]:
                 known = best.get(prefix)
                 if known is None or distance < known[0]:
-                    best[prefix] = (distance, set(hops))
-                elif distance == known[0]:
-                    known[1].update(hops)
+                    best[prefix] = (distance, hops)
+                elif distance == known[0] and not hops <= known[1]:
+                    best[prefix] = (distance, known[1] | hops)
+        sorted_hops: dict[int, tuple[NextHop, ...]] = {}
+        origins: dict[int, str] = {}
         for prefix, (distance, via) in best.items():
-            routes.offer(Route(self.prefixes[prefix], "ospf", "ospf", tuple(sorted(via)),
-                               origin=f"OSPF, {distance} hop{'s' if distance > 1 else ''}"))
+            next_hops = sorted_hops.get(id(via))
+            if next_hops is None:
+                next_hops = sorted_hops[id(via)] = tuple(sorted(via))
+            said = origins.get(distance)
+            if said is None:
+                said = origins[distance] = f"OSPF, {distance} hop{'s' if distance > 1 else ''}"
+            routes.offer(Route(self.prefixes[prefix], "ospf", "ospf", next_hops, origin=said))
 
 
 def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:

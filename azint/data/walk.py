@@ -366,10 +366,10 @@ class Forwarder:
         """The router, interface and address that are the host's default gateway."""
         if endpoint.name in self._gateways:  # a scan of the site's interfaces, once per host
             return self._gateways[endpoint.name]
-        found = None
+        found, wanted = None, -1 if endpoint.gateway is None else int(endpoint.gateway)
         for router in site.routers:
             for iface, address in self.plane.routers[router.name].interfaces.items():
-                if address.ip == endpoint.gateway:
+                if int(address) == wanted:  # the interface's own address, without building it
                     found = router.name, iface, address
                     break
             if found is not None:
