@@ -141,8 +141,12 @@ def build_with_problems(document: Document) -> tuple[m.Topology | None, list[Pro
     topology = builder.build()
     problems = list(builder.problems)
 
+    # Positions outlive the build; the document's values and the builder do not (a landing
+    # zone's values are tens of megabytes).
+    where, paths = replace(document, root=None).where, builder.paths
+
     def locate(kind: str, name: str, *inner: str | int) -> Position:
-        return document.where((*builder.where(kind, name), *inner))
+        return where((*paths.get((kind, name), ()), *inner))
 
     if topology is not None:
         topology = replace(topology, locate=locate)
