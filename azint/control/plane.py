@@ -279,15 +279,17 @@ def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
     vpn = _learned(plane.bgp.speakers.get(ids.vpngw(name)))
     table = RouteTable()
     vpn_hops, er_hops = _instance_hops(vnet, "vpn"), _instance_hops(vnet, "er")
-    origins: dict[tuple[SessionKey | None, ...], str] = {}  # thousands of prefixes share a few
+    # Thousands of prefixes share a few sets of sessions: keyed by the sessions' identities (one
+    # object per session), which hash in C.
+    origins: dict[tuple[int, ...], str] = {}
     for prefix, paths in vpn.items():
-        key = tuple(p.session for p in paths)
+        key = tuple(id(p.session) for p in paths)
         origin = origins.get(key) or origins.setdefault(key, "vpn " + ", ".join(_names(paths)))
         table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, vpn_hops,
                         paths[0].as_path, origin=origin))
     origins.clear()
     for prefix, paths in er.items():
-        key = tuple(p.session for p in paths)
+        key = tuple(id(p.session) for p in paths)
         origin = origins.get(key) or origins.setdefault(
             key, "expressroute " + ", ".join(_circuits(plane, paths)))
         table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, er_hops,
@@ -352,14 +354,15 @@ def _vpn_hops(plane: ControlPlane, name: str, paths: tuple[Path, ...],
 def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> RouteTable:
     table = RouteTable()
     # Thousands of prefixes share a few sets of sessions: their hops and origin are built once.
-    shared: dict[tuple[SessionKey, ...], tuple[tuple[NextHop, ...], str]] = {}
+    shared: dict[tuple[int, ...], tuple[tuple[NextHop, ...], str]] = {}  # by sessions' identities
     for prefix, paths in _learned(plane.bgp.speakers[ids.ergw(name)]).items():
         sessions = tuple(map(_session, paths))
-        known = shared.get(sessions)
+        key = tuple(map(id, sessions))
+        known = shared.get(key)
         if known is None:
             hops = tuple(sorted(NextHop(s.peer, f"gw:{name}", plane.msee_address(s.peer),
                                         latency[s.connection]) for s in sessions))
-            known = shared[sessions] = (hops, "expressroute " + ", ".join(_circuits(plane, paths)))
+            known = shared[key] = (hops, "expressroute " + ", ".join(_circuits(plane, paths)))
         table.add(Route(prefix, "bgp", "bgp", known[0], paths[0].as_path, weight=paths[0].weight,
                         origin=known[1]))
     return table
@@ -374,10 +377,10 @@ def _msee_tables(plane: ControlPlane) -> None:
             continue
         table = RouteTable()
         # Thousands of prefixes share a few sets of sessions: their hops and origin are built once.
-        shared: dict[tuple[tuple[Relation, SessionKey | None], ...],
+        shared: dict[tuple[tuple[int, int], ...],  # by the relations' and sessions' identities
                      tuple[str, tuple[NextHop, ...], str]] = {}
         for prefix, paths in speaker.best.items():
-            key = tuple((p.relation, p.session) for p in paths)
+            key = tuple((id(p.relation), id(p.session)) for p in paths)
             known = shared.get(key)
             if known is None:
                 hops: list[NextHop] = []
