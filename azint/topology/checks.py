@@ -343,15 +343,17 @@ def _nested(items: Iterable[tuple[IPv4Network, T]],
     enclosing the current one finds every overlap in O(n log n); hostile files with thousands of
     prefixes stay fast.
     """
-    stack: list[tuple[IPv4Network, T]] = []
-    ordered = sorted(items, key=lambda pair: (pair[0].network_address, pair[0].prefixlen))
-    for prefix, item in ordered:
-        while stack and not prefix.subnet_of(stack[-1][0]):
+    # As integers: (first address, length, mask) per prefix; subnet_of is slow at this count.
+    stack: list[tuple[int, int, int, T]] = []
+    ordered = sorted(((int(p.network_address), p.prefixlen, int(p.netmask), item)
+                      for p, item in items), key=lambda four: (four[0], four[1]))
+    for first, length, mask, item in ordered:
+        while stack and not (length >= stack[-1][1] and first & stack[-1][2] == stack[-1][0]):
             stack.pop()
-        outer = next((o for _, o in reversed(stack) if clash(item, o)), None)
+        outer = next((o for *_, o in reversed(stack) if clash(item, o)), None)
         if outer is not None:
             yield item, outer
-        stack.append((prefix, item))
+        stack.append((first, length, mask, item))
 
 
 def check_subnets(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -532,11 +534,23 @@ class _Offer:
     position: Position
 
 
+# The spokes of every hub of the last topology asked about: the exchange checks ask for each
+# hub once per circuit and VPN, and a scan of every peering each time grew with hubs x VNets.
+_TRANSIT: list[tuple[m.Topology, dict[str, list[str]]]] = []
+
+
 def _transit_spokes(topology: m.Topology, hub: str) -> list[str]:
     """VNets that use ``hub``'s gateways, whose ranges the hub's gateways advertise as their own."""
-    return [p.other(hub).network for p in topology.peerings
-            if hub in (p.a.network, p.b.network) and p.a.network != p.b.network
-            and p.side(hub).allow_gateway_transit and p.other(hub).use_remote_gateways]
+    if not _TRANSIT or _TRANSIT[0][0] is not topology:
+        spokes: dict[str, list[str]] = {}
+        for p in topology.peerings:
+            if p.a.network == p.b.network:
+                continue
+            for end in (p.a.network, p.b.network):
+                if p.side(end).allow_gateway_transit and p.other(end).use_remote_gateways:
+                    spokes.setdefault(end, []).append(p.other(end).network)
+        _TRANSIT[:] = [(topology, spokes)]
+    return list(_TRANSIT[0][1].get(hub, ()))
 
 
 def _vnet_ranges(topology: m.Topology, name: str, *,
