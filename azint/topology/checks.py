@@ -118,6 +118,20 @@ def check_endpoints(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                              f"{endpoint.address}: a host's gateway is on its own subnet")
 
 
+def check_endpoint_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A SOURCE is an endpoint's name before a network's: an endpoint named like a network
+    (other than that network's own first endpoint) silently takes the network's place."""
+    firsts = {vnet.name: vnet.endpoints[0].name for vnet in topology.vnets.values() if vnet.endpoints}
+    firsts.update((site.name, site.endpoints[0].name)
+                  for site in topology.sites.values() if site.endpoints)
+    for endpoint in topology.endpoints():
+        if endpoint.name in topology.network_names and firsts.get(endpoint.name) != endpoint.name:
+            yield _warning(at("endpoint", endpoint.name, "name"),
+                           f"endpoint '{endpoint.name}' in '{endpoint.network}' has the name of "
+                           f"network '{endpoint.name}': as a SOURCE, '{endpoint.name}' is this "
+                           f"endpoint, not that network's first endpoint")
+
+
 def check_vm_placement(topology: m.Topology, at: Locate) -> Iterator[Problem]:
     """No VM on an address Azure reserves in its subnet, nor in GatewaySubnet.
 
@@ -1025,7 +1039,7 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 CHECKS: tuple[Check, ...] = (
     check_references, check_router_names, check_appliance_next_hops, check_gateway_next_hops,
     check_gateway_subnet_default_route, check_gateway_subnet_nsg,
-    check_endpoints, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
+    check_endpoints, check_endpoint_names, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
     check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,
