@@ -1039,7 +1039,8 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 CHECKS: tuple[Check, ...] = (
     check_references, check_router_names, check_appliance_next_hops, check_gateway_next_hops,
     check_gateway_subnet_default_route, check_gateway_subnet_nsg,
-    check_endpoints, check_endpoint_names, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
+    check_endpoints, check_endpoint_names, check_vm_placement, check_endpoint_addresses,
+    check_shared_addresses,
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
     check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,
