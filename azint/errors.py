@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -28,8 +28,7 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     """Where in a file a problem sits (1-based line and column)."""
 
     file: str

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from azint.collector import paused
 from azint.control.plane import ControlPlane, check_bgp
 from azint.data.probes import Prober
 from azint.errors import AzintError, UsageError
@@ -68,8 +69,9 @@ class Network:
 
     @classmethod
     def open(cls, path: Path | None = None, down: Iterable[str] = ()) -> Network:
-        topology = loader.load(path)
-        return cls.of(topology, down)
+        with paused():
+            topology = loader.load(path)
+            return cls.of(topology, down)
 
     @classmethod
     def of(cls, topology: Topology, down: Iterable[str] = ()) -> Network:
@@ -80,9 +82,10 @@ class Network:
                 hint = difflib.get_close_matches(name, known, n=1)
                 extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
                 raise UsageError(f"--down: no link or connection named '{name}'{extra}")
-        changed = topology.with_down(names)
-        return cls(changed, ControlPlane.build(changed), topology, names,
-                   _culprits(topology, names))
+        with paused():
+            changed = topology.with_down(names)
+            return cls(changed, ControlPlane.build(changed), topology, names,
+                       _culprits(topology, names))
 
 
 def _culprits(topology: Topology, names: frozenset[str]

@@ -209,7 +209,7 @@ def test_a_peering_without_its_other_half_is_written_down() -> None:
                               "allowVirtualNetworkAccess": True, "allowGatewayTransit": False,
                               "useRemoteGateways": False, "allowForwardedTraffic": False}}
     text = text_of(_vnet("a", "10.40.0.0/16", peerings=[peering]), _vnet("b", "10.41.0.0/16"))
-    assert ("  - name: a-to-b\n    type: peering\n    a: {network: a, allow_forwarded_traffic: false}\n"
+    assert ("  - name: a-to-b\n    type: peering\n    a: {network: a}\n"
             "    b: {network: b}\n    state: down\n") in text
 
 

@@ -76,8 +76,8 @@ def test_plan_joins_unknown_ids_through_the_configuration_and_modules(azint: Cal
     assert ("  # azurerm_virtual_network_peering.hub_to_spoke1\n"
             "  # module.spoke1.azurerm_virtual_network_peering.to_hub\n"
             "  - name: hub-to-spoke1\n    type: peering\n"
-            "    a: {network: hub, allow_gateway_transit: true}\n"
-            "    b: {network: spoke1, use_remote_gateways: true, allow_forwarded_traffic: false}\n"
+            "    a: {network: hub, allow_gateway_transit: true, allow_forwarded_traffic: true}\n"
+            "    b: {network: spoke1, use_remote_gateways: true}\n"
             ) in run.out
     assert "      - {name: spoke1-vm, address: 10.11.1.4}\n" in run.out  # the VM names its NIC
     assert "route_table: rt-spoke1}" in run.out  # the association, by references both ways
@@ -132,7 +132,7 @@ def test_count_instances_join_by_index() -> None:
                       "azurerm_virtual_network.spoke", "azurerm_virtual_network.spoke[count.index]"]})]
     text = text_of(plan([*spokes, *subnets, peering], configured))
     assert "# azurerm_subnet.app[1]\n      - {name: app, prefix: 10.1.1.0/24}" in text
-    assert ("  - name: zero-to-one\n    type: peering\n    a: {network: spoke0, allow_forwarded_traffic: false}\n"
+    assert ("  - name: zero-to-one\n    type: peering\n    a: {network: spoke0}\n"
             "    b: {network: spoke1}\n") in text
 
 
@@ -306,7 +306,7 @@ def test_for_each_module_instances_join_within_their_own_instance() -> None:
     assert "  - name: spoke-a\n" in text and "      - {name: vm-a, address: 10.1.1.4}\n" in text
     assert "      - {name: vm-b, address: 10.2.1.4}\n" in text
     # the peerings say nothing of forwarded traffic: Azure's default, off, is written
-    assert ("  - name: hub-to-a\n    type: peering\n    a: {network: hub, allow_forwarded_traffic: false}\n"
-            "    b: {network: spoke-a, allow_forwarded_traffic: false}\n") in text
+    assert ("  - name: hub-to-a\n    type: peering\n    a: {network: hub}\n"
+            "    b: {network: spoke-a}\n") in text
     assert ("  - name: to-hub\n    type: peering\n    a: {network: hub}\n"
-            "    b: {network: spoke-b, allow_forwarded_traffic: false}\n") in text
+            "    b: {network: spoke-b}\n") in text

@@ -94,11 +94,18 @@ def test_no_virtual_network_access_no_gateway_transit(tmp_path: Path) -> None:
     assert _walk(off, "dc", "10.11.0.4") is not Disposition.DELIVERED
 
 
-def test_flags_default_to_access_and_forwarding_allowed(tmp_path: Path) -> None:
+def test_flags_default_to_azures_access_allowed_forwarding_refused(tmp_path: Path) -> None:
+    """Azure creates a peering with virtual network access allowed and forwarded traffic not
+    allowed ("Create, change, or delete a virtual network peering",
+    https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering): a side
+    that states neither flag gets the same, so a hub appliance's forwarded packets are refused
+    until the file allows them."""
     path = tmp_path / "t.yaml"
-    path.write_text((TOPOLOGIES / "nva-hub.yaml").read_text())
-    side = loader.load(path).peerings[0].b
-    assert side.allow_virtual_network_access and side.allow_forwarded_traffic
+    path.write_text((TOPOLOGIES / "nva-hub.yaml").read_text().replace(", allow_forwarded_traffic: true", ""))
+    network = Network.of(loader.load(path))
+    side = network.topology.peerings[0].b
+    assert side.allow_virtual_network_access and not side.allow_forwarded_traffic
+    assert _walk(network, "spoke1", "10.92.0.4") is Disposition.FORWARDED_NOT_ALLOWED
 
 
 def test_explain_names_the_peering_setting(azint: Callable[..., Run], tmp_path: Path) -> None:

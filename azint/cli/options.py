@@ -4,7 +4,6 @@ the exit-code epilogs and the display."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -230,6 +229,8 @@ def colour_choice(choice: str, terminal: bool, environ: Mapping[str, str]) -> tu
 
 
 def terminal_width() -> int:
+    import shutil
+
     return shutil.get_terminal_size((100, 24)).columns
 
 

@@ -60,17 +60,20 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
     an address, an endpoint name or the name of a record in the topology's names list
     ('azint list' shows them all).
     """
-    from azint.data.explain import explain as explain_trace
-    from azint.render import explain as explained
-    from azint.render import jsonout
-
     network, sender, goal = probe_ends(topology, down, source, target,
                                        lambda _, name: Complaint(windows.unresolved_tracert(name)),
                                        as_json)
     result = network.prober.tracert(sender, goal.address, max_hops, timeout)
     names = {} if no_names else network.topology.names
-    reasons = explain_trace(network.prober, sender, goal.address, result) if with_reasons else None
+    reasons = None
+    if with_reasons:  # imported only when asked: a plain trace starts faster
+        from azint.data.explain import explain as explain_trace
+        from azint.render import explain as explained
+
+        reasons = explain_trace(network.prober, sender, goal.address, result)
     if as_json:
+        from azint.render import jsonout
+
         document = jsonout.tracert_document(result, network.topology.name, goal.name, down)
         if reasons is not None:
             document["explain"] = explained.explanation_document(reasons)
@@ -117,7 +120,6 @@ def ping(source: str, target: str, count: int, size: int | None, timeout: int,
     Unlike Windows, the exit code is 0 only when an echo reply came back from the target: a
     "Destination host unreachable" reply is a failure.
     """
-    from azint.render import jsonout
     from azint.render import linux as linux_text
 
     def unresolved(sender: Endpoint, name: str) -> Complaint:
@@ -130,6 +132,8 @@ def ping(source: str, target: str, count: int, size: int | None, timeout: int,
     size = size if size is not None else 56 if linux else 32
     result = network.prober.ping(sender, goal.address, count, size, timeout, ttl)
     if as_json:
+        from azint.render import jsonout
+
         output(jsonout.ping_json(result, network.topology.name, goal.name, down))
     elif linux:
         output(linux_text.ping_text(result, network.topology.names, goal.name))

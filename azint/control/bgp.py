@@ -537,28 +537,28 @@ class PrefixRun:
             for speaker_id in sorted(held)))
 
     def commit(self) -> None:
-        """Write the paths into the speakers' tables, for every prefix of the group."""
-        speakers = self.fabric.speakers
-        for speaker_id, best in self.best.items():
-            table = speakers[speaker_id].best
-            for prefix in self.prefixes:
-                table[prefix] = best if prefix is self.prefix else _moved(best, prefix)
+        """Write the paths into the speakers' tables, for every prefix of the group.
+
+        A best path is one its speaker heard: both tables hold the same copy of it for each
+        alike prefix (millions of paths in a large landing zone).
+        """
+        speakers, prefixes = self.fabric.speakers, self.prefixes
+        copies: dict[int, list[Path]] = {}  # id(a path heard) -> it for each prefix of the group
         for speaker_id, heard in self.heard.items():
             tables = speakers[speaker_id].adj_in
             for key, path in heard.items():
-                received = tables.setdefault(key, {})
-                for prefix in self.prefixes:
-                    received[prefix] = path if prefix is self.prefix else _to(prefix, path)
+                each = copies[id(path)] = _copies(path, prefixes)
+                tables.setdefault(key, {}).update(zip(prefixes, each, strict=True))
+        for speaker_id, best in self.best.items():
+            columns = [copies.get(id(p)) or _copies(p, prefixes) for p in best]
+            speakers[speaker_id].best.update(zip(prefixes, zip(*columns, strict=True), strict=True))
 
 
-def _to(prefix: IPv4Network, path: Path) -> Path:
-    """The same path to an alike prefix (built as a plain tuple: this runs per prefix)."""
-    return tuple.__new__(Path, (prefix, *path[1:]))
-
-
-def _moved(paths: tuple[Path, ...], prefix: IPv4Network) -> tuple[Path, ...]:
-    """``paths`` of one prefix as the same paths to an alike ``prefix``."""
-    return tuple(_to(prefix, path) for path in paths)
+def _copies(path: Path, prefixes: tuple[IPv4Network, ...]) -> list[Path]:
+    """``path`` (to the first of ``prefixes``) and the same path to each of the others (built
+    as plain tuples: this runs per prefix)."""
+    rest = path[1:]
+    return [path, *(tuple.__new__(Path, (prefix, *rest)) for prefix in prefixes[1:])]
 
 
 def _signature(speaker_id: SpeakerId, best: tuple[Path, ...]) -> int:

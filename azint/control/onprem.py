@@ -2,13 +2,18 @@
 
 The IGP (OSPF in the reference sites) runs over a site's point-to-point links: every router
 learns what the others redistribute (connected, static, BGP) along shortest paths, with ECMP.
+A router's IGP routes and its table are computed when first read: a trace through a site of a
+thousand routers touches a few of them, and all of them cost time and memory that grow with
+the square of the site.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Interface, IPv4Network
 
+from azint.collector import paused
 from azint.control import ids
 from azint.control.bgp import BgpFabric, Relation
 from azint.control.routes import NextHop, Route, RouteTable
@@ -25,8 +30,18 @@ class RouterRoutes:
     router: m.Router
     interfaces: dict[str, IPv4Interface]
     up: dict[str, bool]
-    table: RouteTable = field(default_factory=RouteTable)
     candidates: dict[IPv4Network, list[Route]] = field(default_factory=dict)
+    igp: SiteIgp | None = None  # offers this router its IGP routes when the table is first read
+
+    @cached_property
+    def table(self) -> RouteTable:
+        with paused():
+            if self.igp is not None:
+                self.igp.offer(self)
+            table = RouteTable()
+            for routes in self.candidates.values():
+                table.add(_preferred(routes))
+            return table
 
     def offer(self, route: Route) -> None:
         self.candidates.setdefault(route.prefix, []).append(route)
@@ -34,22 +49,20 @@ class RouterRoutes:
     def by_protocol(self, protocol: str) -> list[Route]:
         return [r for routes in self.candidates.values() for r in routes if r.source == protocol]
 
-    def settle(self) -> None:
-        for routes in self.candidates.values():
-            self.table.add(_preferred(routes))
-
 
 def _preferred(routes: list[Route]) -> Route:
     """The route a router installs for one prefix: the lowest administrative distance; equal
     routes of one kind (two static routes, say) share the load over all their next hops, so the
     order they were offered in never matters."""
+    if len(routes) == 1:  # most prefixes: nothing to choose between
+        return routes[0]
     distance = min(DISTANCE[r.source] for r in routes)
     tied = sorted((r for r in routes if DISTANCE[r.source] == distance),
                   key=lambda r: (r.next_hop_type, r.next_hops, r.origin))
     alike = [r for r in tied if r.next_hop_type == tied[0].next_hop_type]
     if len(alike) == 1:
         return alike[0]
-    return replace(alike[0], next_hops=tuple(sorted({h for r in alike for h in r.next_hops})))
+    return alike[0]._replace(next_hops=tuple(sorted({h for r in alike for h in r.next_hops})))
 
 
 def router_tables(topology: m.Topology, bgp: BgpFabric,
@@ -60,13 +73,14 @@ def router_tables(topology: m.Topology, bgp: BgpFabric,
                for end in ((k.a_router, k.a_interface), (k.b_router, k.b_interface))}
         site_routers = {r.name: _interfaces(topology, r, cut) for r in site.routers}
         on_subnet = _subnets(site_routers)
+        latency = _link_latencies(site)
         for routes in site_routers.values():
-            _connected(topology, site, site_routers, routes, on_subnet)
+            _connected(topology, site, latency, routes, on_subnet)
             _static(topology, routes, far_ends)
             _bgp(topology, bgp, routes, far_ends)
-        _igp(site, site_routers)
+        igp = SiteIgp(site, site_routers)
         for routes in site_routers.values():
-            routes.settle()
+            routes.igp = igp
         found.update(site_routers)
     return found
 
@@ -84,7 +98,8 @@ def _interfaces(topology: m.Topology, router: m.Router,
     return RouterRoutes(router, interfaces, up)
 
 
-def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, RouterRoutes],
+def _connected(topology: m.Topology, site: m.OnPremSite,
+               latency: dict[frozenset[tuple[str, str]], float],
                routes: RouterRoutes, on_subnet: dict[IPv4Network, list[tuple[RouterRoutes, str]]]) -> None:
     circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
     for name, address in routes.interfaces.items():
@@ -99,8 +114,9 @@ def _connected(topology: m.Topology, site: m.OnPremSite, routers: dict[str, Rout
             if other is not routes:
                 hops.append(NextHop(ids.router(other.router.name), other_name,
                                     other.interfaces[other_name].ip,
-                                    _link_latency(site, (routes.router.name, name),
-                                                  (other.router.name, other_name))))
+                                    latency.get(frozenset({(routes.router.name, name),
+                                                           (other.router.name, other_name)}),
+                                                site.lan_latency_ms)))
         hops.extend(NextHop(ids.vm(e.name), "nic", e.address, site.lan_latency_ms)
                     for e in site.endpoints if e.address in address.network)
         routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
@@ -117,17 +133,18 @@ def _subnets(routers: dict[str, RouterRoutes]) -> dict[IPv4Network, list[tuple[R
     return found
 
 
-def _link_latency(site: m.OnPremSite, a: tuple[str, str], b: tuple[str, str]) -> float:
-    """The latency of the site link between two (router, interface) ends, else the LAN's.
+def _link_latencies(site: m.OnPremSite) -> dict[frozenset[tuple[str, str]], float]:
+    """The latency of each site link by its two (router, interface) ends (the first link
+    listed, if two join the same ends); ends that no link joins share the LAN's latency.
 
     Matched by interface, not just by router: two routers joined by parallel links of
     different latency keep each link's own, whatever their order in the file.
     """
-    ends = {a, b}
-    for link in site.links:  # a router has few links, so this stays short in practice
-        if {(link.a_router, link.a_interface), (link.b_router, link.b_interface)} == ends:
-            return link.latency_ms
-    return site.lan_latency_ms
+    found: dict[frozenset[tuple[str, str]], float] = {}
+    for link in site.links:
+        ends = frozenset({(link.a_router, link.a_interface), (link.b_router, link.b_interface)})
+        found.setdefault(ends, link.latency_ms)
+    return found
 
 
 def _static(topology: m.Topology, routes: RouterRoutes,
@@ -180,30 +197,59 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
                            origin=", ".join(sorted({p.session.connection for p in paths if p.session}))))
 
 
-def _igp(site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
-    neighbours: dict[str, list[NextHop]] = {name: [] for name in routers}
-    for link in site.links:
-        if not link.up:
-            continue
-        a, b = routers[link.a_router], routers[link.b_router]
-        neighbours[a.router.name].append(NextHop(ids.router(b.router.name), link.b_interface,
-                                                 b.interfaces[link.b_interface].ip, link.latency_ms))
-        neighbours[b.router.name].append(NextHop(ids.router(a.router.name), link.a_interface,
-                                                 a.interfaces[link.a_interface].ip, link.latency_ms))
-    exported = {name: _redistributed(r) for name, r in routers.items()}
-    for name, routes in routers.items():
-        first_hops = _first_hops(name, neighbours)
-        best: dict[IPv4Network, tuple[int, set[NextHop]]] = {}
+class SiteIgp:
+    """A site's IGP: who neighbours whom over its links (up), and what each router
+    redistributes (from its connected, static and BGP routes, before any IGP route)."""
+
+    def __init__(self, site: m.OnPremSite, routers: dict[str, RouterRoutes]) -> None:
+        # Each router's links (up) as (neighbour, its interface, its address, latency), in the
+        # order of the site's links; next hops are made only for the routers asked about.
+        ends: dict[str, list[tuple[str, str, IPv4Interface, float]]] = {n: [] for n in routers}
+        for link in site.links:
+            if not link.up:
+                continue
+            a, b = routers[link.a_router], routers[link.b_router]
+            ends[a.router.name].append((b.router.name, link.b_interface,
+                                        b.interfaces[link.b_interface], link.latency_ms))
+            ends[b.router.name].append((a.router.name, link.a_interface,
+                                        a.interfaces[link.a_interface], link.latency_ms))
+        self.ends = ends
+        self.adjacent = {name: [end[0] for end in found] for name, found in ends.items()}
+        # What each router redistributes, as numbers standing for the site's prefixes: each
+        # router's IGP table meets every prefix once per origin, and a number hashes fast.
+        index: dict[IPv4Network, int] = {}
+        self.exported = {name: tuple(index.setdefault(prefix, len(index))
+                                     for prefix in _redistributed(r))
+                         for name, r in routers.items()}
+        self.prefixes = list(index)
+
+    def offer(self, routes: RouterRoutes) -> None:
+        """Offer ``routes`` its IGP route to each prefix another router redistributes: along
+        the fewest links, over every neighbour that starts such a path."""
+        name = routes.router.name
+        first = [NextHop(ids.router(other), interface, address.ip, latency)
+                 for other, interface, address, latency in self.ends[name]]
+        first_hops = _first_hops(name, first, self.adjacent)
+        # The first hops' sets are shared, never changed: a prefix that two origins at the same
+        # distance export gets a new set, the union; each set is sorted into next hops once.
+        best: dict[int, tuple[int, set[NextHop]]] = {}
         for origin, (distance, hops) in first_hops.items():
-            for prefix in exported[origin]:
+            for prefix in self.exported[origin]:
                 known = best.get(prefix)
                 if known is None or distance < known[0]:
-                    best[prefix] = (distance, set(hops))
-                elif distance == known[0]:
-                    known[1].update(hops)
+                    best[prefix] = (distance, hops)
+                elif distance == known[0] and not hops <= known[1]:
+                    best[prefix] = (distance, known[1] | hops)
+        sorted_hops: dict[int, tuple[NextHop, ...]] = {}
+        origins: dict[int, str] = {}
         for prefix, (distance, via) in best.items():
-            routes.offer(Route(prefix, "ospf", "ospf", tuple(sorted(via)),
-                               origin=f"OSPF, {distance} hop{'s' if distance > 1 else ''}"))
+            next_hops = sorted_hops.get(id(via))
+            if next_hops is None:
+                next_hops = sorted_hops[id(via)] = tuple(sorted(via))
+            said = origins.get(distance)
+            if said is None:
+                said = origins[distance] = f"OSPF, {distance} hop{'s' if distance > 1 else ''}"
+            routes.offer(Route(self.prefixes[prefix], "ospf", "ospf", next_hops, origin=said))
 
 
 def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
@@ -212,17 +258,19 @@ def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
                                *routes.by_protocol("bgp")) if r.source in kinds}
 
 
-def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, tuple[int, set[NextHop]]]:
+def _first_hops(start: str, first: list[NextHop],
+                adjacent: dict[str, list[str]]) -> dict[str, tuple[int, set[NextHop]]]:
     """For every other router: its distance in links and every neighbour that starts a shortest
     path to it (equal-cost multipath, as OSPF installs it).
 
     Breadth first, one distance at a time: a router's first hops are the union of those of
     every router one link nearer that links to it, so every equal-cost path counts, however
-    many hops away they join, and the order of the site's links changes nothing.
+    many hops away they join, and the order of the site's links changes nothing. ``first``:
+    the next hops to ``start``'s neighbours; ``adjacent``: every router's neighbours.
     """
     found: dict[str, tuple[int, set[NextHop]]] = {}
     layer: dict[str, set[NextHop]] = {}
-    for hop in neighbours[start]:
+    for hop in first:
         if hop.element.name != start:
             layer.setdefault(hop.element.name, set()).add(hop)
     distance = 1
@@ -231,8 +279,7 @@ def _first_hops(start: str, neighbours: dict[str, list[NextHop]]) -> dict[str, t
             found[name] = (distance, hops)
         following: dict[str, set[NextHop]] = {}
         for name, hops in layer.items():
-            for hop in neighbours[name]:
-                further = hop.element.name
+            for further in adjacent[name]:
                 if further != start and further not in found:
                     following.setdefault(further, set()).update(hops)
         layer, distance = following, distance + 1

@@ -285,12 +285,22 @@ def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
     er = _learned(plane.bgp.speakers.get(ids.ergw(name)))
     vpn = _learned(plane.bgp.speakers.get(ids.vpngw(name)))
     table = RouteTable()
+    vpn_hops, er_hops = _instance_hops(vnet, "vpn"), _instance_hops(vnet, "er")
+    # Thousands of prefixes share a few sets of sessions: keyed by the sessions' identities (one
+    # object per session), which hash in C.
+    origins: dict[tuple[int, ...], str] = {}
     for prefix, paths in vpn.items():
-        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, _instance_hops(vnet, "vpn"),
-                        paths[0].as_path, origin="vpn " + ", ".join(_names(paths))))
+        key = tuple(id(p.session) for p in paths)
+        origin = origins.get(key) or origins.setdefault(key, "vpn " + ", ".join(_names(paths)))
+        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, vpn_hops,
+                        paths[0].as_path, origin=origin))
+    origins.clear()
     for prefix, paths in er.items():
-        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, _instance_hops(vnet, "er"),
-                        paths[0].as_path, origin="expressroute " + ", ".join(_circuits(plane, paths))))
+        key = tuple(id(p.session) for p in paths)
+        origin = origins.get(key) or origins.setdefault(
+            key, "expressroute " + ", ".join(_circuits(plane, paths)))
+        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, er_hops,
+                        paths[0].as_path, origin=origin))
     for route in routeserver.program(plane, name, er, vpn):
         table.add(route)
     return table
@@ -352,11 +362,18 @@ def _vpn_hops(plane: ControlPlane, name: str, paths: tuple[Path, ...],
 
 def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> RouteTable:
     table = RouteTable()
+    # Thousands of prefixes share a few sets of sessions: their hops and origin are built once.
+    shared: dict[tuple[int, ...], tuple[tuple[NextHop, ...], str]] = {}  # by sessions' identities
     for prefix, paths in _learned(plane.bgp.speakers[ids.ergw(name)]).items():
-        hops = tuple(sorted(NextHop(s.peer, f"gw:{name}", plane.msee_address(s.peer),
-                                    latency[s.connection]) for s in map(_session, paths)))
-        table.add(Route(prefix, "bgp", "bgp", hops, paths[0].as_path, weight=paths[0].weight,
-                        origin="expressroute " + ", ".join(_circuits(plane, paths))))
+        sessions = tuple(map(_session, paths))
+        key = tuple(map(id, sessions))
+        known = shared.get(key)
+        if known is None:
+            hops = tuple(sorted(NextHop(s.peer, f"gw:{name}", plane.msee_address(s.peer),
+                                        latency[s.connection]) for s in sessions))
+            known = shared[key] = (hops, "expressroute " + ", ".join(_circuits(plane, paths)))
+        table.add(Route(prefix, "bgp", "bgp", known[0], paths[0].as_path, weight=paths[0].weight,
+                        origin=known[1]))
     return table
 
 
@@ -368,22 +385,29 @@ def _msee_tables(plane: ControlPlane) -> None:
         if speaker.role is not Role.MSEE:
             continue
         table = RouteTable()
+        # Thousands of prefixes share a few sets of sessions: their hops and origin are built once.
+        shared: dict[tuple[tuple[int, int], ...],  # by the relations' and sessions' identities
+                     tuple[str, tuple[NextHop, ...], str]] = {}
         for prefix, paths in speaker.best.items():
-            hops: list[NextHop] = []
-            for path in paths:
-                conn, peer = _session(path).connection, _session(path).peer
-                if path.relation is Relation.ROUTER:
-                    link = links[conn]
-                    hops.append(NextHop(peer, link.name, link.ce_address, link.latency_ms))
-                elif path.relation is Relation.ERGW:
-                    vnet = topology.vnets[conns[conn].network]
-                    circuit = speaker.id.name
-                    hops.extend(NextHop(peer, f"circuit:{circuit}", ip, conns[conn].latency_ms)
-                                for ip in vnet.expressroute_gateway.instances)  # type: ignore[union-attr]
-                else:
-                    hops.append(NextHop(peer, f"gr:{speaker.id.name}", None, 1.0))
-            table.add(Route(prefix, "bgp", path.relation.value, tuple(sorted(hops)),
-                            paths[0].as_path, origin=", ".join(_names(paths))))
+            key = tuple((id(p.relation), id(p.session)) for p in paths)
+            known = shared.get(key)
+            if known is None:
+                hops: list[NextHop] = []
+                for path in paths:
+                    conn, peer = _session(path).connection, _session(path).peer
+                    if path.relation is Relation.ROUTER:
+                        link = links[conn]
+                        hops.append(NextHop(peer, link.name, link.ce_address, link.latency_ms))
+                    elif path.relation is Relation.ERGW:
+                        vnet = topology.vnets[conns[conn].network]
+                        circuit = speaker.id.name
+                        hops.extend(NextHop(peer, f"circuit:{circuit}", ip, conns[conn].latency_ms)
+                                    for ip in vnet.expressroute_gateway.instances)  # type: ignore[union-attr]
+                    else:
+                        hops.append(NextHop(peer, f"gr:{speaker.id.name}", None, 1.0))
+                known = shared[key] = (path.relation.value, tuple(sorted(hops)),
+                                       ", ".join(_names(paths)))
+            table.add(Route(prefix, "bgp", known[0], known[1], paths[0].as_path, origin=known[2]))
         plane.tables[speaker.id] = table
 
 

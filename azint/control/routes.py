@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
+from typing import NamedTuple
 
 from azint.control.ids import Element
 
 
-@dataclass(frozen=True, order=True)
-class NextHop:
-    """Where a route sends a packet: an element, the port it arrives on, the link's latency."""
+class NextHop(NamedTuple):
+    """Where a route sends a packet: an element, the port it arrives on, the link's latency.
+
+    A hot record (tables hold millions): a plain tuple, ordered field by field.
+    """
 
     element: Element
     port: str
@@ -25,9 +28,8 @@ class NextHop:
     up: bool = True
 
 
-@dataclass(frozen=True)
-class Route:
-    """One route as a forwarding element holds it.
+class Route(NamedTuple):
+    """One route as a forwarding element holds it (a hot record: a plain tuple).
 
     ``next_hop_type`` is Azure's (``VnetLocal``, ``VirtualNetworkGateway``, …) for VNets and the
     route's protocol for routers and edges (``connected``, ``static``, ``bgp``, ``ospf``,

@@ -8,19 +8,23 @@ choices, and nothing depends on the clock or the process.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from ipaddress import IPv4Address
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
+
+try:  # the BLAKE2 built into CPython: hashlib would also load OpenSSL (2 ms at start-up)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - another Python
+    from hashlib import blake2b
 
 from azint.control.ids import Element
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Flow:
+class Flow(NamedTuple):
+    """What a packet's path may depend on (a hot record: a plain tuple)."""
+
     src: IPv4Address
     dst: IPv4Address
     protocol: str = "icmp"
@@ -31,7 +35,7 @@ class Flow:
 
 def _digest(*parts: object) -> int:
     text = "|".join(str(p) for p in parts).encode()
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+    return int.from_bytes(blake2b(text, digest_size=8).digest(), "big")
 
 
 def choose(seed: int, element: Element, flow: Flow, options: Sequence[T]) -> T:

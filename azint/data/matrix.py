@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from azint.collector import paused
 from azint.control.ids import Kind
 from azint.data.probes import Prober
 from azint.data.walk import Step, Walk
@@ -74,10 +75,12 @@ def reachability(prober: Prober) -> Matrix:
     """Ping every network's first endpoint from every other network's."""
     ends = first_endpoints(prober.plane.topology)
     cells: dict[tuple[str, str], Cell] = {}
-    for source, sender in ends.items():
-        for target, receiver in ends.items():
-            if source != target:
-                cells[(source, target)] = _cell(prober, sender, receiver)
+    with paused():
+        for source, sender in ends.items():
+            for target, receiver in ends.items():
+                if source != target:
+                    cells[(source, target)] = _cell(prober, sender, receiver)
+            prober.forget_returns()  # every return walk cached so far ends at this source
     return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
 
 

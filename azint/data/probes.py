@@ -238,6 +238,11 @@ class Prober:
             self._returns[key] = back if back.delivered else None
         return self._returns[key]
 
+    def forget_returns(self) -> None:
+        """Drop the cached return walks: those towards one source are of no use to another
+        (``matrix`` forgets them after each source, so they do not grow with networks²)."""
+        self._returns.clear()
+
     def _initial_ttl(self, element: Element) -> int:
         if element.kind is Kind.VM:
             return self.forwarder.endpoint(element.name).initial_ttl

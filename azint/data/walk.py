@@ -156,6 +156,7 @@ class Forwarder:
     _onprem_tunnel: dict[str, bool] = field(default_factory=dict)
     _security: SecurityPolicy | None = None  # None: no VM has a network security group
     _tunnel_ends: TunnelEnds = field(default_factory=dict)
+    _gateways: dict[str, tuple[str, str, IPv4Interface] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         topology = self.plane.topology
@@ -432,11 +433,18 @@ class Forwarder:
     def _gateway_interface(self, site: m.OnPremSite,
                            endpoint: m.Endpoint) -> tuple[str, str, IPv4Interface] | None:
         """The router, interface and address that are the host's default gateway."""
+        if endpoint.name in self._gateways:  # a scan of the site's interfaces, once per host
+            return self._gateways[endpoint.name]
+        found, wanted = None, -1 if endpoint.gateway is None else int(endpoint.gateway)
         for router in site.routers:
             for iface, address in self.plane.routers[router.name].interfaces.items():
-                if address.ip == endpoint.gateway:
-                    return router.name, iface, address
-        return None
+                if int(address) == wanted:  # the interface's own address, without building it
+                    found = router.name, iface, address
+                    break
+            if found is not None:
+                break
+        self._gateways[endpoint.name] = found
+        return found
 
     def _to_default_gateway(self, site: m.OnPremSite, endpoint: m.Endpoint,
                             gateway: tuple[str, str, IPv4Interface] | None) -> _Decision:

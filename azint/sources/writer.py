@@ -604,8 +604,7 @@ def _peerings(writer: _Writer) -> None:
                 allow_gateway_transit=True if side and side.allow_gateway_transit else None,
                 use_remote_gateways=True if side and side.use_remote_gateways else None,
                 allow_virtual_network_access=False if side and not side.allow_access else None,
-                allow_forwarded_traffic=False if side and not side.allow_forwarded_traffic
-                else None))
+                allow_forwarded_traffic=True if side and side.allow_forwarded_traffic else None))
         down = [k for k in (a, b) if k not in sides]
         if down:
             writer.warnings.append(f"peering '{name}': VNet '{writer.vnet_names[down[0]]}' has "

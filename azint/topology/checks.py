@@ -118,6 +118,20 @@ def check_endpoints(topology: m.Topology, at: Locate) -> Iterator[Problem]:
                              f"{endpoint.address}: a host's gateway is on its own subnet")
 
 
+def check_endpoint_names(topology: m.Topology, at: Locate) -> Iterator[Problem]:
+    """A SOURCE is an endpoint's name before a network's: an endpoint named like a network
+    (other than that network's own first endpoint) silently takes the network's place."""
+    firsts = {vnet.name: vnet.endpoints[0].name for vnet in topology.vnets.values() if vnet.endpoints}
+    firsts.update((site.name, site.endpoints[0].name)
+                  for site in topology.sites.values() if site.endpoints)
+    for endpoint in topology.endpoints():
+        if endpoint.name in topology.network_names and firsts.get(endpoint.name) != endpoint.name:
+            yield _warning(at("endpoint", endpoint.name, "name"),
+                           f"endpoint '{endpoint.name}' in '{endpoint.network}' has the name of "
+                           f"network '{endpoint.name}': as a SOURCE, '{endpoint.name}' is this "
+                           f"endpoint, not that network's first endpoint")
+
+
 def check_vm_placement(topology: m.Topology, at: Locate) -> Iterator[Problem]:
     """No VM on an address Azure reserves in its subnet, nor in GatewaySubnet.
 
@@ -343,15 +357,17 @@ def _nested(items: Iterable[tuple[IPv4Network, T]],
     enclosing the current one finds every overlap in O(n log n); hostile files with thousands of
     prefixes stay fast.
     """
-    stack: list[tuple[IPv4Network, T]] = []
-    ordered = sorted(items, key=lambda pair: (pair[0].network_address, pair[0].prefixlen))
-    for prefix, item in ordered:
-        while stack and not prefix.subnet_of(stack[-1][0]):
+    # As integers: (first address, length, mask) per prefix; subnet_of is slow at this count.
+    stack: list[tuple[int, int, int, T]] = []
+    ordered = sorted(((int(p.network_address), p.prefixlen, int(p.netmask), item)
+                      for p, item in items), key=lambda four: (four[0], four[1]))
+    for first, length, mask, item in ordered:
+        while stack and not (length >= stack[-1][1] and first & stack[-1][2] == stack[-1][0]):
             stack.pop()
-        outer = next((o for _, o in reversed(stack) if clash(item, o)), None)
+        outer = next((o for *_, o in reversed(stack) if clash(item, o)), None)
         if outer is not None:
             yield item, outer
-        stack.append((prefix, item))
+        stack.append((first, length, mask, item))
 
 
 def check_subnets(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -532,11 +548,23 @@ class _Offer:
     position: Position
 
 
+# The spokes of every hub of the last topology asked about: the exchange checks ask for each
+# hub once per circuit and VPN, and a scan of every peering each time grew with hubs x VNets.
+_TRANSIT: list[tuple[m.Topology, dict[str, list[str]]]] = []
+
+
 def _transit_spokes(topology: m.Topology, hub: str) -> list[str]:
     """VNets that use ``hub``'s gateways, whose ranges the hub's gateways advertise as their own."""
-    return [p.other(hub).network for p in topology.peerings
-            if hub in (p.a.network, p.b.network) and p.a.network != p.b.network
-            and p.side(hub).allow_gateway_transit and p.other(hub).use_remote_gateways]
+    if not _TRANSIT or _TRANSIT[0][0] is not topology:
+        spokes: dict[str, list[str]] = {}
+        for p in topology.peerings:
+            if p.a.network == p.b.network:
+                continue
+            for end in (p.a.network, p.b.network):
+                if p.side(end).allow_gateway_transit and p.other(end).use_remote_gateways:
+                    spokes.setdefault(end, []).append(p.other(end).network)
+        _TRANSIT[:] = [(topology, spokes)]
+    return list(_TRANSIT[0][1].get(hub, ()))
 
 
 def _vnet_ranges(topology: m.Topology, name: str, *,
@@ -1011,7 +1039,8 @@ def check_isolated_networks(topology: m.Topology, at: Locate) -> Iterator[Proble
 CHECKS: tuple[Check, ...] = (
     check_references, check_router_names, check_appliance_next_hops, check_gateway_next_hops,
     check_gateway_subnet_default_route, check_gateway_subnet_nsg,
-    check_endpoints, check_vm_placement, check_endpoint_addresses, check_shared_addresses,
+    check_endpoints, check_endpoint_names, check_vm_placement, check_endpoint_addresses,
+    check_shared_addresses,
     check_subnets, check_gateway_addresses, check_gateway_subnet, check_circuit_links,
     check_exchange_overlaps, check_gateway_transit, check_reserved_asns, check_bgp_asns, check_prefix_limits,
     check_global_reach, check_peering_pairs, check_circuit_shape, check_site_links,

@@ -10,7 +10,6 @@ import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from importlib import resources
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 from azint.errors import Position
 from azint.topology import model as m
 from azint.topology import naming
+from azint.topology.prefix import Prefix
 from azint.topology.problems import InvalidTopology, Problem, Severity
 from azint.topology.source import STDIN, STDIN_NAME, Document, PathKey, read_document
 
@@ -94,9 +94,25 @@ SECTIONS: Mapping[str, Section] = MappingProxyType({
 })
 
 
+# The usual spelling, a.b.c.d/length with no leading zeros: parsed here in one match, as an
+# (integer, length) pair ipaddress takes without parsing the text again (tens of thousands of
+# prefixes in a landing zone). Any other spelling goes to ipaddress as text, which decides.
+_DOTTED = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\."
+                     r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+                     r"/(3[0-2]|[12]?\d)")
+
+
+def _dotted_split(raw: str) -> tuple[int, int] | None:
+    match = _DOTTED.fullmatch(raw)
+    if match is None:
+        return None
+    a, b, c, d, length = (int(part) for part in match.groups())
+    return (a << 24) | (b << 16) | (c << 8) | d, length
+
+
 def default_topology_path() -> Path:
     """The bundled reference topology, wherever the package is installed."""
-    return Path(str(resources.files("azint") / "topologies" / DEFAULT_TOPOLOGY))
+    return Path(__file__).parents[1] / "topologies" / DEFAULT_TOPOLOGY  # importlib.resources costs 2 ms
 
 
 def display_name(path: Path | None) -> str:
@@ -137,8 +153,12 @@ def build_with_problems(document: Document) -> tuple[m.Topology | None, list[Pro
     topology = builder.build()
     problems = list(builder.problems)
 
+    # Positions outlive the build; the document's values and the builder do not (a landing
+    # zone's values are tens of megabytes).
+    where, paths = replace(document, root=None).where, builder.paths
+
     def locate(kind: str, name: str, *inner: str | int) -> Position:
-        return document.where((*builder.where(kind, name), *inner))
+        return where((*paths.get((kind, name), ()), *inner))
 
     if topology is not None:
         topology = replace(topology, locate=locate)
@@ -293,8 +313,9 @@ class TopologyBuilder:
 
     def prefix(self, value: Any, path: PathKey) -> IPv4Network:
         raw = self.text(value, path)
+        split = _dotted_split(raw)
         try:
-            return IPv4Network(raw)
+            return Prefix(split or raw)  # hashed once: a key of many tables
         except ValueError as exc:
             if "has host bits set" in str(exc):
                 fixed = IPv4Network(raw, strict=False)
@@ -306,7 +327,7 @@ class TopologyBuilder:
         if "/" not in raw:
             raise self.fail(path, f"'{raw}' needs a prefix length (address/length)")
         try:
-            return IPv4Interface(raw)
+            return IPv4Interface(_dotted_split(raw) or raw)
         except ValueError:
             raise self.fail(path, f"'{raw}' is not an IPv4 interface address") from None
 
@@ -704,8 +725,11 @@ class TopologyBuilder:
         self.unique("network", name, (*path, "name"))
         routers = self.each(doc.get("routers"), (*path, "routers"),
                             lambda v, p: self._router(v, p, name))
+        ports: dict[str, frozenset[str]] = {}  # each router's interfaces: a link end is O(1)
+        for router in routers:
+            ports.setdefault(router.name, frozenset(i.name for i in router.interfaces))
         links = self.each(doc.get("links"), (*path, "links"),
-                          lambda v, p: self._link(v, p, routers))
+                          lambda v, p: self._link(v, p, routers, ports))
         return m.OnPremSite(
             name=name,
             asn=self.integer(doc["asn"], (*path, "asn"), 1, 4_294_967_295),
@@ -800,20 +824,21 @@ class TopologyBuilder:
                                   "discard: true")
         return route
 
-    def _link(self, doc: Any, path: PathKey, routers: list[m.Router]) -> m.SiteLink:
+    def _link(self, doc: Any, path: PathKey, routers: list[m.Router],
+              ports: Mapping[str, frozenset[str]]) -> m.SiteLink:
         doc = self.mapping(doc, path, "site link")
-        ends = [self._link_end(doc[side], (*path, side), routers) for side in ("a", "b")]
+        ends = [self._link_end(doc[side], (*path, side), routers, ports) for side in ("a", "b")]
         return m.SiteLink(ends[0][0], ends[0][1], ends[1][0], ends[1][1],
                           self.optional(doc, "latency_ms", path,
                                         lambda v, p: self.number(v, p, 0, 10_000), 0.1))
 
-    def _link_end(self, value: Any, path: PathKey, routers: list[m.Router]) -> tuple[str, str]:
+    def _link_end(self, value: Any, path: PathKey, routers: list[m.Router],
+                  ports: Mapping[str, frozenset[str]]) -> tuple[str, str]:
         raw = self.text(value, path)
         router_name, _, interface = raw.partition("/")
-        router = next((r for r in routers if r.name == router_name), None)
-        if router is None:
+        names = ports.get(router_name)
+        if names is None:
             raise self.fail(path, _unknown("router", router_name, [r.name for r in routers]))
-        names = [i.name for i in router.interfaces]
         if interface not in names:
             raise self.fail(path, f"router '{router_name}' has no interface '{interface}'"
                                   f" (write ROUTER/INTERFACE)")

@@ -17,9 +17,8 @@ from azint.errors import Position
 AZURE_GATEWAY_ASN = 65515
 MSEE_ASN = 12076
 DEFAULT_LOCAL_PREFERENCE = 100
-# "Allow forwarded traffic": Azure creates peerings with it cleared; azint keeps it on unless a
-# file says otherwise, as files written before the setting existed meant
-FORWARDED_TRAFFIC_DEFAULT = True
+# "Allow forwarded traffic": Azure creates peerings with it cleared, and so does azint
+FORWARDED_TRAFFIC_DEFAULT = False
 
 INITIAL_TTL = {"windows": 128, "linux": 64, "network": 255}
 
