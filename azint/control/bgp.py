@@ -214,8 +214,10 @@ _EXPORTS: dict[tuple[Role, Relation], frozenset[Relation]] = {
 
 def exportable(exporter: Speaker, towards: Session, path: Path) -> bool:
     """Whether ``exporter`` advertises ``path`` on the session ``towards`` (its view of it)."""
-    if path.session == towards.key or _other_tunnel(path.session, towards):
-        return False  # never straight back to the peer it came from
+    session = path.session
+    if session == towards.key or (session is not None and session.tunnel != towards.tunnel
+                                  and _other_tunnel(session, towards)):
+        return False  # never straight back to the peer it came from (over any of its tunnels)
     if exporter.role in (Role.ROUTER, Role.APPLIANCE):
         return path.relation is Relation.LOCAL or exporter.readvertise
     allowed = _EXPORTS.get((exporter.role, towards.relation), frozenset())
@@ -226,11 +228,10 @@ def exportable(exporter: Speaker, towards: Session, path: Path) -> bool:
     return True
 
 
-def _other_tunnel(session: SessionKey | None, towards: Session) -> bool:
-    """Whether a path came from the same peer over another tunnel of the same connection (an
-    active-active VPN gateway's): it is not sent back over any of them."""
-    return session is not None and session.tunnel != towards.tunnel and \
-        session.connection == towards.name and session.peer == towards.peer
+def _other_tunnel(session: SessionKey, towards: Session) -> bool:
+    """Whether a path heard on ``session`` came from the peer of ``towards`` over another tunnel
+    of the same connection (an active-active VPN gateway's)."""
+    return session.connection == towards.name and session.peer == towards.peer
 
 
 def _overlaps(prefix: IPv4Network, ranges: Iterable[IPv4Network]) -> bool:
