@@ -241,12 +241,16 @@ def test_two_active_active_gateways_are_joined_by_a_full_mesh(tmp_path: Path) ->
 
 def test_the_commands_show_both_tunnels(tmp_path: Path) -> None:
     """Rule 4.5 as the commands print it: ``bgp vpngw:hub`` advertises to the site over both
-    sessions (from each instance's BGP address), ``routes dc`` shows both next hops, and
+    sessions (from each instance's BGP address) and lists what it learned on each with the
+    instance's own address (the local address ``az network vnet-gateway list-learned-routes``
+    shows), ``routes dc`` shows both next hops, and
     ``tracert --explain`` names the instance the flow's tunnel ends at."""
     _network(tmp_path, multipath=True)
     where = ("--topology", str(tmp_path / "topology.yaml"))
     bgp = run_cli("bgp", *where, "vpngw:hub").output
     assert bgp.count("Advertised to router:dc-ce (10.2.0.250) on dc-vpn") == 2
+    learned = [line.split() for line in bgp.splitlines() if "router:dc-ce  65001" in line]
+    assert [row[:2] for row in learned] == [[str(a), "10.2.0.0/24"] for a in BGP]  # LocalAddress
     routes = run_cli("routes", *where, "dc").output
     assert "10.10.0.253, 10.10.0.254" in routes.split("Routing table")[1]
     explained = run_cli("tracert", *where, "--explain", "dc", "10.10.0.4").output
