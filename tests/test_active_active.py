@@ -242,8 +242,9 @@ def test_two_active_active_gateways_are_joined_by_a_full_mesh(tmp_path: Path) ->
 def test_the_commands_show_both_tunnels(tmp_path: Path) -> None:
     """Rule 4.5 as the commands print it: ``bgp vpngw:hub`` advertises to the site over both
     sessions (from each instance's BGP address) and lists what it learned on each with the
-    instance's own address (the local address ``az network vnet-gateway list-learned-routes``
-    shows), ``routes dc`` shows both next hops, and
+    instance's own address (the ``LocalAddress`` of "Get-AzVirtualNetworkGatewayLearnedRoute",
+    https://learn.microsoft.com/powershell/module/az.network/get-azvirtualnetworkgatewaylearnedroute),
+    ``routes dc`` shows both next hops, and
     ``tracert --explain`` names the instance the flow's tunnel ends at."""
     _network(tmp_path, multipath=True)
     where = ("--topology", str(tmp_path / "topology.yaml"))

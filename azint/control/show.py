@@ -259,7 +259,7 @@ def learned_routes(plane: ControlPlane, speaker: Speaker) -> list[BgpRow]:
 
 def _with_local_addresses(plane: ControlPlane, speaker: Speaker, rows: list[BgpRow]) -> list[BgpRow]:
     """An active-active VPN gateway's rows with the instance (its BGP address) each path was
-    learned on, as ``az network vnet-gateway list-learned-routes`` shows it (rule 4.5)."""
+    learned on: the ``LocalAddress`` Azure lists learned routes with (rule 4.5)."""
     vnet = plane.topology.vnets.get(speaker.id.name)
     gateway = vnet.vpn_gateway if vnet is not None and speaker.id.kind is Kind.VPNGW else None
     if gateway is None or not gateway.active_active:
