@@ -200,11 +200,12 @@ def test_one_instance_down_takes_only_its_tunnels_and_sessions(tmp_path: Path) -
 
 
 def test_one_instance_down_moves_paths_and_loses_none(tmp_path: Path) -> None:
-    """``whatif``: failing either instance of an active-active gateway moves the pairs whose
-    flows crossed it to the other instance; no pair is lost."""
+    """Rule 4.5 in ``whatif``: failing either instance of an active-active gateway moves the pairs
+    whose flows crossed it (from the VNet, or in by one of its tunnels) to the other instance;
+    no pair is lost."""
     net = _network(tmp_path, multipath=True, mesh=True)
     effects = {e.down: e for e in sweep(net).effects}
-    moved = 0
+    moved: list[tuple[str, str]] = []
     for instance in (FIRST, SECOND):
         name = f"vpngw:hub@{instance}"
         effect = effects[(name,)]
@@ -212,8 +213,9 @@ def test_one_instance_down_moves_paths_and_loses_none(tmp_path: Path) -> None:
         crossed = {p for p, s in all_pairs(net).items() if name in s.path}
         assert {m.pair for m in effect.moved} == crossed, name
         assert all(name not in m.after.path for m in effect.moved)
-        moved += len(effect.moved)
-    assert moved > 0
+        moved += [m.pair for m in effect.moved]
+    # flows from the site, which enter Azure by a tunnel, move with the instance it ends at
+    assert any(source == "dc" for source, _ in moved)
 
 
 def test_two_active_active_gateways_are_joined_by_a_full_mesh(tmp_path: Path) -> None:
@@ -274,4 +276,15 @@ def test_a_static_route_into_the_tunnel_uses_both_tunnels(tmp_path: Path) -> Non
     back = net.plane.tables[ids.vpngw("hub")].lookup(IPv4Address("10.2.0.10"))
     assert back is not None and [h.address for h in back.next_hops] == [TUNNEL]
     assert _gateway_step_addresses(net, "dc", "hub", [f"10.10.0.{n}" for n in range(4, 40)]) \
+        == set(PUBLIC)
+
+
+def test_a_vnet_gateway_reaches_both_instances_of_an_active_active_one(tmp_path: Path) -> None:
+    """Rule 4.5: a VNet-to-VNet connection from an active-standby gateway to an active-active
+    one is two tunnels (one per active-active instance); the active-standby side sends over
+    both, each flow over one."""
+    net = _network(tmp_path)
+    route = net.plane.tables[ids.vpngw("branch")].lookup(IPv4Address("10.10.0.4"))
+    assert route is not None and [h.address for h in route.next_hops] == BGP
+    assert _gateway_step_addresses(net, "branch", "hub", [f"10.10.0.{n}" for n in range(4, 40)]) \
         == set(PUBLIC)
