@@ -98,6 +98,8 @@ def _bgp_json(row: BgpRow) -> dict[str, Any]:
             "local_preference": row.local_preference, "weight": row.weight,
             "as_path": list(row.as_path), "origin": row.origin,
             "session": str(row.peer) if row.peer else None,
+            "connection": row.peer.connection if row.peer else None,
+            "peer": str(row.peer.peer) if row.peer else None,
             "best": row.best, **_local_address(row)}
 
 
