@@ -29,6 +29,7 @@ from azint.data.walk import Disposition
 from azint.gate.pairs import all_pairs
 from azint.gate.sweep import sweep
 from azint.network import Network
+from azint.topology import loader
 from azint.topology.problems import InvalidTopology
 from tests.builders import Doc, build, site, vnet, vpn
 from tests.conftest import run_cli
@@ -288,3 +289,16 @@ def test_a_vnet_gateway_reaches_both_instances_of_an_active_active_one(tmp_path:
     assert route is not None and [h.address for h in route.next_hops] == BGP
     assert _gateway_step_addresses(net, "branch", "hub", [f"10.10.0.{n}" for n in range(4, 40)]) \
         == set(PUBLIC)
+
+
+def test_validate_wants_a_route_to_each_instance_bgp_address(tmp_path: Path) -> None:
+    """Each instance's BGP session needs the device's host route to that instance's BGP peer
+    address through the tunnel ("VPN Gateway FAQ",
+    https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-vpn-faq): a site that routes only
+    to the first is warned about the second."""
+    dc = site("dc", 65001, "10.2.0.0/24", tunnel="10.2.0.250")
+    dc["routers"][0]["static_routes"].append({"prefix": f"{BGP[0]}/32", "interface": "tunnel"})
+    build(tmp_path, [_active_active(), dc], [vpn("dc-vpn", "hub", ("dc-ce", "tunnel"))])
+    _, problems = loader.load_with_problems(tmp_path / "topology.yaml")
+    missing = [p.message for p in problems if "has no route to" in p.message]
+    assert len(missing) == 1 and missing[0].startswith(f"router 'dc-ce' has no route to {BGP[1]},")
