@@ -110,10 +110,11 @@ class Session:
     local_preference: int = 100
     weight: int = 0
     terms: Terms = NO_TERMS
+    tunnel: int = 0  # which of the connection's tunnels it runs in (``tunnels``)
 
     @cached_property
     def key(self) -> SessionKey:
-        return SessionKey(self.name, self.peer)
+        return SessionKey(self.name, self.peer, self.tunnel)
 
     @property
     def external(self) -> bool:
@@ -213,8 +214,10 @@ _EXPORTS: dict[tuple[Role, Relation], frozenset[Relation]] = {
 
 def exportable(exporter: Speaker, towards: Session, path: Path) -> bool:
     """Whether ``exporter`` advertises ``path`` on the session ``towards`` (its view of it)."""
-    if path.session == towards.key:
-        return False  # never straight back to the peer it came from
+    session = path.session
+    if session == towards.key or (session is not None and session.tunnel != towards.tunnel
+                                  and _other_tunnel(session, towards)):
+        return False  # never straight back to the peer it came from (over any of its tunnels)
     if exporter.role in (Role.ROUTER, Role.APPLIANCE):
         return path.relation is Relation.LOCAL or exporter.readvertise
     allowed = _EXPORTS.get((exporter.role, towards.relation), frozenset())
@@ -223,6 +226,12 @@ def exportable(exporter: Speaker, towards: Session, path: Path) -> bool:
     if exporter.role is Role.VPNGW and path.relation is not Relation.LOCAL:
         return path.prefix != DEFAULT_ROUTE and not _overlaps(path.prefix, exporter.own_ranges)
     return True
+
+
+def _other_tunnel(session: SessionKey, towards: Session) -> bool:
+    """Whether a path heard on ``session`` came from the peer of ``towards`` over another tunnel
+    of the same connection (an active-active VPN gateway's)."""
+    return session.connection == towards.name and session.peer == towards.peer
 
 
 def _overlaps(prefix: IPv4Network, ranges: Iterable[IPv4Network]) -> bool:
@@ -307,11 +316,11 @@ class BgpFabric:
 
     def connect(self, name: str, a: Element, b: Element, a_hears: Relation, b_hears: Relation,
                 a_policy: tuple[int, int] = (100, 0), b_policy: tuple[int, int] = (100, 0),
-                a_terms: Terms = NO_TERMS, b_terms: Terms = NO_TERMS) -> None:
-        """A session named ``name``; each side's (local preference, weight) and terms for what
-        it hears."""
-        at_a = Session(name, a, b, a_hears, *a_policy, a_terms)
-        at_b = Session(name, b, a, b_hears, *b_policy, b_terms)
+                a_terms: Terms = NO_TERMS, b_terms: Terms = NO_TERMS, tunnel: int = 0) -> None:
+        """A session named ``name`` (in the connection's ``tunnel``); each side's (local
+        preference, weight) and terms for what it hears."""
+        at_a = Session(name, a, b, a_hears, *a_policy, a_terms, tunnel)
+        at_b = Session(name, b, a, b_hears, *b_policy, b_terms, tunnel)
         self.speakers[a].sessions.append(at_a)
         self.speakers[b].sessions.append(at_b)
         # exporter -> (its own view of the session, the receiver's view)

@@ -69,13 +69,16 @@ class Element(_Id):
 
 
 class SessionKey(_Id):
-    """The session a path was learned on: connection ``name``, heard from ``peer``."""
+    """The session a path was learned on: connection ``name``, heard from ``peer``, over the
+    connection's ``tunnel`` (numbered from 0; only an active-active VPN gateway's connections
+    have more than one, and only the others print their number)."""
 
-    __slots__ = ("connection", "peer")
+    __slots__ = ("connection", "peer", "tunnel")
 
-    def __init__(self, connection: str, peer: Element) -> None:
-        self.connection, self.peer = connection, peer
-        self._key = (f"{connection}|{peer}", connection, *peer._key)
+    def __init__(self, connection: str, peer: Element, tunnel: int = 0) -> None:
+        self.connection, self.peer, self.tunnel = connection, peer, tunnel
+        text = f"{connection}|{peer}#{tunnel}" if tunnel else f"{connection}|{peer}"
+        self._key = (text, connection, *peer._key, str(tunnel))
 
     def __repr__(self) -> str:
         return f"SessionKey({self._key[0]!r})"

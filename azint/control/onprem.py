@@ -16,8 +16,8 @@ from ipaddress import IPv4Interface, IPv4Network
 from azint.collector import paused
 from azint.control import ids
 from azint.control.bgp import BgpFabric, Relation
-from azint.control.ids import Element
 from azint.control.routes import NextHop, Route, RouteTable
+from azint.control.tunnels import Tunnels, far_end
 from azint.topology import model as m
 
 DISTANCE = {"connected": 0, "static": 1, "bgp": 20, "ospf": 110}
@@ -66,7 +66,7 @@ def _preferred(routes: list[Route]) -> Route:
 
 
 def router_tables(topology: m.Topology, bgp: BgpFabric,
-                  far_ends: dict[tuple[str, Element], NextHop]) -> dict[str, RouterRoutes]:
+                  far_ends: Tunnels) -> dict[str, RouterRoutes]:
     found: dict[str, RouterRoutes] = {}
     for site in topology.sites.values():
         cut = {end for k in site.links if not k.up
@@ -148,7 +148,7 @@ def _link_latencies(site: m.OnPremSite) -> dict[frozenset[tuple[str, str]], floa
 
 
 def _static(topology: m.Topology, routes: RouterRoutes,
-            far_ends: dict[tuple[str, Element], NextHop]) -> None:
+            far_ends: Tunnels) -> None:
     for static in routes.router.static_routes:
         if static.discard:
             routes.offer(Route(static.prefix, "static", "discard", origin="static to null"))
@@ -159,12 +159,12 @@ def _static(topology: m.Topology, routes: RouterRoutes,
 
 
 def _static_hops(topology: m.Topology, routes: RouterRoutes, static: m.StaticRoute,
-                 far_ends: dict[tuple[str, Element], NextHop]) -> tuple[NextHop, ...]:
+                 far_ends: Tunnels) -> tuple[NextHop, ...]:
     me = routes.router.name
     if static.interface is not None:
         for vpn in topology.vpns:  # a tunnel interface: the VPN's far end
             if vpn.b.router == me and vpn.b.interface == static.interface:
-                return (far_ends[(vpn.name, ids.router(me))],)
+                return far_ends[(vpn.name, ids.router(me))]  # every tunnel (rule 4.5)
         connected = routes.candidates.get(routes.interfaces[static.interface].network, []) \
             if static.interface in routes.interfaces and routes.up[static.interface] else []
         return connected[0].next_hops if connected else ()
@@ -175,7 +175,7 @@ def _static_hops(topology: m.Topology, routes: RouterRoutes, static: m.StaticRou
 
 
 def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
-         far_ends: dict[tuple[str, Element], NextHop]) -> None:
+         far_ends: Tunnels) -> None:
     speaker = bgp.speakers.get(ids.router(routes.router.name))
     if speaker is None:
         return
@@ -191,7 +191,7 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
                 _, link = links[conn]
                 hops.append(NextHop(peer, "ce", link.msee_address, link.latency_ms))
             else:
-                hops.append(far_ends[(conn, speaker.id)])
+                hops.append(far_end(far_ends, path.session, speaker.id))
         routes.offer(Route(prefix, "bgp", "bgp", tuple(sorted(hops)), paths[0].as_path,
                            paths[0].local_preference,
                            origin=", ".join(sorted({p.session.connection for p in paths if p.session}))))

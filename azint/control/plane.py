@@ -16,6 +16,7 @@ from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.stability import several_states, unsettled_problem
+from azint.control.tunnels import Tunnels, far_end, vpn_tunnels
 from azint.control.vnet import SOURCE_GATEWAY, VNetRoutes, system_routes, user_routes
 from azint.topology import model as m
 from azint.topology.model import Locate
@@ -37,6 +38,7 @@ class ControlPlane:
     routers: dict[str, onprem.RouterRoutes] = field(default_factory=dict)
     peerings_of: dict[str, list[m.Peering]] = field(default_factory=dict)  # up peerings by VNet
     far_ends: dict[tuple[str, Element], NextHop] = field(default_factory=dict)  # (vpn, end) -> other end
+    tunnels: Tunnels = field(default_factory=dict)  # (vpn, end) -> other end per tunnel
 
     @classmethod
     def build(cls, topology: m.Topology) -> ControlPlane:
@@ -48,14 +50,16 @@ class ControlPlane:
         _vnet_tables(plane)
         _gateway_tables(plane)
         _msee_tables(plane)
-        plane.routers = onprem.router_tables(topology, plane.bgp, plane.far_ends)
+        plane.routers = onprem.router_tables(topology, plane.bgp, plane.tunnels)
         _owners(plane)
         return plane
 
     @classmethod
     def wired(cls, topology: m.Topology) -> ControlPlane:
         """The plane with its BGP sessions wired but not run, and no tables yet."""
-        plane = cls(topology, BgpFabric(), far_ends=_vpn_far_ends(topology))
+        found = vpn_tunnels(topology)
+        plane = cls(topology, BgpFabric(), far_ends={k: v[0] for k, v in found.items()},
+                    tunnels=found)
         for peering in topology.peerings:
             if peering.up and carries_traffic(peering):
                 plane.peerings_of.setdefault(peering.a.network, []).append(peering)
@@ -74,9 +78,11 @@ class ControlPlane:
         names = [hub, *self.spokes_of(hub)]
         return [r for n in names for r in self.topology.vnets[n].address_space]
 
-    def vpn_far_end(self, connection: str, element: Element) -> NextHop | None:
-        """How ``element`` (one end of VPN ``connection``) reaches the other end."""
-        return self.far_ends.get((connection, element))
+    def vpn_far_end(self, connection: str, element: Element, tunnel: int = 0) -> NextHop | None:
+        """How ``element`` (one end of VPN ``connection``) reaches the other end over the
+        connection's ``tunnel``."""
+        found = self.tunnels.get((connection, element), ())
+        return found[tunnel] if tunnel < len(found) else None
 
     def msee_address(self, msee: Element) -> IPv4Address | None:
         """An edge router's address on its customer link."""
@@ -194,16 +200,23 @@ def _wire_circuit(plane: ControlPlane, circuit: m.Circuit) -> None:
 
 
 def _wire_vpn(plane: ControlPlane, vpn: m.VpnConnection) -> None:
+    """One session per tunnel of the connection (rule 4.5: one per active-active instance)."""
     a = ids.vpngw(str(vpn.a.network))
+    for tunnel in range(len(plane.tunnels[(vpn.name, a)])):
+        _wire_tunnel(plane, vpn, a, tunnel)
+
+
+def _wire_tunnel(plane: ControlPlane, vpn: m.VpnConnection, a: Element, tunnel: int) -> None:
     if vpn.b.network is not None:
-        plane.bgp.connect(vpn.name, a, ids.vpngw(vpn.b.network), Relation.VPNGW, Relation.VPNGW)
+        plane.bgp.connect(vpn.name, a, ids.vpngw(vpn.b.network), Relation.VPNGW, Relation.VPNGW,
+                          tunnel=tunnel)
         return
     assert vpn.b.router is not None
     router = plane.topology.router(vpn.b.router)
     pref = router.preference(vpn.name)
     sent, heard = _terms(router.policy(vpn.name))
     plane.bgp.connect(vpn.name, a, ids.router(router.name), Relation.ROUTER, Relation.VPNGW,
-                      b_policy=(pref, 0), a_terms=sent, b_terms=heard)
+                      b_policy=(pref, 0), a_terms=sent, b_terms=heard, tunnel=tunnel)
 
 
 def _terms(policy: m.NeighborPolicy) -> tuple[Terms, Terms]:
@@ -230,30 +243,6 @@ def _originate_static(plane: ControlPlane, vpn: m.VpnConnection) -> None:
 
 
 # -- tables ----------------------------------------------------------------------------------
-
-
-def _vpn_far_ends(topology: m.Topology) -> dict[tuple[str, Element], NextHop]:
-    """(vpn name, element at one end) -> how that end reaches the other end."""
-    ends: dict[tuple[str, Element], NextHop] = {}
-    for vpn in topology.vpns:
-        a = topology.vnets[str(vpn.a.network)]
-        a_gw = a.vpn_gateway
-        assert a_gw is not None
-        a_addr = a_gw.bgp_peer_address or a_gw.instances[0]
-        a_id = ids.vpngw(a.name)
-        if vpn.b.network is not None:
-            b = topology.vnets[vpn.b.network]
-            b_gw = b.vpn_gateway
-            assert b_gw is not None
-            b_addr = b_gw.bgp_peer_address or b_gw.instances[0]
-            b_id, b_port = ids.vpngw(b.name), f"conn:{vpn.name}"
-        else:
-            router = topology.router(str(vpn.b.router))
-            iface = next(i for i in router.interfaces if i.name == vpn.b.interface)
-            b_id, b_port, b_addr = ids.router(router.name), iface.name, iface.address.ip
-        ends[(vpn.name, a_id)] = NextHop(b_id, b_port, b_addr, vpn.latency_ms, vpn.up)
-        ends[(vpn.name, b_id)] = NextHop(a_id, f"conn:{vpn.name}", a_addr, vpn.latency_ms, vpn.up)
-    return ends
 
 
 def _vnet_tables(plane: ControlPlane) -> None:
@@ -356,9 +345,9 @@ def _static_hops(plane: ControlPlane) -> dict[str, dict[IPv4Network, list[NextHo
     for vpn in plane.topology.vpns:
         if vpn.up and not vpn.bgp:
             for network, prefixes in static_prefixes(plane.topology, vpn):
-                tunnel = plane.far_ends[(vpn.name, ids.vpngw(network))]
+                ends = dict.fromkeys(plane.tunnels[(vpn.name, ids.vpngw(network))])
                 for prefix in prefixes:
-                    found.setdefault(network, {}).setdefault(prefix, []).append(tunnel)
+                    found.setdefault(network, {}).setdefault(prefix, []).extend(ends)
     return found
 
 
@@ -368,7 +357,7 @@ def _vpn_hops(plane: ControlPlane, name: str, paths: tuple[Path, ...],
         return (into_vnet,)
     if paths[0].relation is Relation.STATIC:
         return tuple(sorted(static.get(paths[0].prefix, ())))
-    return tuple(sorted(plane.far_ends[(_session(p).connection, ids.vpngw(name))] for p in paths))
+    return tuple(sorted({far_end(plane.tunnels, _session(p), ids.vpngw(name)) for p in paths}))
 
 
 def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> RouteTable:

@@ -12,7 +12,7 @@ Every row is computed from ``ControlPlane``; rendering lives in ``azint.render``
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import ids, routeserver
@@ -47,6 +47,7 @@ class BgpRow:
     origin: str  # "EBgp", "IBgp" or "Network" (originated), as Azure names it
     peer: SessionKey | None  # the session it came from; None when originated
     best: bool = True
+    local_address: IPv4Address | None = None  # an active-active gateway's own end of the session
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def peer_address(plane: ControlPlane, speaker: Element,
     if peer.kind is Kind.ROUTER and speaker.kind is Kind.MSEE:
         links = plane.topology.circuits[speaker.name].links
         return next((k.ce_address for k in links if k.name == connection), None)
-    far = plane.vpn_far_end(connection, speaker)
+    far = plane.vpn_far_end(connection, speaker, session.tunnel)
     return far.address if far is not None else None
 
 
@@ -253,7 +254,19 @@ def learned_routes(plane: ControlPlane, speaker: Speaker) -> list[BgpRow]:
         best = speaker.best.get(prefix, ())
         for path in sorted(speaker.candidates(prefix), key=lambda p: (session_order(p), p.as_path)):
             rows.append(_bgp_row(plane, speaker, path, path in best))
-    return rows
+    return _with_local_addresses(plane, speaker, rows)
+
+
+def _with_local_addresses(plane: ControlPlane, speaker: Speaker, rows: list[BgpRow]) -> list[BgpRow]:
+    """An active-active VPN gateway's rows with the instance (its BGP address) each path was
+    learned on: the ``LocalAddress`` Azure lists learned routes with (rule 4.5)."""
+    vnet = plane.topology.vnets.get(speaker.id.name)
+    gateway = vnet.vpn_gateway if vnet is not None and speaker.id.kind is Kind.VPNGW else None
+    if gateway is None or not gateway.active_active:
+        return rows
+    return [replace(row, local_address=peer_address(
+        plane, row.peer.peer, SessionKey(row.peer.connection, speaker.id, row.peer.tunnel)))
+        if row.peer is not None else row for row in rows]
 
 
 def advertised_routes(plane: ControlPlane, speaker: Speaker) -> list[Advertisement]:
@@ -265,7 +278,8 @@ def advertised_routes(plane: ControlPlane, speaker: Speaker) -> list[Advertiseme
         rows = tuple(BgpRow(p.prefix, own, p.local_preference,
                             p.weight, p.as_path, "EBgp" if theirs.external else "IBgp", theirs.key)
                      for p in paths)
-        address = peer_address(plane, speaker.id, SessionKey(theirs.name, theirs.speaker))
+        address = peer_address(plane, speaker.id, SessionKey(theirs.name, theirs.speaker,
+                                                                theirs.tunnel))
         found.append(Advertisement(theirs.name, theirs.speaker, address, rows))
     return sorted(found, key=lambda a: (a.session, a.peer))
 

@@ -280,8 +280,8 @@ def not_forwarding(element: Element) -> Diagnosis:
 def link_down(plane: ControlPlane, element: Element, route: Route | None) -> Diagnosis:
     """The route's next hop is a VPN tunnel that is down."""
     down = {hop for hop in (route.next_hops if route else ()) if not hop.up}
-    names = sorted({vpn for (vpn, end), hop in plane.far_ends.items()
-                    if end == element and hop in down})
+    names = sorted({vpn for (vpn, end), hops in plane.tunnels.items()
+                    if end == element and down.intersection(hops)})
     causes = tuple(Cause(Because.LINK_DOWN, "", element, setting=(n,)) for n in names)
     return Diagnosis(route.prefix if route else None, (Alternative(causes),))
 

@@ -18,6 +18,7 @@ from azint.control import why
 from azint.control.ids import Element, Kind, element_label
 from azint.control.plane import ControlPlane
 from azint.control.routes import Route
+from azint.control.tunnels import tunnel_instance
 from azint.control.why import Diagnosis, network_of
 from azint.data.flowhash import Flow
 from azint.data.probes import NETWORK_DEVICE_TTL, Prober, TraceHop, TraceResult, no_restore
@@ -33,6 +34,7 @@ class StepExplanation:
     hop: int | None  # the tracert line this step is, when it is a hop
     decision: str  # the route (or rule) that sent the packet on
     verdict: str  # for a hop: whether and why its reply comes back
+    tunnel: str = ""  # into an active-active VPN gateway: the instance its tunnel ends at
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,16 @@ def _step(prober: Prober, source: m.Endpoint, step: Step, hop: int | None,
     decided = decision(step)
     if step.note == DENIED_NOTE and walk.denied is not None:
         decided = f"dropped by {walk.denied.describe()} [rule 8.2]"
-    return StepExplanation(step, hop, decided, verdict)
+    return StepExplanation(step, hop, decided, verdict, _tunnel(prober.forwarder.plane, step))
+
+
+def _tunnel(plane: ControlPlane, step: Step) -> str:
+    """Which instance of an active-active VPN gateway a packet's tunnel ends at (rule 4.5)."""
+    if step.element.kind is not Kind.VPNGW or not (step.port or "").startswith("conn:"):
+        return ""
+    instance = tunnel_instance(plane.topology.vnets[step.element.name].vpn_gateway,
+                               step.reply_address)
+    return f"instance {instance} ({step.reply_address})" if instance is not None else ""
 
 
 def decision(step: Step) -> str:

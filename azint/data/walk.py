@@ -31,6 +31,7 @@ from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.control.security import SecurityPolicy, Verdict
+from azint.control.tunnels import public_address
 from azint.data.flowhash import Flow, choose
 from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
@@ -296,7 +297,7 @@ class Forwarder:
             if port == "vnet":
                 return arrived_as
             gateway = self.plane.topology.vnets[name].vpn_gateway
-            return gateway.public_address if kind is Kind.VPNGW and gateway else None
+            return public_address(gateway, arrived_as) if kind is Kind.VPNGW and gateway else None
         if kind is Kind.MSEE:
             return next(iter(self._owned.get(element, ())), None) if port == "ce" else None
         if kind is Kind.ROUTER and port is not None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ipaddress import IPv4Address
 
 from azint.control.ids import Kind
+from azint.control.tunnels import tunnel_instance
 from azint.data.walk import Step, Walk
 from azint.topology import model as m
 
@@ -84,6 +85,11 @@ class Crossings:
             yield self.attached.get((port.removeprefix("circuit:"), vnet), "")
         if port.startswith("conn:"):
             yield port.removeprefix("conn:")
+            # from a tunnel of an active-active gateway: the instance the tunnel ends at
+            instance = tunnel_instance(self.topology.vnets[vnet].vpn_gateway, reply) \
+                if kind is Kind.VPNGW else None
+            if instance is not None:
+                yield f"{gateway}@{instance}"
 
     def _vnet_of(self, step: Step) -> str | None:
         kind, name = step.element.kind, step.element.name

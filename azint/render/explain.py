@@ -48,6 +48,8 @@ class _Wrap:
 def _step_lines(number: int, step: StepExplanation, wrap: _Wrap) -> list[str]:
     port = f" (in on {step.step.port})" if step.step.port else ""
     lines = wrap(f"{step.step.element}{port}", f"{number:3d}. ", "       ")
+    if step.tunnel:
+        lines += wrap(f"tunnel: to {step.tunnel}", "       ", "         ")
     if step.decision:
         lines += wrap(f"route: {step.decision}", "       ", "         ")
     if step.verdict:
@@ -278,7 +280,8 @@ def _denied_json(verdict: Verdict | None) -> dict[str, Any]:
 
 def _step_json(step: StepExplanation) -> dict[str, Any]:
     route, reply = step.step.route, step.step.reply_address
-    return {"element": str(step.step.element), "port": step.step.port, "hop": step.hop,
+    tunnel = {"tunnel": step.tunnel} if step.tunnel else {}
+    return {"element": str(step.step.element), "port": step.step.port, "hop": step.hop, **tunnel,
             "reply_address": None if reply is None else str(reply),
             "route": None if route is None else {
                 "prefix": str(route.prefix), "source": route.source,

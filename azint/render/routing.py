@@ -100,7 +100,11 @@ def _bgp_json(row: BgpRow) -> dict[str, Any]:
             "session": str(row.peer) if row.peer else None,
             "connection": row.peer.connection if row.peer else None,
             "peer": str(row.peer.peer) if row.peer else None,
-            "best": row.best}
+            "best": row.best, **_local_address(row)}
+
+
+def _local_address(row: BgpRow) -> dict[str, Any]:
+    return {"local_address": str(row.local_address)} if row.local_address else {}
 
 
 # -- bgp -------------------------------------------------------------------------------------
@@ -124,10 +128,7 @@ def circuit_json(topology: str, down: Sequence[str], circuit: str, role: str, ro
 def gateway_document(gateway: Element, asn: int, learned: Sequence[BgpRow],
                      advertised: Sequence[Advertisement]) -> list[Block]:
     what = "Route Server" if gateway.kind is Kind.ROUTE_SERVER else "Gateway"
-    blocks: list[Block] = [Heading(f"{what} {gateway} (ASN {asn})"), table(
-        ("Network", "NextHop", "Origin", "Peer", "AsPath", "Weight"),
-        [(str(r.prefix), _address(r.next_hop), r.origin, str(r.peer.peer) if r.peer else "",
-          _path(r.as_path), str(r.weight)) for r in learned], title="Learned routes")]
+    blocks: list[Block] = [Heading(f"{what} {gateway} (ASN {asn})"), _learned_table(learned)]
     for ad in advertised:
         where = f"{ad.peer} ({ad.peer_address})" if ad.peer_address else str(ad.peer)
         rows = [(str(r.prefix), _address(r.next_hop), _path(r.as_path), str(r.weight))
@@ -138,6 +139,19 @@ def gateway_document(gateway: Element, asn: int, learned: Sequence[BgpRow],
         else:
             blocks.append(Paragraph(f"Advertised to {where} on {ad.session}: nothing"))
     return blocks
+
+
+def _learned_table(learned: Sequence[BgpRow]) -> Block:
+    """A gateway's learned routes; an active-active gateway's with the instance's own address
+    each was learned on (``LocalAddress``, as Azure lists them)."""
+    rows = [(str(r.prefix), _address(r.next_hop), r.origin, str(r.peer.peer) if r.peer else "",
+             _path(r.as_path), str(r.weight)) for r in learned]
+    if not any(r.local_address for r in learned):
+        return table(("Network", "NextHop", "Origin", "Peer", "AsPath", "Weight"), rows,
+                     title="Learned routes")
+    return table(("LocalAddress", "Network", "NextHop", "Origin", "Peer", "AsPath", "Weight"),
+                 [(_address(r.local_address), *row) for r, row in zip(learned, rows, strict=True)],
+                 title="Learned routes")
 
 
 def gateway_json(topology: str, down: Sequence[str], gateway: Element, asn: int,

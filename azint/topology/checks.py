@@ -1003,14 +1003,22 @@ def check_bgp_peer_routes(topology: m.Topology, at: Locate) -> Iterator[Problem]
         if (not vpn.bgp or router is None or vnet is None or vnet.vpn_gateway is None
                 or vpn.b.interface not in {i.name for i in router.interfaces}):
             continue
-        gateway = vnet.vpn_gateway
-        peer = gateway.bgp_peer_address or gateway.instances[0]
-        if _exit_interface(router, peer) != vpn.b.interface:
+        for peer in _session_ends(vnet.vpn_gateway):
+            if _exit_interface(router, peer) == vpn.b.interface:
+                continue
             yield _warning(at("vpn end b", vpn.name, "interface"),
                            f"router '{router.name}' has no route to {peer}, the BGP peer address "
                            f"of '{vnet.name}', through tunnel '{vpn.b.interface}': the BGP "
                            f"session of VPN '{vpn.name}' would not come up (add a static route "
                            f"{peer}/32 with interface: {vpn.b.interface}); azint assumes it up")
+
+
+def _session_ends(gateway: m.VpnGateway) -> tuple[IPv4Address, ...]:
+    """The gateway addresses a site's BGP sessions end at: each active-active instance's
+    (rule 4.5), else the one BGP peer address."""
+    if gateway.active_active and gateway.bgp_peer_addresses:
+        return gateway.bgp_peer_addresses
+    return (gateway.bgp_peer_address or gateway.instances[0],)
 
 
 def _touched(topology: m.Topology) -> set[str]:

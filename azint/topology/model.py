@@ -152,9 +152,8 @@ class VpnGateway:
     """A VPN gateway. Active-standby (the default): one instance carries every tunnel, from
     ``public_address``, with BGP from ``bgp_peer_address``. Active-active: two instances, each
     with its own public and BGP address (``public_addresses``, ``bgp_peer_addresses``, in the
-    order of ``instances``) and its own tunnel of each connection; Azure sends from both, and
-    the singular addresses are those of the first instance that is up, whose tunnels on-premises
-    uses."""
+    order of ``instances``) and its own tunnel of each connection (``control.tunnels``); Azure
+    sends from both, and the singular addresses are those of the first instance that is up."""
 
     asn: int
     instances: tuple[IPv4Address, ...]
