@@ -191,6 +191,11 @@ class Prober:
         late = walk.delivered and self._echo_returns(source, walk.last, flow) is not None
         return PingResult(source, target, size, replies, walk, timeout_ms, late)
 
+    def probe_walk(self, source: m.Endpoint, target: IPv4Address) -> Walk:
+        """The walk of a probe as ``ping`` sends it (the source's own initial TTL)."""
+        return self.forwarder.walk(ids.vm(source.name), Flow(source.address, target),
+                                   source.initial_ttl)
+
     def _ping_reply(self, source: m.Endpoint, walk: Walk, index: int,
                     timeout_ms: int) -> PingReply:
         ended = walk.last

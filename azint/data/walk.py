@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from azint.control import ids
@@ -52,9 +53,9 @@ class Disposition(StrEnum):
     BEYOND_APPLIANCE = "BEYOND_APPLIANCE"  # an NVA takes it on to what it advertises (not modelled)
 
 
-@dataclass(frozen=True)
-class Step:
-    """The packet at one element: whether it was a hop there, and what decided where next."""
+class Step(NamedTuple):
+    """The packet at one element: whether it was a hop there, and what decided where next (a
+    hot record: a plain tuple, made for every element of every walk)."""
 
     element: Element
     port: str | None
@@ -65,8 +66,9 @@ class Step:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Walk:
+class Walk(NamedTuple):
+    """A packet's path and how it ended (a hot record: a plain tuple)."""
+
     flow: Flow
     steps: tuple[Step, ...]
     disposition: Disposition
@@ -135,8 +137,7 @@ class _Visits:
         return first[0] == packet.ttl
 
 
-@dataclass(frozen=True)
-class _Decision:
+class _Decision(NamedTuple):
     route: Route | None
     next_hop: NextHop | None
     disposition: Disposition = Disposition.NO_ROUTE
@@ -181,6 +182,12 @@ class Forwarder:
         for name, routes in self.plane.routers.items():
             owned[ids.router(name)] = {a.ip for i, a in routes.interfaces.items() if routes.up[i]}
         self._owned = {k: frozenset(v) for k, v in owned.items()}
+
+    @property
+    def replies_as_probes(self) -> bool:
+        """Whether a reply is walked as a probe with the same flow would be: true unless
+        network security groups (stateful: they let replies through) are in play."""
+        return self._security is None
 
     # -- the walk --------------------------------------------------------------------------
 
