@@ -194,6 +194,7 @@ class Forwarder:
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], tuple[Any, ...]] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
+    reuse: bool = True  # keep and reuse ways on (off: every walk from scratch, for tests)
 
     def __post_init__(self) -> None:
         topology = self.plane.topology
@@ -249,7 +250,7 @@ class Forwarder:
         if ended is not None:
             return ended
         key = None
-        if cursor.security is None:
+        if cursor.security is None and self.reuse:
             key = (cursor.element, cursor.port, cursor.arrived_as, cursor.packet.ttl,
                    cursor.packet.latency, ttl, flow.dst, flow.protocol, flow.port)
             kept = self._onward.get(key)
