@@ -14,8 +14,8 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
-import yaml
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

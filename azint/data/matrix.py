@@ -85,7 +85,7 @@ def reachability(prober: Prober) -> Matrix:
     cells: dict[tuple[str, str], Cell] = {}
     later: dict[tuple[str, str], Cell] = {}  # cells of pairs already walked the other way
     with paused():
-        for index, source in enumerate(names):
+        for source in names:
             sender = ends[source]
             for target in names:
                 if target != source:
