@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from azint.collector import paused
-from azint.control import ids
 from azint.control.ids import Kind
 from azint.data.probes import Prober
 from azint.data.walk import Step, Walk
@@ -113,7 +112,7 @@ def _shared(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, there: Wal
     """The way back of ``there``: the reverse probe when it starts where ``there`` ended."""
     if not there.delivered:
         return None
-    if there.last.element == ids.vm(receiver.name):
+    if there.last.element == prober.host(receiver.name):
         return back if back.delivered else None
     return _back(prober, sender, there)
 
@@ -131,8 +130,9 @@ def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, walk: Walk,
         reason = "" if replied else "the echo reply does not come back"
     else:
         replied, reason = False, walk.reason
-    return Cell(sender.network, receiver.network, replied, walk.delivered,
-                mechanisms(prober, walk, sender.network, receiver.network), reason)
+    crossed = mechanisms(prober, walk, sender.network, receiver.network) if len(walk.steps) > 1 \
+        else ()  # a walk ending where it started crossed nothing
+    return Cell(sender.network, receiver.network, replied, walk.delivered, crossed, reason)
 
 
 def mechanisms(prober: Prober, walk: Walk, source: str, target: str) -> tuple[Mechanism, ...]:

@@ -115,6 +115,7 @@ class Prober:
     # the control plane with one element that --down named brought back (None: not down)
     restore: Callable[[str], ControlPlane | None] = no_restore
     _returns: dict[tuple[Element, IPv4Address, IPv4Address, int], Walk | None] = field(default_factory=dict)
+    _hosts: dict[str, Element] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.forwarder = Forwarder(self.plane)
@@ -193,8 +194,15 @@ class Prober:
 
     def probe_walk(self, source: m.Endpoint, target: IPv4Address) -> Walk:
         """The walk of a probe as ``ping`` sends it (the source's own initial TTL)."""
-        return self.forwarder.walk(ids.vm(source.name), Flow(source.address, target),
+        return self.forwarder.walk(self.host(source.name), Flow(source.address, target),
                                    source.initial_ttl)
+
+    def host(self, name: str) -> Element:
+        """The element of host ``name`` (made once: ``matrix`` sends from each host often)."""
+        found = self._hosts.get(name)
+        if found is None:
+            found = self._hosts[name] = ids.vm(name)
+        return found
 
     def _ping_reply(self, source: m.Endpoint, walk: Walk, index: int,
                     timeout_ms: int) -> PingReply:
