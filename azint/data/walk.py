@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface
 from typing import Any, NamedTuple, TypeVar
 
 from azint.control import ids
@@ -191,6 +191,7 @@ class Forwarder:
     _tunnel_ends: TunnelEnds = field(default_factory=dict)
     _gateways: dict[str, tuple[str, str, IPv4Interface] | None] = field(default_factory=dict)
     _subnets: dict[str, str | None] = field(default_factory=dict)  # a VNet host's, by name
+    _texts: dict[IPv4Address, str] = field(default_factory=dict)  # addresses printed
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], tuple[Any, ...]] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
@@ -462,6 +463,13 @@ class Forwarder:
             return decision if originating else self._forwarded(endpoint, vnet, decision, packet)
         return self._from_onprem_host(endpoint, packet.flow.dst)
 
+    def _text(self, address: IPv4Address) -> str:
+        """``address`` printed (once: ``matrix`` names each destination many times)."""
+        text = self._texts.get(address)
+        if text is None:
+            text = self._texts[address] = str(address)
+        return text
+
     def _subnet(self, endpoint: m.Endpoint, vnet: m.VNet) -> str | None:
         """The name of the subnet a VNet host is in (a scan of the subnets, once per host)."""
         if endpoint.name not in self._subnets:
@@ -484,7 +492,7 @@ class Forwarder:
         return _Decision(decision.route, None, Disposition.FORWARDED_NOT_ALLOWED, refusal)
 
     def _answers_itself(self, name: str, dst: IPv4Address) -> bool:
-        return dst == self._endpoints[name].address or dst in _LOOPBACK
+        return dst == self._endpoints[name].address or int(dst) >> 24 == _LOOPBACK_FIRST_OCTET
 
     def _from_onprem_host(self, endpoint: m.Endpoint, dst: IPv4Address) -> _Decision:
         """A machine on a LAN: its own subnet directly (found by ARP), the rest to its gateway."""
@@ -541,7 +549,7 @@ class Forwarder:
                              f"VNet '{vnet}' routes {route.prefix} to None")
         if kind == m.NextHopType.INTERNET:
             return _Decision(route, None, Disposition.EXITS_TO_INTERNET,
-                             f"VNet '{vnet}' sends {packet.flow.dst} to the Internet")
+                             f"VNet '{vnet}' sends {self._text(packet.flow.dst)} to the Internet")
         if kind == m.NextHopType.APPLIANCE:
             return self._to_appliance(vnet, route)
         if kind == m.NextHopType.GATEWAY:
@@ -606,7 +614,7 @@ def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk
                 denied=verdict)
 
 
-_LOOPBACK = IPv4Network("127.0.0.0/8")
+_LOOPBACK_FIRST_OCTET = 127  # 127.0.0.0/8: a host answers it itself
 DENIED_NOTE = "denied by a network security group"  # a step's note: an NSG dropped it there
 OWN_SUBNET = "own subnet"  # a host's step note: it sent on its own subnet, not to its gateway
 _GATEWAY_NAMES = {"ergw": "ExpressRoute", "vpngw": "VPN"}
