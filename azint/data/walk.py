@@ -246,7 +246,12 @@ class Forwarder:
             step = Step(start, None, flow.dst, False, 0.0, note="delivered")
             return Walk(flow, (step,), Disposition.DELIVERED,
                         f"delivered to {start}: the host's own address")
-        cursor = _Cursor(flow, ttl, start, None if is_reply else self._security)
+        security = None if is_reply else self._security
+        if start.kind is Kind.VM and security is None:
+            kept_in = self._kept_in_vnet(start, flow, ttl)
+            if kept_in is not None:
+                return kept_in
+        cursor = _Cursor(flow, ttl, start, security)
         ended = self._advance(cursor)
         if ended is not None:
             return ended
@@ -263,6 +268,21 @@ class Forwarder:
         if key is not None and not self._source_read:
             self._onward[key] = (ended.steps[1:], *ended[2:])
         return ended
+
+    def _kept_in_vnet(self, start: Element, flow: Flow, ttl: int) -> Walk | None:
+        """The walk of a packet a VNet host sends that its VNet's route ends at once (no route,
+        ``None``, the Internet), as ``_advance`` would find it; None when it goes on (or the
+        host is not in a VNet). Most of a large ``matrix`` is such pairs."""
+        endpoint = self._endpoints[start.name]
+        routes = self.plane.vnets.get(endpoint.network)
+        if routes is None:
+            return None
+        route = routes.lookup(self._subnet(endpoint, routes.vnet), flow.dst)
+        if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
+            return None
+        decision = self._vnet_route(endpoint.network, route, _Packet(flow, ttl), came_from=None)
+        step = Step(start, None, endpoint.address, False, 0.0, decision.route, decision.note)
+        return Walk(flow, (step,), decision.disposition, decision.reason, decision.unreachable)
 
     def _advance(self, cursor: _Cursor) -> Walk | None:
         """The packet at ``cursor``'s element: the walk when it ends there, else None (moved on)."""
@@ -614,6 +634,7 @@ def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk
                 denied=verdict)
 
 
+_ENDS_AT_ONCE = frozenset({m.NextHopType.NONE, m.NextHopType.INTERNET})  # a VNet route's types
 _LOOPBACK_FIRST_OCTET = 127  # 127.0.0.0/8: a host answers it itself
 DENIED_NOTE = "denied by a network security group"  # a step's note: an NSG dropped it there
 OWN_SUBNET = "own subnet"  # a host's step note: it sent on its own subnet, not to its gateway
