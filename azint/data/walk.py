@@ -280,7 +280,7 @@ class Forwarder:
         route = routes.lookup(self._subnet(endpoint, routes.vnet), flow.dst)
         if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
             return None
-        decision = self._vnet_route(endpoint.network, route, _Packet(flow, ttl), came_from=None)
+        decision = self._ended_in_vnet(endpoint.network, route, flow.dst)
         step = Step(start, None, endpoint.address, False, 0.0, decision.route, decision.note)
         return Walk(flow, (step,), decision.disposition, decision.reason, decision.unreachable)
 
@@ -561,20 +561,24 @@ class Forwarder:
 
     def _vnet_route(self, vnet: str, route: Route | None, packet: _Packet,
                     came_from: str | None) -> _Decision:
-        if route is None:
-            return _Decision(None, None, Disposition.NO_ROUTE, f"VNet '{vnet}' has no route")
+        if route is None or route.next_hop_type in _ENDS_AT_ONCE:
+            return self._ended_in_vnet(vnet, route, packet.flow.dst)
         kind = route.next_hop_type
-        if kind == m.NextHopType.NONE:
-            return _Decision(route, None, Disposition.NULL_ROUTED,
-                             f"VNet '{vnet}' routes {route.prefix} to None")
-        if kind == m.NextHopType.INTERNET:
-            return _Decision(route, None, Disposition.EXITS_TO_INTERNET,
-                             f"VNet '{vnet}' sends {self._text(packet.flow.dst)} to the Internet")
         if kind == m.NextHopType.APPLIANCE:
             return self._to_appliance(vnet, route)
         if kind == m.NextHopType.GATEWAY:
             return self._to_gateway(vnet, route, packet, came_from)
         return _Decision(route, self._choose(ids.vnet(vnet), packet.flow, route.next_hops))
+
+    def _ended_in_vnet(self, vnet: str, route: Route | None, dst: IPv4Address) -> _Decision:
+        """Where a VNet's route (none, ``None``, the Internet) ends a packet at once."""
+        if route is None:
+            return _Decision(None, None, Disposition.NO_ROUTE, f"VNet '{vnet}' has no route")
+        if route.next_hop_type == m.NextHopType.NONE:
+            return _Decision(route, None, Disposition.NULL_ROUTED,
+                             f"VNet '{vnet}' routes {route.prefix} to None")
+        return _Decision(route, None, Disposition.EXITS_TO_INTERNET,
+                         f"VNet '{vnet}' sends {self._text(dst)} to the Internet")
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
                     came_from: str | None) -> _Decision:
