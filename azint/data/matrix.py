@@ -98,9 +98,17 @@ def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint,
           later: dict[tuple[str, str], Cell]) -> Cell:
     """The cell from ``sender`` to ``receiver``; its reverse cell into ``later`` when the two
     walks serve each other as the way back."""
-    there = prober.probe_walk(sender, receiver.address)
-    if not prober.forwarder.replies_as_probes:
+    forwarder = prober.forwarder
+    if not forwarder.replies_as_probes:
+        there = prober.probe_walk(sender, receiver.address)
         return _cell(prober, sender, receiver, there, _back(prober, sender, there))
+    ended = forwarder.ends_in_vnet(sender.name, receiver.address)
+    ended_back = None if ended is None else forwarder.ends_in_vnet(receiver.name, sender.address)
+    if ended is not None and ended_back is not None:  # most pairs of a large matrix
+        later[(receiver.network, sender.network)] = Cell(receiver.network, sender.network,
+                                                         False, False, (), ended_back)
+        return Cell(sender.network, receiver.network, False, False, (), ended)
+    there = prober.probe_walk(sender, receiver.address)
     back = prober.probe_walk(receiver, sender.address)
     later[(receiver.network, sender.network)] = _cell(
         prober, receiver, sender, back, _shared(prober, receiver, sender, back, there))

@@ -273,16 +273,31 @@ class Forwarder:
         """The walk of a packet a VNet host sends that its VNet's route ends at once (no route,
         ``None``, the Internet), as ``_advance`` would find it; None when it goes on (or the
         host is not in a VNet). Most of a large ``matrix`` is such pairs."""
-        endpoint = self._endpoints[start.name]
+        decision = self._ended_at_host(start.name, flow.dst)
+        if decision is None:
+            return None
+        step = Step(start, None, self._endpoints[start.name].address, False, 0.0,
+                    decision.route, decision.note)
+        return Walk(flow, (step,), decision.disposition, decision.reason, decision.unreachable)
+
+    def ends_in_vnet(self, host: str, dst: IPv4Address) -> str | None:
+        """The reason of the walk of a probe VNet host ``host`` sends to ``dst`` when its VNet's
+        route ends it at once (no route, ``None``, the Internet: nothing crossed, nothing
+        delivered), found without making the walk; None otherwise, or with security groups."""
+        if self._security is not None or self._answers_itself(host, dst):
+            return None
+        decision = self._ended_at_host(host, dst)
+        return None if decision is None else decision.reason
+
+    def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
+        endpoint = self._endpoints[host]
         routes = self.plane.vnets.get(endpoint.network)
         if routes is None:
             return None
-        route = routes.lookup(self._subnet(endpoint, routes.vnet), flow.dst)
+        route = routes.lookup(self._subnet(endpoint, routes.vnet), dst)
         if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
             return None
-        decision = self._ended_in_vnet(endpoint.network, route, flow.dst)
-        step = Step(start, None, endpoint.address, False, 0.0, decision.route, decision.note)
-        return Walk(flow, (step,), decision.disposition, decision.reason, decision.unreachable)
+        return self._ended_in_vnet(endpoint.network, route, dst)
 
     def _advance(self, cursor: _Cursor) -> Walk | None:
         """The packet at ``cursor``'s element: the walk when it ends there, else None (moved on)."""
