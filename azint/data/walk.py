@@ -286,10 +286,18 @@ class Forwarder:
         delivered), found without making the walk; None otherwise, or with security groups."""
         if self._security is not None or self._answers_itself(host, dst):
             return None
-        decision = self._ended_at_host(host, dst)
-        return None if decision is None else decision.reason
+        found = self._route_at_host(host, dst)
+        return None if found is None else self._ended_reason(self._endpoints[host].network,
+                                                              found[0], dst)
 
     def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
+        found = self._route_at_host(host, dst)
+        if found is None:
+            return None
+        return self._ended_in_vnet(self._endpoints[host].network, found[0], dst)
+
+    def _route_at_host(self, host: str, dst: IPv4Address) -> tuple[Route | None] | None:
+        """The route VNet host ``host`` sends ``dst`` by, when it ends the packet at once."""
         endpoint = self._endpoints[host]
         routes = self.plane.vnets.get(endpoint.network)
         if routes is None:
@@ -297,7 +305,7 @@ class Forwarder:
         route = routes.lookup(self._subnet(endpoint, routes.vnet), dst)
         if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
             return None
-        return self._ended_in_vnet(endpoint.network, route, dst)
+        return (route,)
 
     def _advance(self, cursor: _Cursor) -> Walk | None:
         """The packet at ``cursor``'s element: the walk when it ends there, else None (moved on)."""
@@ -587,13 +595,15 @@ class Forwarder:
 
     def _ended_in_vnet(self, vnet: str, route: Route | None, dst: IPv4Address) -> _Decision:
         """Where a VNet's route (none, ``None``, the Internet) ends a packet at once."""
+        disposition = Disposition.NO_ROUTE if route is None else _ENDS_AT_ONCE[route.next_hop_type]
+        return _Decision(route, None, disposition, self._ended_reason(vnet, route, dst))
+
+    def _ended_reason(self, vnet: str, route: Route | None, dst: IPv4Address) -> str:
         if route is None:
-            return _Decision(None, None, Disposition.NO_ROUTE, f"VNet '{vnet}' has no route")
+            return f"VNet '{vnet}' has no route"
         if route.next_hop_type == m.NextHopType.NONE:
-            return _Decision(route, None, Disposition.NULL_ROUTED,
-                             f"VNet '{vnet}' routes {route.prefix} to None")
-        return _Decision(route, None, Disposition.EXITS_TO_INTERNET,
-                         f"VNet '{vnet}' sends {self._text(dst)} to the Internet")
+            return f"VNet '{vnet}' routes {route.prefix} to None"
+        return f"VNet '{vnet}' sends {self._text(dst)} to the Internet"
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
                     came_from: str | None) -> _Decision:
@@ -653,7 +663,9 @@ def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk
                 denied=verdict)
 
 
-_ENDS_AT_ONCE = frozenset({m.NextHopType.NONE, m.NextHopType.INTERNET})  # a VNet route's types
+_ENDS_AT_ONCE: dict[str, Disposition] = {  # a VNet route's types that end a packet at once
+    m.NextHopType.NONE: Disposition.NULL_ROUTED,
+    m.NextHopType.INTERNET: Disposition.EXITS_TO_INTERNET}
 _LOOPBACK_FIRST_OCTET = 127  # 127.0.0.0/8: a host answers it itself
 DENIED_NOTE = "denied by a network security group"  # a step's note: an NSG dropped it there
 OWN_SUBNET = "own subnet"  # a host's step note: it sent on its own subnet, not to its gateway
