@@ -85,7 +85,7 @@ class VNetRoutes:
         user, gateway = self._layers(subnet)
         if user is not None and without:
             user = RouteTable.of(r for r in user if r.prefix not in without)
-        best = self._system(user).lookup(address)
+        best = (self.system if user is None else self._system(user)).lookup(address)
         shadows = best is not None and best.next_hop_type in _SHADOWS_GATEWAY
         for layer in (user, None if shadows else gateway):
             route = layer.lookup(address) if layer is not None else None

@@ -86,10 +86,10 @@ def reachability(prober: Prober) -> Matrix:
     with paused():
         for source in names:
             sender = ends[source]
-            for target in names:
+            for target, receiver in ends.items():
                 if target != source:
-                    cell = later.pop((source, target), None)
-                    cells[(source, target)] = cell or _pair(prober, sender, ends[target], later)
+                    key = (source, target)
+                    cells[key] = later.pop(key, None) or _pair(prober, sender, receiver, later)
             prober.forget_returns()  # every return walk cached so far ends at this source
     return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
 
