@@ -89,7 +89,8 @@ def reachability(prober: Prober) -> Matrix:
             for target, receiver in ends.items():
                 if target != source:
                     key = (source, target)
-                    cells[key] = later.pop(key, None) or _pair(prober, sender, receiver, later)
+                    done = later.pop(key, None)
+                    cells[key] = done if done is not None else _pair(prober, sender, receiver, later)
             prober.forget_returns()  # every return walk cached so far ends at this source
     return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
 
