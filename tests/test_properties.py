@@ -14,14 +14,18 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from azint.data.matrix import first_endpoints, mechanisms, reachability
+from azint.data.probes import Prober
 from azint.data.walk import Disposition
 from azint.network import Network
 from azint.render import windows
-from tests.builders import Doc, circuit, peering, site, vnet, vpn
+from tests.bench import zone
+from tests.builders import Doc, build, circuit, peering, site, vnet, vpn
 from tests.conftest import run_cli
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -174,3 +178,91 @@ def test_hostile_topologies_end_quickly(tmp_path: Path) -> None:
     assert ping.walk.disposition is Disposition.TTL_EXCEEDED  # 255 routers on, the TTL runs out
     assert [r.kind for r in ping.replies] == ["ttl-expired"] * 4
     assert [r.address for r in ping.replies] == [link(253, 1)] * 4
+
+
+def _matrix_pair_by_pair(network: Network) -> dict[tuple[str, str], tuple[object, ...]]:
+    """Every cell as ``ping -n 1`` gives it, each walked from scratch (nothing shared)."""
+    prober = Prober(network.plane)
+    prober.forwarder.reuse = False
+    ends = first_endpoints(network.topology)
+    cells: dict[tuple[str, str], tuple[object, ...]] = {}
+    for source, sender in ends.items():
+        for target, receiver in ends.items():
+            if source != target:
+                result = prober.ping(sender, receiver.address, count=1)
+                walk = result.walk
+                reason = walk.reason if not walk.delivered else (
+                    "" if result.echo_replies else "the echo reply does not come back")
+                cells[(source, target)] = (bool(result.echo_replies), walk.delivered,
+                                           mechanisms(prober, walk, source, target), reason)
+    return cells
+
+
+def _matrix_shared(network: Network) -> dict[tuple[str, str], tuple[object, ...]]:
+    found = reachability(network.prober)
+    return {key: (c.reachable, c.delivered, c.mechanisms, c.reason) for key, c in found.cells.items()}
+
+
+@FAST
+@given(doc=topologies())
+def test_matrix_sharing_walks_equals_pair_by_pair(tmp_path: Path, doc: Doc) -> None:
+    """``matrix`` walks each pair once each way and reuses a walk's way on for packets from
+    other sources (ECMP hashing reads the source only where there is a choice): every cell, in
+    order, is what pinging pair by pair gives (Azure: "Diagnose a virtual machine network
+    routing problem", https://learn.microsoft.com/azure/virtual-network/diagnose-network-routing-problem)."""
+    network = Network.open(_write(tmp_path, doc))
+    expected = _matrix_pair_by_pair(network)
+    found = _matrix_shared(network)
+    assert list(found) == list(expected)
+    assert found == expected
+    _assert_walks_alike(network)
+
+
+def _assert_walks_alike(network: Network) -> None:
+    """Every probe's walk, hop by hop, is the same reusing ways on as walked from scratch."""
+    shared, fresh = Prober(network.plane), Prober(network.plane)
+    fresh.forwarder.reuse = False
+    endpoints = network.topology.endpoints()
+    for sender in endpoints:
+        for receiver in endpoints:
+            assert shared.probe_walk(sender, receiver.address) == \
+                fresh.probe_walk(sender, receiver.address)
+
+
+@pytest.mark.parametrize("name", ["nva-hub", "loops", "er-vpn", "two-circuits", "lan", "causes"])
+def test_matrix_sharing_walks_equals_pair_by_pair_on_test_topologies(name: str) -> None:
+    """The same on topologies with appliances, forwarded-traffic refusals, loops and NSGs."""
+    path = Path(__file__).parent / "topologies" / f"{name}.yaml"
+    assert _matrix_shared(Network.open(path)) == _matrix_pair_by_pair(Network.open(path))
+
+
+def test_matrix_sharing_walks_equals_pair_by_pair_with_security_groups(tmp_path: Path) -> None:
+    """With a network security group in play a reply is not walked as a probe (NSGs are
+    stateful: "How network security groups filter network traffic",
+    https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works), and
+    the matrix still equals pinging pair by pair: here the hub's subnet denies ICMP from the
+    peered VNet, so the echo request from there is dropped but the hub's own pings come back."""
+    hub = vnet("hub", "10.0.0.0/24", vpn=True)
+    hub["network_security_groups"] = [{"name": "no-peer-ping", "rules": [
+        {"name": "deny", "priority": 100, "direction": "Inbound", "access": "Deny",
+         "protocol": "Icmp", "source": "10.3.0.0/24"}]}]
+    hub["subnets"][0]["network_security_group"] = "no-peer-ping"
+    s1 = site("s1", 65001, "10.50.0.0/24", tunnel="10.50.0.250")
+    network = build(tmp_path, [hub, vnet("peer", "10.3.0.0/24"), s1],
+                    [vpn("hub-s1", "hub", ("s1-ce", "tunnel")), peering("hub-peer", "hub", "peer")])
+    expected = _matrix_pair_by_pair(network)
+    assert expected[("peer", "hub")][1] is False and expected[("hub", "peer")][0] is True
+    assert _matrix_shared(network) == expected
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_matrix_sharing_walks_equals_pair_by_pair_in_a_landing_zone(tmp_path: Path, seed: int) -> None:
+    """Many spokes converging on one hub's gateways, two circuits carrying the same prefixes
+    (ECMP at the gateway, hashed on the source) and VPN branches: walks reused across sources
+    are hop by hop those walked from scratch, and so is every cell (Azure: "Hub-spoke network
+    topology in Azure", https://learn.microsoft.com/azure/architecture/networking/architecture/hub-spoke)."""
+    doc = zone(12, 4, branches=3)
+    doc["flow_hash_seed"] = seed
+    network = Network.open(_write(tmp_path, doc))
+    _assert_walks_alike(network)
+    assert _matrix_shared(network) == _matrix_pair_by_pair(network)

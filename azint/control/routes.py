@@ -59,12 +59,16 @@ class RouteTable:
 
     _by_length: dict[int, dict[int, Route]] = field(default_factory=dict)
     _lengths: list[int] = field(default_factory=list)
+    # (mask, bucket) longest first: what ``lookup`` tries, without indexing per length
+    _probes: list[tuple[int, dict[int, Route]]] = field(default_factory=list, compare=False,
+                                                        repr=False)
 
     def add(self, route: Route) -> None:
         bucket = self._by_length.get(route.prefix.prefixlen)
         if bucket is None:
             bucket = self._by_length[route.prefix.prefixlen] = {}
             self._lengths = sorted(self._by_length, reverse=True)
+            self._probes = [(_MASKS[n], self._by_length[n]) for n in self._lengths]
         bucket[int(route.prefix.network_address)] = route
 
     def get(self, prefix: IPv4Network) -> Route | None:
@@ -73,8 +77,8 @@ class RouteTable:
     def lookup(self, address: IPv4Address) -> Route | None:
         """The longest-prefix match for ``address``, or None."""
         value = int(address)
-        for length in self._lengths:
-            route = self._by_length[length].get(value & _MASKS[length])
+        for mask, bucket in self._probes:
+            route = bucket.get(value & mask)
             if route is not None:
                 return route
         return None

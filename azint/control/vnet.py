@@ -46,6 +46,9 @@ class VNetRoutes:
     gateway_vnet: str | None
     user: dict[str, RouteTable] = field(default_factory=dict)  # by route table name
     _undropped: RouteTable | None = field(default=None, repr=False)
+    # each subnet's layers, found once (a scan of the subnets): every probe sent looks them up
+    _by_subnet: dict[str | None, tuple[RouteTable | None, RouteTable | None]] = field(
+        default_factory=dict, repr=False)
 
     def _system(self, user: RouteTable | None) -> RouteTable:
         """The default routes a subnet keeps: a user route for 0.0.0.0/0 makes Azure remove
@@ -58,10 +61,13 @@ class VNetRoutes:
         return self._undropped
 
     def _layers(self, subnet: str | None) -> tuple[RouteTable | None, RouteTable | None]:
-        spec = self.table_spec(subnet)
-        user = self.user.get(spec.name) if spec else None
-        propagate = spec.propagate_gateway_routes if spec else True
-        return user, (self.gateway if propagate else None)
+        found = self._by_subnet.get(subnet)
+        if found is None:
+            spec = self.table_spec(subnet)
+            user = self.user.get(spec.name) if spec else None
+            propagate = spec.propagate_gateway_routes if spec else True
+            found = self._by_subnet[subnet] = (user, self.gateway if propagate else None)
+        return found
 
     def table_spec(self, subnet: str | None) -> m.RouteTableSpec | None:
         """The route table associated with ``subnet``, if any."""
@@ -79,14 +85,13 @@ class VNetRoutes:
         user, gateway = self._layers(subnet)
         if user is not None and without:
             user = RouteTable.of(r for r in user if r.prefix not in without)
-        system = self._system(user).lookup(address)
-        candidates = [system, user.lookup(address) if user else None]
-        if gateway is not None and not (system and system.next_hop_type in _SHADOWS_GATEWAY):
-            candidates.append(gateway.lookup(address))
-        present = [c for c in candidates if c is not None]
-        if not present:
-            return None
-        return max(present, key=lambda r: (r.prefix.prefixlen, _PRIORITY[r.source]))
+        best = (self.system if user is None else self._system(user)).lookup(address)
+        shadows = best is not None and best.next_hop_type in _SHADOWS_GATEWAY
+        for layer in (user, None if shadows else gateway):
+            route = layer.lookup(address) if layer is not None else None
+            if route is not None and (best is None or _rank(route) > _rank(best)):
+                best = route
+        return best
 
     def effective(self, subnet: str | None) -> list[EffectiveRoute]:
         """Every route of the subnet's table with its state, ordered as Azure lists them."""
@@ -105,6 +110,11 @@ class VNetRoutes:
         order = {SOURCE_DEFAULT: 0, SOURCE_USER: 1, SOURCE_GATEWAY: 2}
         rows.sort(key=lambda row: (order[row.route.source], row.route.prefix))
         return rows
+
+
+def _rank(route: Route) -> tuple[int, int]:
+    """Longest prefix first, then user over gateway over system (rules 1.1 and 1.2)."""
+    return route.prefix.prefixlen, _PRIORITY[route.source]
 
 
 def _reserved_drop(route: Route) -> bool:

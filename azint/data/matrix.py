@@ -17,6 +17,7 @@ A network without endpoints has nobody to ping from or to: it is listed as such,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from azint.collector import paused
 from azint.control.ids import Kind
@@ -24,16 +25,16 @@ from azint.data.probes import Prober
 from azint.data.walk import Step, Walk
 from azint.topology import model as m
 
+PING_TIMEOUT_MS = 4000  # ping's default wait, as ``matrix`` pings
 
-@dataclass(frozen=True)
-class Mechanism:
+
+class Mechanism(NamedTuple):
     kind: str  # "peering", "vpn", "circuit", "gateway", "appliance"
     name: str  # the peering, connection, circuit or appliance name, or the gateway element id
     token: str  # the compact form a matrix cell shows
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     source: str
     target: str
     reachable: bool
@@ -72,25 +73,75 @@ def first_endpoints(topology: m.Topology) -> dict[str, m.Endpoint]:
 
 
 def reachability(prober: Prober) -> Matrix:
-    """Ping every network's first endpoint from every other network's."""
+    """Ping every network's first endpoint from every other network's.
+
+    Each pair is walked once each way: without network security groups a reply is forwarded
+    like any packet, so the walk from B to A is both B's probe to A and the way back of A's
+    probe to B (the same start, flow and TTL), and is not walked twice.
+    """
     ends = first_endpoints(prober.plane.topology)
+    names = list(ends)
     cells: dict[tuple[str, str], Cell] = {}
+    later: dict[tuple[str, str], Cell] = {}  # cells of pairs already walked the other way
     with paused():
-        for source, sender in ends.items():
+        for source in names:
+            sender = ends[source]
             for target, receiver in ends.items():
-                if source != target:
-                    cells[(source, target)] = _cell(prober, sender, receiver)
+                if target != source:
+                    key = (source, target)
+                    done = later.pop(key, None)
+                    cells[key] = done if done is not None else _pair(prober, sender, receiver, later)
             prober.forget_returns()  # every return walk cached so far ends at this source
     return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
 
 
-def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint) -> Cell:
-    result = prober.ping(sender, receiver.address, count=1)
-    walk = result.walk
-    reason = walk.reason if not walk.delivered else (
-        "" if result.echo_replies else "the echo reply does not come back")
-    return Cell(sender.network, receiver.network, bool(result.echo_replies), walk.delivered,
-                mechanisms(prober, walk, sender.network, receiver.network), reason)
+def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint,
+          later: dict[tuple[str, str], Cell]) -> Cell:
+    """The cell from ``sender`` to ``receiver``; its reverse cell into ``later`` when the two
+    walks serve each other as the way back."""
+    forwarder = prober.forwarder
+    if not forwarder.replies_as_probes:
+        there = prober.probe_walk(sender, receiver.address)
+        return _cell(prober, sender, receiver, there, _back(prober, sender, there))
+    ended = forwarder.ends_in_vnet(sender.name, receiver.address)
+    ended_back = None if ended is None else forwarder.ends_in_vnet(receiver.name, sender.address)
+    if ended is not None and ended_back is not None:  # most pairs of a large matrix
+        later[(receiver.network, sender.network)] = Cell(receiver.network, sender.network,
+                                                         False, False, (), ended_back)
+        return Cell(sender.network, receiver.network, False, False, (), ended)
+    there = prober.probe_walk(sender, receiver.address)
+    back = prober.probe_walk(receiver, sender.address)
+    later[(receiver.network, sender.network)] = _cell(
+        prober, receiver, sender, back, _shared(prober, receiver, sender, back, there))
+    return _cell(prober, sender, receiver, there, _shared(prober, sender, receiver, there, back))
+
+
+def _shared(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, there: Walk,
+            back: Walk) -> Walk | None:
+    """The way back of ``there``: the reverse probe when it starts where ``there`` ended."""
+    if not there.delivered:
+        return None
+    if there.last.element == prober.host(receiver.name):
+        return back if back.delivered else None
+    return _back(prober, sender, there)
+
+
+def _back(prober: Prober, sender: m.Endpoint, there: Walk) -> Walk | None:
+    return prober.echo_returns(sender, there.last, there.flow) if there.delivered else None
+
+
+def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, walk: Walk,
+          back: Walk | None) -> Cell:
+    """As ``ping -n 1``: reachable when the echo reply comes back within the wait."""
+    if walk.delivered:
+        replied = back is not None and prober.probe_time(
+            walk.flow, 0, walk.last.latency_ms, 0, PING_TIMEOUT_MS, walk.local) is not None
+        reason = "" if replied else "the echo reply does not come back"
+    else:
+        replied, reason = False, walk.reason
+    crossed = mechanisms(prober, walk, sender.network, receiver.network) if len(walk.steps) > 1 \
+        else ()  # a walk ending where it started crossed nothing
+    return Cell(sender.network, receiver.network, replied, walk.delivered, crossed, reason)
 
 
 def mechanisms(prober: Prober, walk: Walk, source: str, target: str) -> tuple[Mechanism, ...]:

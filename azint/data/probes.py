@@ -115,6 +115,7 @@ class Prober:
     # the control plane with one element that --down named brought back (None: not down)
     restore: Callable[[str], ControlPlane | None] = no_restore
     _returns: dict[tuple[Element, IPv4Address, IPv4Address, int], Walk | None] = field(default_factory=dict)
+    _hosts: dict[str, Element] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.forwarder = Forwarder(self.plane)
@@ -190,6 +191,18 @@ class Prober:
         replies = tuple(self._ping_reply(source, walk, index, timeout_ms) for index in range(count))
         late = walk.delivered and self._echo_returns(source, walk.last, flow) is not None
         return PingResult(source, target, size, replies, walk, timeout_ms, late)
+
+    def probe_walk(self, source: m.Endpoint, target: IPv4Address) -> Walk:
+        """The walk of a probe as ``ping`` sends it (the source's own initial TTL)."""
+        return self.forwarder.walk(self.host(source.name), Flow(source.address, target),
+                                   source.initial_ttl)
+
+    def host(self, name: str) -> Element:
+        """The element of host ``name`` (made once: ``matrix`` sends from each host often)."""
+        found = self._hosts.get(name)
+        if found is None:
+            found = self._hosts[name] = ids.vm(name)
+        return found
 
     def _ping_reply(self, source: m.Endpoint, walk: Walk, index: int,
                     timeout_ms: int) -> PingReply:

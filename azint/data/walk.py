@@ -22,9 +22,11 @@ Dispositions are data: a walk always ends, with one of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface
+from typing import Any, NamedTuple, TypeVar
 
 from azint.control import ids
 from azint.control.ids import Element, Kind
@@ -36,6 +38,8 @@ from azint.data.flowhash import Flow, choose
 from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
 from azint.topology import model as m
+
+T = TypeVar("T")
 
 
 class Disposition(StrEnum):
@@ -53,9 +57,9 @@ class Disposition(StrEnum):
     BEYOND_APPLIANCE = "BEYOND_APPLIANCE"  # an NVA takes it on to what it advertises (not modelled)
 
 
-@dataclass(frozen=True)
-class Step:
-    """The packet at one element: whether it was a hop there, and what decided where next."""
+class Step(NamedTuple):
+    """The packet at one element: whether it was a hop there, and what decided where next (a
+    hot record: a plain tuple, made for every element of every walk)."""
 
     element: Element
     port: str | None
@@ -66,8 +70,9 @@ class Step:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Walk:
+class Walk(NamedTuple):
+    """A packet's path and how it ended (a hot record: a plain tuple)."""
+
     flow: Flow
     steps: tuple[Step, ...]
     disposition: Disposition
@@ -100,6 +105,36 @@ class _Packet:
     ttl: int
     from_onprem_tunnel: bool = False
     latency: float = 0.0
+
+
+class _Cursor:
+    """Where a walk is: the packet, the element it is at, the steps so far."""
+
+    __slots__ = (
+        "arrived_as",
+        "element",
+        "flow",
+        "limit",
+        "originating",
+        "packet",
+        "port",
+        "security",
+        "steps",
+        "visits",
+    )
+
+    def __init__(self, flow: Flow, ttl: int, start: Element,
+                 security: SecurityPolicy | None) -> None:
+        self.flow = flow
+        self.packet = _Packet(flow, ttl)
+        self.steps: list[Step] = []
+        self.security = security
+        self.element = start
+        self.port: str | None = None
+        self.arrived_as: IPv4Address | None = None
+        self.originating = True
+        self.visits = _Visits()
+        self.limit = 4 * ttl + 64
 
 
 # elements whose forwarding depends on the side a packet came in on (see ``_decide``)
@@ -136,8 +171,7 @@ class _Visits:
         return first[0] == packet.ttl
 
 
-@dataclass(frozen=True)
-class _Decision:
+class _Decision(NamedTuple):
     route: Route | None
     next_hop: NextHop | None
     disposition: Disposition = Disposition.NO_ROUTE
@@ -157,6 +191,12 @@ class Forwarder:
     _security: SecurityPolicy | None = None  # None: no VM has a network security group
     _tunnel_ends: TunnelEnds = field(default_factory=dict)
     _gateways: dict[str, tuple[str, str, IPv4Interface] | None] = field(default_factory=dict)
+    _subnets: dict[str, str | None] = field(default_factory=dict)  # a VNet host's, by name
+    _texts: dict[IPv4Address, str] = field(default_factory=dict)  # addresses printed
+    # ways on from a walk's second element that read nothing of the source (see ``walk``)
+    _onward: dict[tuple[object, ...], tuple[Any, ...]] = field(default_factory=dict)
+    _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
+    reuse: bool = True  # keep and reuse ways on (off: every walk from scratch, for tests)
 
     def __post_init__(self) -> None:
         topology = self.plane.topology
@@ -183,6 +223,12 @@ class Forwarder:
             owned[ids.router(name)] = {a.ip for i, a in routes.interfaces.items() if routes.up[i]}
         self._owned = {k: frozenset(v) for k, v in owned.items()}
 
+    @property
+    def replies_as_probes(self) -> bool:
+        """Whether a reply is walked as a probe with the same flow would be: true unless
+        network security groups (stateful: they let replies through) are in play."""
+        return self._security is None
+
     # -- the walk --------------------------------------------------------------------------
 
     def walk(self, start: Element, flow: Flow, ttl: int, *, is_reply: bool = False) -> Walk:
@@ -190,70 +236,139 @@ class Forwarder:
 
         A reply (``is_reply``) answers a flow that went the other way (an echo reply, or an ICMP error
         about it): network security groups are stateful and let it through (rule 8.4).
+
+        Past its first element a packet's way depends on where it is, its TTL and latency so
+        far and its destination, and on its source only where an ECMP choice, a tunnel end or
+        a security or forwarding rule reads it: a way on that read none is kept and reused
+        for packets from other sources arriving alike (``matrix``: every spoke's packet to one
+        destination goes the same way after the hub's gateway).
         """
         if start.kind is Kind.VM and self._answers_itself(start.name, flow.dst):
             step = Step(start, None, flow.dst, False, 0.0, note="delivered")
             return Walk(flow, (step,), Disposition.DELIVERED,
                         f"delivered to {start}: the host's own address")
-        packet = _Packet(flow, ttl)
-        steps: list[Step] = []
-        element: Element = start
-        port: str | None = None
-        arrived_as: IPv4Address | None = None
-        originating = True
-        visits = _Visits()
-        limit = 4 * ttl + 64
         security = None if is_reply else self._security
-        while True:
-            if security is not None and not originating and element.kind is Kind.VM:
-                denied = security.denial(element.name, m.Direction.INBOUND, flow.src, flow.dst,
-                                         flow.protocol)
-                if denied is not None:
-                    return _denied(flow, steps, Step(element, port, None, False, packet.latency,
-                                                     note=DENIED_NOTE), denied)
-            if not originating and flow.dst in self._owned.get(element, ()):
-                steps.append(Step(element, port, flow.dst, False, packet.latency, note="delivered"))
-                return Walk(flow, tuple(steps), Disposition.DELIVERED, f"delivered to {element}")
-            self._note_tunnel(element, port, packet)
-            is_hop = not originating and self._is_hop(element, port, packet)
-            reply = self._reply_address(element, port, arrived_as, packet)
-            if is_hop:
-                packet.ttl -= 1
-                if packet.ttl <= 0:
-                    answered = packet.latency
-                    if element.kind is Kind.ERGW:  # as when it forwards (below): same reply time
-                        answered = self._answer_latency(
-                            element, self._decide(element, port, packet, originating), packet)
-                    steps.append(Step(element, port, reply, True, answered, note="TTL exceeded"))
-                    if visits.loop is not None:  # it went round until the TTL ran out
-                        return Walk(flow, tuple(steps), Disposition.LOOP, visits.loop,
-                                    ttl_expired=True)
-                    return Walk(flow, tuple(steps), Disposition.TTL_EXCEEDED,
-                                f"TTL expired at {element}", ttl_expired=True)
-            if security is not None and element.kind is Kind.VM and \
-                    (originating or self._endpoints[element.name].forwarding):
-                denied = security.denial(element.name, m.Direction.OUTBOUND, flow.src, flow.dst,
-                                         flow.protocol)
-                if denied is not None:
-                    return _denied(flow, steps, Step(element, port, reply, is_hop, packet.latency,
-                                                     note=DENIED_NOTE), denied)
-            decision = self._decide(element, port, packet, originating)
-            steps.append(Step(element, port, reply, is_hop,
-                              self._answer_latency(element, decision, packet), decision.route,
-                              decision.note))
-            hop = decision.next_hop
-            if hop is None:
-                return Walk(flow, tuple(steps), decision.disposition, decision.reason,
-                            decision.unreachable)
-            if not hop.up:
-                return Walk(flow, tuple(steps), Disposition.LINK_DOWN,
-                            f"{element} forwards into a connection that is down")
-            if visits.endless(hop, packet, steps) or len(steps) > limit:
-                return Walk(flow, tuple(steps), Disposition.LOOP,
-                            visits.loop or f"forwarding loop through {hop.element}")
-            packet.latency += hop.latency_ms
-            element, port, arrived_as = hop.element, hop.port, hop.address
-            originating = False
+        if start.kind is Kind.VM and security is None:
+            kept_in = self._kept_in_vnet(start, flow, ttl)
+            if kept_in is not None:
+                return kept_in
+        cursor = _Cursor(flow, ttl, start, security)
+        ended = self._advance(cursor)
+        if ended is not None:
+            return ended
+        key = None
+        if cursor.security is None and self.reuse:
+            key = (cursor.element, cursor.port, cursor.arrived_as, cursor.packet.ttl,
+                   cursor.packet.latency, ttl, flow.dst, flow.protocol, flow.port)
+            kept = self._onward.get(key)
+            if kept is not None:
+                return Walk(flow, (cursor.steps[0], *kept[0]), *kept[1:])
+        self._source_read = False
+        while ended is None:
+            ended = self._advance(cursor)
+        if key is not None and not self._source_read:
+            self._onward[key] = (ended.steps[1:], *ended[2:])
+        return ended
+
+    def _kept_in_vnet(self, start: Element, flow: Flow, ttl: int) -> Walk | None:
+        """The walk of a packet a VNet host sends that its VNet's route ends at once (no route,
+        ``None``, the Internet), as ``_advance`` would find it; None when it goes on (or the
+        host is not in a VNet). Most of a large ``matrix`` is such pairs."""
+        decision = self._ended_at_host(start.name, flow.dst)
+        if decision is None:
+            return None
+        step = Step(start, None, self._endpoints[start.name].address, False, 0.0,
+                    decision.route, decision.note)
+        return Walk(flow, (step,), decision.disposition, decision.reason, decision.unreachable)
+
+    def ends_in_vnet(self, host: str, dst: IPv4Address) -> str | None:
+        """The reason of the walk of a probe VNet host ``host`` sends to ``dst`` when its VNet's
+        route ends it at once (no route, ``None``, the Internet: nothing crossed, nothing
+        delivered), found without making the walk; None otherwise, or with security groups."""
+        if self._security is not None or self._answers_itself(host, dst):
+            return None
+        found = self._route_at_host(host, dst)
+        return None if found is None else self._ended_reason(self._endpoints[host].network,
+                                                              found[0], dst)
+
+    def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
+        found = self._route_at_host(host, dst)
+        if found is None:
+            return None
+        return self._ended_in_vnet(self._endpoints[host].network, found[0], dst)
+
+    def _route_at_host(self, host: str, dst: IPv4Address) -> tuple[Route | None] | None:
+        """The route VNet host ``host`` sends ``dst`` by, when it ends the packet at once."""
+        endpoint = self._endpoints[host]
+        routes = self.plane.vnets.get(endpoint.network)
+        if routes is None:
+            return None
+        route = routes.lookup(self._subnet(endpoint, routes.vnet), dst)
+        if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
+            return None
+        return (route,)
+
+    def _advance(self, cursor: _Cursor) -> Walk | None:
+        """The packet at ``cursor``'s element: the walk when it ends there, else None (moved on)."""
+        flow, packet, steps, security = cursor.flow, cursor.packet, cursor.steps, cursor.security
+        element, port, originating = cursor.element, cursor.port, cursor.originating
+        visits = cursor.visits
+        if security is not None and not originating and element.kind is Kind.VM:
+            denied = security.denial(element.name, m.Direction.INBOUND, flow.src, flow.dst,
+                                     flow.protocol)
+            if denied is not None:
+                return _denied(flow, steps, Step(element, port, None, False, packet.latency,
+                                                 note=DENIED_NOTE), denied)
+        if not originating and flow.dst in self._owned.get(element, ()):
+            steps.append(Step(element, port, flow.dst, False, packet.latency, note="delivered"))
+            return Walk(flow, tuple(steps), Disposition.DELIVERED, f"delivered to {element}")
+        self._note_tunnel(element, port, packet)
+        is_hop = not originating and self._is_hop(element, port, packet)
+        reply = self._reply_address(element, port, cursor.arrived_as, packet)
+        if is_hop:
+            packet.ttl -= 1
+            if packet.ttl <= 0:
+                answered = packet.latency
+                if element.kind is Kind.ERGW:  # as when it forwards (below): same reply time
+                    answered = self._answer_latency(
+                        element, self._decide(element, port, packet, originating), packet)
+                steps.append(Step(element, port, reply, True, answered, note="TTL exceeded"))
+                if visits.loop is not None:  # it went round until the TTL ran out
+                    return Walk(flow, tuple(steps), Disposition.LOOP, visits.loop,
+                                ttl_expired=True)
+                return Walk(flow, tuple(steps), Disposition.TTL_EXCEEDED,
+                            f"TTL expired at {element}", ttl_expired=True)
+        if security is not None and element.kind is Kind.VM and \
+                (originating or self._endpoints[element.name].forwarding):
+            denied = security.denial(element.name, m.Direction.OUTBOUND, flow.src, flow.dst,
+                                     flow.protocol)
+            if denied is not None:
+                return _denied(flow, steps, Step(element, port, reply, is_hop, packet.latency,
+                                                 note=DENIED_NOTE), denied)
+        decision = self._decide(element, port, packet, originating)
+        steps.append(Step(element, port, reply, is_hop,
+                          self._answer_latency(element, decision, packet), decision.route,
+                          decision.note))
+        hop = decision.next_hop
+        if hop is None:
+            return Walk(flow, tuple(steps), decision.disposition, decision.reason,
+                        decision.unreachable)
+        if not hop.up:
+            return Walk(flow, tuple(steps), Disposition.LINK_DOWN,
+                        f"{element} forwards into a connection that is down")
+        if visits.endless(hop, packet, steps) or len(steps) > cursor.limit:
+            return Walk(flow, tuple(steps), Disposition.LOOP,
+                        visits.loop or f"forwarding loop through {hop.element}")
+        packet.latency += hop.latency_ms
+        cursor.element, cursor.port, cursor.arrived_as = hop.element, hop.port, hop.address
+        cursor.originating = False
+        return None
+
+    def _choose(self, element: Element, flow: Flow, options: Sequence[T]) -> T:
+        """The ECMP choice of ``flow`` at ``element`` (noting when it read the source)."""
+        if len(options) > 1:
+            self._source_read = True
+        return choose(self.plane.topology.flow_hash_seed, element, flow, options)
 
     @staticmethod
     def _answer_latency(element: Element, decision: _Decision, packet: _Packet) -> float:
@@ -312,8 +427,8 @@ class Forwarder:
         route = self.plane.tables[element].lookup(packet.flow.dst)
         egress = None
         if route is not None and route.next_hops:
-            seed = self.plane.topology.flow_hash_seed
-            egress = choose(seed, element, packet.flow, sorted(route.next_hops)).element
+            egress = self._choose(element, packet.flow, sorted(route.next_hops)).element
+        self._source_read = True  # the tunnel end may depend on the flow
         return leaving_instance(self._tunnel_ends, self.plane.topology.flow_hash_seed, element,
                                 egress, packet.flow, arrived_as)
 
@@ -374,8 +489,7 @@ class Forwarder:
                                  f"no host {dst} on {route.prefix}", unreachable)
         if not hops:
             return _Decision(route, None, Disposition.NO_ROUTE, f"{element}: no next hop")
-        return _Decision(route, choose(self.plane.topology.flow_hash_seed, element,
-                                       packet.flow, sorted(hops)))
+        return _Decision(route, self._choose(element, packet.flow, sorted(hops)))
 
     def _sends_unreachables(self, element: Element) -> bool:
         return self.plane.routers[element.name].router.icmp_unreachables
@@ -387,12 +501,25 @@ class Forwarder:
                              f"{name} is not the destination and does not forward (IP forwarding off)")
         if endpoint.network in self.plane.vnets:
             vnet = self.plane.topology.vnets[endpoint.network]
-            subnet = vnet.subnet_of(endpoint.address)
-            route = self.plane.vnets[vnet.name].lookup(subnet.name if subnet else None,
+            route = self.plane.vnets[vnet.name].lookup(self._subnet(endpoint, vnet),
                                                        packet.flow.dst)
             decision = self._vnet_route(vnet.name, route, packet, came_from=None)
             return decision if originating else self._forwarded(endpoint, vnet, decision, packet)
         return self._from_onprem_host(endpoint, packet.flow.dst)
+
+    def _text(self, address: IPv4Address) -> str:
+        """``address`` printed (once: ``matrix`` names each destination many times)."""
+        text = self._texts.get(address)
+        if text is None:
+            text = self._texts[address] = str(address)
+        return text
+
+    def _subnet(self, endpoint: m.Endpoint, vnet: m.VNet) -> str | None:
+        """The name of the subnet a VNet host is in (a scan of the subnets, once per host)."""
+        if endpoint.name not in self._subnets:
+            subnet = vnet.subnet_of(endpoint.address)
+            self._subnets[endpoint.name] = subnet.name if subnet else None
+        return self._subnets[endpoint.name]
 
     def _forwarded(self, appliance: m.Endpoint, vnet: m.VNet, decision: _Decision,
                    packet: _Packet) -> _Decision:
@@ -402,13 +529,14 @@ class Forwarder:
         beyond = beyond_appliance(appliance, decision.route, packet.flow.dst)
         if beyond is not None:
             return _Decision(decision.route, None, Disposition.BEYOND_APPLIANCE, beyond)
+        self._source_read = True  # whether it is forwarded traffic depends on the source
         refusal = forwarded_refusal(self.plane, vnet, decision.next_hop, packet.flow.src)
         if refusal is None:
             return decision
         return _Decision(decision.route, None, Disposition.FORWARDED_NOT_ALLOWED, refusal)
 
     def _answers_itself(self, name: str, dst: IPv4Address) -> bool:
-        return dst == self._endpoints[name].address or dst in _LOOPBACK
+        return dst == self._endpoints[name].address or int(dst) >> 24 == _LOOPBACK_FIRST_OCTET
 
     def _from_onprem_host(self, endpoint: m.Endpoint, dst: IPv4Address) -> _Decision:
         """A machine on a LAN: its own subnet directly (found by ARP), the rest to its gateway."""
@@ -457,21 +585,26 @@ class Forwarder:
 
     def _vnet_route(self, vnet: str, route: Route | None, packet: _Packet,
                     came_from: str | None) -> _Decision:
-        if route is None:
-            return _Decision(None, None, Disposition.NO_ROUTE, f"VNet '{vnet}' has no route")
+        if route is None or route.next_hop_type in _ENDS_AT_ONCE:
+            return self._ended_in_vnet(vnet, route, packet.flow.dst)
         kind = route.next_hop_type
-        if kind == m.NextHopType.NONE:
-            return _Decision(route, None, Disposition.NULL_ROUTED,
-                             f"VNet '{vnet}' routes {route.prefix} to None")
-        if kind == m.NextHopType.INTERNET:
-            return _Decision(route, None, Disposition.EXITS_TO_INTERNET,
-                             f"VNet '{vnet}' sends {packet.flow.dst} to the Internet")
         if kind == m.NextHopType.APPLIANCE:
             return self._to_appliance(vnet, route)
         if kind == m.NextHopType.GATEWAY:
             return self._to_gateway(vnet, route, packet, came_from)
-        return _Decision(route, choose(self.plane.topology.flow_hash_seed, ids.vnet(vnet),
-                                       packet.flow, route.next_hops))
+        return _Decision(route, self._choose(ids.vnet(vnet), packet.flow, route.next_hops))
+
+    def _ended_in_vnet(self, vnet: str, route: Route | None, dst: IPv4Address) -> _Decision:
+        """Where a VNet's route (none, ``None``, the Internet) ends a packet at once."""
+        disposition = Disposition.NO_ROUTE if route is None else _ENDS_AT_ONCE[route.next_hop_type]
+        return _Decision(route, None, disposition, self._ended_reason(vnet, route, dst))
+
+    def _ended_reason(self, vnet: str, route: Route | None, dst: IPv4Address) -> str:
+        if route is None:
+            return f"VNet '{vnet}' has no route"
+        if route.next_hop_type == m.NextHopType.NONE:
+            return f"VNet '{vnet}' routes {route.prefix} to None"
+        return f"VNet '{vnet}' sends {self._text(dst)} to the Internet"
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,
                     came_from: str | None) -> _Decision:
@@ -492,7 +625,7 @@ class Forwarder:
                                  f"pass traffic to its {_GATEWAY_NAMES[target]} gateway "
                                  f"(no transit without Route Server branch-to-branch)")
         options = sorted(route.next_hops, key=lambda h: (h.element, h.address or 0))
-        hop = choose(self.plane.topology.flow_hash_seed, ids.vnet(vnet), packet.flow, options)
+        hop = self._choose(ids.vnet(vnet), packet.flow, options)
         gateway_vnet = hop.element.name
         if gateway_vnet != vnet:  # a spoke reaching its hub's gateway over the peering
             peering = self.plane.peering_between(vnet, gateway_vnet)
@@ -502,8 +635,7 @@ class Forwarder:
 
     def _to_announcing_appliance(self, vnet: str, route: Route, packet: _Packet) -> _Decision:
         """A route Route Server programmed: to one of the appliances that advertised it."""
-        hop = choose(self.plane.topology.flow_hash_seed, ids.vnet(vnet), packet.flow,
-                     route.next_hops)
+        hop = self._choose(ids.vnet(vnet), packet.flow, route.next_hops)
         home = self._endpoints[hop.element.name].network
         peering = self.plane.peering_between(vnet, home) if home != vnet else None
         if home != vnet and peering is None:
@@ -532,7 +664,10 @@ def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk
                 denied=verdict)
 
 
-_LOOPBACK = IPv4Network("127.0.0.0/8")
+_ENDS_AT_ONCE: dict[str, Disposition] = {  # a VNet route's types that end a packet at once
+    m.NextHopType.NONE: Disposition.NULL_ROUTED,
+    m.NextHopType.INTERNET: Disposition.EXITS_TO_INTERNET}
+_LOOPBACK_FIRST_OCTET = 127  # 127.0.0.0/8: a host answers it itself
 DENIED_NOTE = "denied by a network security group"  # a step's note: an NSG dropped it there
 OWN_SUBNET = "own subnet"  # a host's step note: it sent on its own subnet, not to its gateway
 _GATEWAY_NAMES = {"ergw": "ExpressRoute", "vpngw": "VPN"}
