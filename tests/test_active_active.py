@@ -20,6 +20,7 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import pytest
+import yaml
 
 from azint.control import ids
 from azint.control.show import advertised_routes, gateway_speaker, router_views
@@ -302,3 +303,27 @@ def test_validate_wants_a_route_to_each_instance_bgp_address(tmp_path: Path) -> 
     _, problems = loader.load_with_problems(tmp_path / "topology.yaml")
     missing = [p.message for p in problems if "has no route to" in p.message]
     assert len(missing) == 1 and missing[0].startswith(f"router 'dc-ce' has no route to {BGP[1]},")
+
+
+@pytest.mark.parametrize("mesh", [False, True])
+def test_walks_shared_across_sources_are_walks_from_scratch(tmp_path: Path, mesh: bool) -> None:
+    """The instance a flow takes is hashed on its source (rule 4.5), so a way on that crosses an
+    active-active gateway is never reused for another source: the matrix and every probe's walk
+    are what walking from scratch gives, with several VMs per VNet and the site sharing its
+    load over both tunnels ("About active-active VPN gateways",
+    https://learn.microsoft.com/azure/vpn-gateway/about-active-active-gateways)."""
+    from tests.test_properties import _assert_walks_alike, _matrix_pair_by_pair, _matrix_shared
+
+    net = _network(tmp_path, multipath=True, mesh=mesh)
+    doc = yaml.safe_load((tmp_path / "topology.yaml").read_text())
+    for network in doc["networks"]:
+        first = network["endpoints"][0]
+        base = str(first["address"]).rsplit(".", 1)[0]
+        extra = {"gateway": first["gateway"]} if "gateway" in first else {}
+        network["endpoints"] += [{"name": f"{network['name']}-vm{n}", "address": f"{base}.{n}", **extra}
+                                 for n in range(20, 26)]
+    path = tmp_path / "many.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    many = Network.open(path)
+    _assert_walks_alike(many)
+    assert _matrix_shared(many) == _matrix_pair_by_pair(many) and net.topology.vpns
