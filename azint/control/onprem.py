@@ -66,7 +66,7 @@ def _preferred(routes: list[Route]) -> Route:
 
 
 def router_tables(topology: m.Topology, bgp: BgpFabric,
-                  far_ends: Tunnels) -> dict[str, RouterRoutes]:
+                  tunnels: Tunnels) -> dict[str, RouterRoutes]:
     found: dict[str, RouterRoutes] = {}
     for site in topology.sites.values():
         cut = {end for k in site.links if not k.up
@@ -76,8 +76,8 @@ def router_tables(topology: m.Topology, bgp: BgpFabric,
         latency = _link_latencies(site)
         for routes in site_routers.values():
             _connected(topology, site, latency, routes, on_subnet)
-            _static(topology, routes, far_ends)
-            _bgp(topology, bgp, routes, far_ends)
+            _static(topology, routes, tunnels)
+            _bgp(topology, bgp, routes, tunnels)
         igp = SiteIgp(site, site_routers)
         for routes in site_routers.values():
             routes.igp = igp
@@ -148,23 +148,23 @@ def _link_latencies(site: m.OnPremSite) -> dict[frozenset[tuple[str, str]], floa
 
 
 def _static(topology: m.Topology, routes: RouterRoutes,
-            far_ends: Tunnels) -> None:
+            tunnels: Tunnels) -> None:
     for static in routes.router.static_routes:
         if static.discard:
             routes.offer(Route(static.prefix, "static", "discard", origin="static to null"))
             continue
-        hops = _static_hops(topology, routes, static, far_ends)
+        hops = _static_hops(topology, routes, static, tunnels)
         if hops:
             routes.offer(Route(static.prefix, "static", "static", hops, origin="static route"))
 
 
 def _static_hops(topology: m.Topology, routes: RouterRoutes, static: m.StaticRoute,
-                 far_ends: Tunnels) -> tuple[NextHop, ...]:
+                 tunnels: Tunnels) -> tuple[NextHop, ...]:
     me = routes.router.name
     if static.interface is not None:
         for vpn in topology.vpns:  # a tunnel interface: the VPN's far end
             if vpn.b.router == me and vpn.b.interface == static.interface:
-                return far_ends[(vpn.name, ids.router(me))]  # every tunnel (rule 4.5)
+                return tunnels[(vpn.name, ids.router(me))]  # every tunnel (rule 4.5)
         connected = routes.candidates.get(routes.interfaces[static.interface].network, []) \
             if static.interface in routes.interfaces and routes.up[static.interface] else []
         return connected[0].next_hops if connected else ()
@@ -175,7 +175,7 @@ def _static_hops(topology: m.Topology, routes: RouterRoutes, static: m.StaticRou
 
 
 def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
-         far_ends: Tunnels) -> None:
+         tunnels: Tunnels) -> None:
     speaker = bgp.speakers.get(ids.router(routes.router.name))
     if speaker is None:
         return
@@ -191,7 +191,7 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
                 _, link = links[conn]
                 hops.append(NextHop(peer, "ce", link.msee_address, link.latency_ms))
             else:
-                hops.append(far_end(far_ends, path.session, speaker.id))
+                hops.append(far_end(tunnels, path.session, speaker.id))
         routes.offer(Route(prefix, "bgp", "bgp", tuple(sorted(hops)), paths[0].as_path,
                            paths[0].local_preference,
                            origin=", ".join(sorted({p.session.connection for p in paths if p.session}))))

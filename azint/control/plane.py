@@ -37,7 +37,6 @@ class ControlPlane:
     owners: dict[Element, dict[IPv4Address, NextHop]] = field(default_factory=dict)  # VNet -> owners
     routers: dict[str, onprem.RouterRoutes] = field(default_factory=dict)
     peerings_of: dict[str, list[m.Peering]] = field(default_factory=dict)  # up peerings by VNet
-    far_ends: dict[tuple[str, Element], NextHop] = field(default_factory=dict)  # (vpn, end) -> other end
     tunnels: Tunnels = field(default_factory=dict)  # (vpn, end) -> other end per tunnel
 
     @classmethod
@@ -57,9 +56,7 @@ class ControlPlane:
     @classmethod
     def wired(cls, topology: m.Topology) -> ControlPlane:
         """The plane with its BGP sessions wired but not run, and no tables yet."""
-        found = vpn_tunnels(topology)
-        plane = cls(topology, BgpFabric(), far_ends={k: v[0] for k, v in found.items()},
-                    tunnels=found)
+        plane = cls(topology, BgpFabric(), tunnels=vpn_tunnels(topology))
         for peering in topology.peerings:
             if peering.up and carries_traffic(peering):
                 plane.peerings_of.setdefault(peering.a.network, []).append(peering)
