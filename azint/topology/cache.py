@@ -13,6 +13,7 @@ error are stored, so every message about a file comes from parsing it.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sys
@@ -64,7 +65,7 @@ def _unpack(entry: bytes, name: str) -> Parsed | None:
     start = len(FORMAT) + 32
     if not entry.startswith(FORMAT) or len(entry) < start:
         return None
-    payload = entry[start:]
+    payload = memoryview(entry)[start:]  # no copy: an entry may be tens of megabytes
     if blake2b(payload, digest_size=32).digest() != entry[len(FORMAT):start]:
         return None
     try:
@@ -87,15 +88,17 @@ def store(raw: bytes, parsed: Parsed, where: Path | None) -> None:
         payload = marshal.dumps((name, *parsed))
     except ValueError:
         return
-    entry = FORMAT + blake2b(payload, digest_size=32).digest() + payload
+    temporary = where / f".{name}.{os.getpid()}.tmp"
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temporary = where / f".{name}.{os.getpid()}.tmp"
-        temporary.write_bytes(entry)
+        with temporary.open("wb") as entry:  # in parts: no second copy of a large payload
+            entry.write(FORMAT + blake2b(payload, digest_size=32).digest())
+            entry.write(payload)
         os.replace(temporary, where / (name + SUFFIX))  # readers see a whole entry or none
         _prune(where, name + SUFFIX)
     except OSError:
-        return
+        with contextlib.suppress(OSError):  # a full disk: leave no half-written file behind
+            temporary.unlink(missing_ok=True)
 
 
 def _prune(where: Path, newest: str) -> None:
