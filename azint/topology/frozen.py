@@ -25,8 +25,13 @@ T = TypeVar("T", bound=type)
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
 def frozen(cls: T) -> T:
     """Make ``cls`` a frozen record of its annotated fields (see the module's docstring)."""
+    documented = bool(cls.__doc__)
+    if not documented:  # or dataclass parses object.__init__'s text signature: slow
+        cls.__doc__ = cls.__name__
     record: type = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
     fields = dataclasses.fields(record)
+    if not documented:
+        record.__doc__ = f"{record.__name__}({', '.join(f.name for f in fields)})"
     if any(not f.init for f in fields) or hasattr(record, "__post_init__"):
         raise TypeError(f"{record.__name__}: @frozen has no init=False fields nor __post_init__")
     key = _getter([f.name for f in fields if f.compare])

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from azint.errors import Position, TopologyError
 from azint.topology import cache
+from azint.topology.frozen import frozen
 
 # Caps sized from Azure's limits ("Azure subscription and service limits, quotas, and
 # constraints", https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/
@@ -26,7 +27,7 @@ MAX_BYTES = 16 * 1024 * 1024
 PathKey = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Document:
     """A parsed YAML document: its plain value and the position of every value in it.
 
