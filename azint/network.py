@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from azint.collector import paused
 from azint.control.plane import ControlPlane, check_bgp
@@ -14,8 +14,9 @@ from azint.errors import AzintError, UsageError
 from azint.topology import loader
 from azint.topology.model import Locate, Topology
 from azint.topology.problems import Problem, Severity
-from azint.topology.validate import ValidationReport
-from azint.topology.validate import validate as validate_file
+
+if TYPE_CHECKING:
+    from azint.topology.validate import ValidationReport
 
 
 def validate(path: Path | None = None) -> ValidationReport:
@@ -24,6 +25,8 @@ def validate(path: Path | None = None) -> ValidationReport:
     What ``validate`` accepts, every command accepts (with all links up, as the file states).
     Once BGP settles, it also warns where a router's neighbour policy makes paths asymmetric.
     """
+    from azint.topology.validate import validate as validate_file  # not on a command's way
+
     return validate_file(path, deeper=_deeper)
 
 
@@ -79,6 +82,7 @@ class Network:
         known = topology.downable_names()
         for name in sorted(names):
             if name not in known:
+                import difflib  # a hint for bad input only: not at start-up
                 hint = difflib.get_close_matches(name, known, n=1)
                 extra = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known)}"
                 raise UsageError(f"--down: no link or connection named '{name}'{extra}")

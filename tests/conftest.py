@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,19 @@ TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
 TOPOLOGIES = TESTS / "topologies"
 UPDATE_GOLDEN = os.environ.get("AZINT_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The parsed-document cache of the whole run lives in a temporary directory, not in the
+    user's own: every file's first parse runs PyYAML, later ones read the cache."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @dataclass(frozen=True)

@@ -169,8 +169,11 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     """Open the network and name both ends; an unknown target name prints the command's own
     message, ``unresolved(sender, name)`` (ping's depends on the sender's OS; under
     ``--json``, the JSON error object instead)."""
-    from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
-    from azint.network import Network
+    from azint.collector import paused
+
+    with paused():  # the model's imports: see azint.cli
+        from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
+        from azint.network import Network
 
     network = Network.open(topology, down)
     sender = resolve_source(network.topology, source)

@@ -25,6 +25,7 @@ from ipaddress import IPv4Network
 from typing import NamedTuple
 
 from azint.control.ids import Element, SessionKey
+from azint.topology.frozen import frozen
 from azint.topology.model import AZURE_GATEWAY_ASN
 
 DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
@@ -99,7 +100,7 @@ def _within(prefix: IPv4Network, allowed: tuple[IPv4Network, ...] | None) -> boo
 NO_TERMS = Terms()
 
 
-@dataclass(frozen=True)
+@frozen
 class Session:
     """One direction of a BGP session: what ``speaker`` hears from ``peer`` on connection ``name``."""
 

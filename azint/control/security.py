@@ -21,6 +21,7 @@ from typing import NamedTuple
 from azint.control.plane import ControlPlane
 from azint.control.vnet import SOURCE_USER, VNetRoutes
 from azint.topology import model as m
+from azint.topology.frozen import frozen
 from azint.topology.model import Access, Direction, IpProtocol, SecurityRule
 
 VIRTUAL_NETWORK, INTERNET, AZURE_LOAD_BALANCER = m.SERVICE_TAGS
@@ -239,7 +240,7 @@ def _tag_holds(tag: str, virtual_network: _Prefixes, address: IPv4Address) -> bo
 # -- what ``azint nsg`` shows --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class EffectiveRule:
     """A row of ``az network nic list-effective-nsg``'s ``effectiveSecurityRules``."""
 
@@ -256,13 +257,13 @@ class EffectiveRule:
     expanded_destinations: tuple[IPv4Network, ...] | None
 
 
-@dataclass(frozen=True)
+@frozen
 class EffectiveGroup:
     attachment: Attachment
     rules: tuple[EffectiveRule, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class EffectiveView:
     """What ``azint nsg`` shows: the NSGs of a VM (or of a subnet without one) and their rules."""
 

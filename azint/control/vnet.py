@@ -14,6 +14,7 @@ from ipaddress import IPv4Address, IPv4Network
 from azint.control import ids
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.topology import model as m
+from azint.topology.frozen import frozen
 
 SOURCE_DEFAULT = "Default"
 SOURCE_USER = "User"
@@ -28,7 +29,7 @@ _SHADOWS_GATEWAY = frozenset({m.NextHopType.VNET_LOCAL, m.NextHopType.VNET_PEERI
                               m.NextHopType.VNET_GLOBAL_PEERING})
 
 
-@dataclass(frozen=True)
+@frozen
 class EffectiveRoute:
     """A row of ``show-effective-route-table``."""
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
 from ipaddress import IPv4Address
 
 from azint.errors import UsageError
 from azint.topology import model as m
+from azint.topology.frozen import frozen
 from azint.topology.naming import looks_like_address
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     address: IPv4Address
     name: str | None  # the name the user typed, when it was a name
@@ -37,6 +36,7 @@ def resolve_source(topology: m.Topology, text: str) -> m.Endpoint:
             raise UsageError(f"network '{text}' has no endpoint to send from")
         return first
     known = [*topology.network_names, *(e.name for e in endpoints)]
+    import difflib  # a hint for bad input only: not at start-up
     hint = difflib.get_close_matches(text, known, n=1)
     extra = f"; did you mean '{hint[0]}'?" if hint else f"; networks: {', '.join(topology.network_names)}"
     raise UsageError(f"unknown source '{text}'{extra}")

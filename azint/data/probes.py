@@ -23,11 +23,12 @@ from azint.control.plane import ControlPlane
 from azint.data.flowhash import Flow, unit
 from azint.data.walk import Forwarder, Step, Walk
 from azint.topology import model as m
+from azint.topology.frozen import frozen
 
 NETWORK_DEVICE_TTL = m.INITIAL_TTL["network"]
 
 
-@dataclass(frozen=True)
+@frozen
 class TraceHop:
     """One line of tracert: three probes (None = timed out) and who answered."""
 
@@ -39,7 +40,7 @@ class TraceHop:
     step: Step | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class TraceResult:
     source: m.Endpoint
     target: IPv4Address
@@ -67,7 +68,7 @@ def _reason(walk: Walk, answered: bool, late: bool, timeout_ms: int) -> str:
     return f"{walk.reason}, but the echo reply does not come back"
 
 
-@dataclass(frozen=True)
+@frozen
 class PingReply:
     kind: str  # "echo-reply", "ttl-expired", "unreachable", "timeout"
     address: IPv4Address | None = None
@@ -76,7 +77,7 @@ class PingReply:
     unreachable: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class PingResult:
     source: m.Endpoint
     target: IPv4Address

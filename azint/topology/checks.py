@@ -5,7 +5,6 @@ Each check is a function from the topology to problems; ``check_topology`` runs 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
@@ -250,6 +249,7 @@ def _session_names(topology: m.Topology) -> dict[str, list[str]]:
 
 def _not_a_session(name: str, router: str, sessions: list[str], known: Iterable[str],
                    setting: str) -> str:
+    import difflib  # a hint for bad input only: not at start-up
     hint = difflib.get_close_matches(name, sessions, n=1)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
     if name not in known:

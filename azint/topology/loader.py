@@ -6,7 +6,6 @@ example. Cross-checks that need the whole model (Azure rules, overlaps) live in 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -205,6 +204,7 @@ class TopologyBuilder:
             raise self.fail(path, f"expected a mapping, got {_kind(value)}")
         for key in value:
             if key not in allowed:
+                import difflib  # a hint for bad input only: not at start-up
                 hint = difflib.get_close_matches(key, allowed, n=1)
                 extra = f"; did you mean '{hint[0]}'?" if hint else ""
                 self.error((*path, key), f"unknown key '{key}'{extra}")
@@ -577,6 +577,7 @@ class TopologyBuilder:
             except ValueError:
                 pass
             if not raw[:1].isdigit():
+                import difflib  # a hint for bad input only: not at start-up
                 hint = difflib.get_close_matches(raw, m.SERVICE_TAGS, n=1)
                 extra = f"; did you mean '{hint[0]}'?" if hint else ""
                 raise self.fail(path, f"'{raw}' is not an IPv4 prefix nor a service tag azint "
@@ -990,5 +991,6 @@ def _kind(value: Any) -> str:
 
 def _unknown(kind: str, name: str, known: object) -> str:
     names = [str(k) for k in known]  # type: ignore[attr-defined]
+    import difflib  # a hint for bad input only: not at start-up
     hint = difflib.get_close_matches(name, names, n=1)
     return f"unknown {kind} '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")

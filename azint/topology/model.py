@@ -6,13 +6,14 @@ Nothing here computes routes; ``azint.control`` does that from these values alon
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
 from azint.errors import Position
+from azint.topology.frozen import frozen
 
 AZURE_GATEWAY_ASN = 65515
 MSEE_ASN = 12076
@@ -43,7 +44,7 @@ class HubRoutingPreference(StrEnum):
     AS_PATH = "ASPath"
 
 
-@dataclass(frozen=True)
+@frozen
 class Endpoint:
     """A host: a VM in a VNet subnet, or a machine on an on-premises LAN."""
 
@@ -62,7 +63,7 @@ class Endpoint:
         return INITIAL_TTL[self.os]
 
 
-@dataclass(frozen=True)
+@frozen
 class UserRoute:
     name: str
     prefix: IPv4Network
@@ -70,7 +71,7 @@ class UserRoute:
     next_hop_ip: IPv4Address | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class RouteTableSpec:
     """A user route table, associated with subnets of its VNet."""
 
@@ -109,7 +110,7 @@ SERVICE_TAGS = ("VirtualNetwork", "Internet", "AzureLoadBalancer")
 ALL_PORTS = ((0, 65535),)
 
 
-@dataclass(frozen=True)
+@frozen
 class SecurityRule:
     """One rule of a network security group; ``sources`` and ``destinations`` hold prefixes,
     service tags and ``*``; ports are inclusive ranges."""
@@ -125,7 +126,7 @@ class SecurityRule:
     destination_ports: tuple[tuple[int, int], ...] = ALL_PORTS
 
 
-@dataclass(frozen=True)
+@frozen
 class SecurityGroup:
     """A network security group: its own rules (Azure adds its default rules to every group)."""
 
@@ -133,7 +134,7 @@ class SecurityGroup:
     rules: tuple[SecurityRule, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Subnet:
     name: str
     prefix: IPv4Network
@@ -141,13 +142,13 @@ class Subnet:
     security_group: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ExpressRouteGateway:
     asn: int
     instances: tuple[IPv4Address, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class VpnGateway:
     """A VPN gateway. Active-standby (the default): one instance carries every tunnel, from
     ``public_address``, with BGP from ``bgp_peer_address``. Active-active: two instances, each
@@ -176,7 +177,7 @@ class VpnGateway:
                        bgp_peer_address=bgp[0] if bgp else None)
 
 
-@dataclass(frozen=True)
+@frozen
 class RouteServer:
     """Azure Route Server in a VNet: ASN 65515, two peer addresses in RouteServerSubnet, and
     BGP sessions with appliances (``peers``: endpoints in the VNet or a peered VNet)."""
@@ -186,7 +187,7 @@ class RouteServer:
     asn: int = AZURE_GATEWAY_ASN
 
 
-@dataclass(frozen=True)
+@frozen
 class VNet:
     name: str
     region: str
@@ -226,7 +227,7 @@ class VNet:
         return any(address in space for space in self.address_space)
 
 
-@dataclass(frozen=True)
+@frozen
 class StaticRoute:
     prefix: IPv4Network
     next_hop: IPv4Address | None = None
@@ -234,13 +235,13 @@ class StaticRoute:
     discard: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class RouterInterface:
     name: str
     address: IPv4Interface
 
 
-@dataclass(frozen=True)
+@frozen
 class NeighborPolicy:
     """A router's policy on one BGP session, as a customer edge configures it: AS-path
     prepending and MED on what it advertises there, and prefix filters each way (a filter lets
@@ -255,7 +256,7 @@ class NeighborPolicy:
 NO_POLICY = NeighborPolicy()
 
 
-@dataclass(frozen=True)
+@frozen
 class Router:
     """An on-premises router or layer-3 switch."""
 
@@ -290,7 +291,7 @@ class Router:
         return NO_POLICY
 
 
-@dataclass(frozen=True)
+@frozen
 class SiteLink:
     """A point-to-point link between two routers of one site (the IGP runs over these)."""
 
@@ -307,7 +308,7 @@ class SiteLink:
         return f"igp:{self.a_router}/{self.a_interface}--{self.b_router}/{self.b_interface}"
 
 
-@dataclass(frozen=True)
+@frozen
 class OnPremSite:
     name: str
     asn: int
@@ -317,7 +318,7 @@ class OnPremSite:
     lan_latency_ms: float = 0.1
 
 
-@dataclass(frozen=True)
+@frozen
 class PeeringSide:
     """One VNet's half of a peering, with the settings Azure keeps on that VNet's peering link.
 
@@ -334,7 +335,7 @@ class PeeringSide:
     allow_forwarded_traffic: bool = FORWARDED_TRAFFIC_DEFAULT
 
 
-@dataclass(frozen=True)
+@frozen
 class Peering:
     name: str
     a: PeeringSide
@@ -349,7 +350,7 @@ class Peering:
         return self.b if self.a.network == network else self.a
 
 
-@dataclass(frozen=True)
+@frozen
 class CircuitLink:
     """One of a circuit's two links: a /30 with the CE on the first address, the MSEE on the second."""
 
@@ -369,7 +370,7 @@ class CircuitLink:
         return self.subnet.network_address + 2
 
 
-@dataclass(frozen=True)
+@frozen
 class CircuitConnection:
     """A VNet's ExpressRoute gateway linked to a circuit.
 
@@ -394,7 +395,7 @@ class CircuitSku(StrEnum):
     PREMIUM = "Premium"  # every region
 
 
-@dataclass(frozen=True)
+@frozen
 class Circuit:
     name: str
     peering_location: str
@@ -405,7 +406,7 @@ class Circuit:
     sku: CircuitSku = CircuitSku.STANDARD  # Premium exactly when ``premium``
 
 
-@dataclass(frozen=True)
+@frozen
 class VpnEnd:
     """One end of a VPN connection: a VNet's VPN gateway, or an on-premises router's tunnel."""
 
@@ -419,7 +420,7 @@ class VpnEnd:
         return self.router is not None
 
 
-@dataclass(frozen=True)
+@frozen
 class VpnConnection:
     name: str
     a: VpnEnd  # always a VNet
@@ -429,7 +430,7 @@ class VpnConnection:
     up: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class GlobalReach:
     name: str
     circuits: tuple[str, str]
@@ -442,7 +443,7 @@ class Locate(Protocol):
     def __call__(self, kind: str, name: str, *inner: str | int) -> Position: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Topology:
     name: str
     vnets: Mapping[str, VNet]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
 from azint.errors import Position, TopologyError, printable
+from azint.topology.frozen import frozen
 
 
 class Severity(StrEnum):
@@ -14,7 +14,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     position: Position
     severity: Severity
