@@ -609,6 +609,16 @@ class Grouped(Mapping[IPv4Network, T], Generic[T]):
                 yield prefix, retarget(value, prefix)
 
 
+def as_stored(table: Mapping[IPv4Network, T]) -> Iterator[tuple[IPv4Network, T]]:
+    """(prefix, value) for every prefix of ``table``, the value as its group holds it: paths to
+    the group's first prefix. For readers that use everything of a path but its prefix (the
+    tables built from millions of paths), without a copy per prefix."""
+    if not isinstance(table, Grouped):
+        return iter(table.items())
+    return ((prefix, value) for index, value in table.runs.items()
+            for prefix in table.groups.prefixes[index])
+
+
 class _GroupedItems(ItemsView[IPv4Network, T]):
     _mapping: Grouped[T]
 

@@ -15,7 +15,7 @@ from ipaddress import IPv4Interface, IPv4Network
 
 from azint.collector import paused
 from azint.control import ids
-from azint.control.bgp import BgpFabric, Relation
+from azint.control.bgp import BgpFabric, Relation, as_stored
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.tunnels import Tunnels, far_end
 from azint.topology import model as m
@@ -180,7 +180,7 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
     if speaker is None:
         return
     links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
-    for prefix, paths in speaker.best.items():
+    for prefix, paths in as_stored(speaker.best):  # the paths' own prefix is not read
         if paths[0].relation is Relation.LOCAL:
             continue
         hops: list[NextHop] = []

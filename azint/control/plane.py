@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import ids, onprem, routeserver
-from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms
+from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms, as_stored
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.stability import several_states, unsettled_problem
@@ -269,11 +269,12 @@ def _instance_hops(vnet: m.VNet, kind: str) -> tuple[NextHop, ...]:
 
 
 def _learned(speaker: Speaker | None) -> dict[IPv4Network, tuple[Path, ...]]:
-    """A gateway's best paths learned from outside (not its own ranges, not route-server)."""
+    """A gateway's best paths learned from outside (not its own ranges, not route-server),
+    each as its group of alike prefixes holds it (``as_stored``: only the prefix differs)."""
     if speaker is None:
         return {}
     keep = (Relation.MSEE, Relation.VPNGW, Relation.ROUTER, Relation.STATIC)
-    return {p: paths for p, paths in speaker.best.items() if paths[0].relation in keep}
+    return {p: paths for p, paths in as_stored(speaker.best) if paths[0].relation in keep}
 
 
 def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
@@ -328,8 +329,8 @@ def _gateway_tables(plane: ControlPlane) -> None:
         if vnet.vpn_gateway is not None:
             into_vnet = NextHop(ids.fabric(name), "from:vpngw", None, vnet.latency_ms)
             table = RouteTable()
-            for prefix, paths in plane.bgp.speakers[ids.vpngw(name)].best.items():
-                hops = _vpn_hops(plane, name, paths, static.get(name, {}), into_vnet)
+            for prefix, paths in as_stored(plane.bgp.speakers[ids.vpngw(name)].best):
+                hops = _vpn_hops(plane, name, prefix, paths, static.get(name, {}), into_vnet)
                 table.add(Route(prefix, "bgp" if paths[0].session else "local",
                                 paths[0].relation.value, hops, paths[0].as_path,
                                 origin=", ".join(_names(paths))))
@@ -348,12 +349,12 @@ def _static_hops(plane: ControlPlane) -> dict[str, dict[IPv4Network, list[NextHo
     return found
 
 
-def _vpn_hops(plane: ControlPlane, name: str, paths: tuple[Path, ...],
+def _vpn_hops(plane: ControlPlane, name: str, prefix: IPv4Network, paths: tuple[Path, ...],
               static: dict[IPv4Network, list[NextHop]], into_vnet: NextHop) -> tuple[NextHop, ...]:
     if paths[0].relation in (Relation.LOCAL, Relation.BRANCH_TO_BRANCH):
         return (into_vnet,)
     if paths[0].relation is Relation.STATIC:
-        return tuple(sorted(static.get(paths[0].prefix, ())))
+        return tuple(sorted(static.get(prefix, ())))
     return tuple(sorted({far_end(plane.tunnels, _session(p), ids.vpngw(name)) for p in paths}))
 
 
@@ -385,7 +386,7 @@ def _msee_tables(plane: ControlPlane) -> None:
         # Thousands of prefixes share a few sets of sessions: their hops and origin are built once.
         shared: dict[tuple[tuple[int, int], ...],  # by the relations' and sessions' identities
                      tuple[str, tuple[NextHop, ...], str]] = {}
-        for prefix, paths in speaker.best.items():
+        for prefix, paths in as_stored(speaker.best):
             key = tuple((id(p.relation), id(p.session)) for p in paths)
             known = shared.get(key)
             if known is None:
