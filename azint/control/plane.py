@@ -289,14 +289,12 @@ def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
     vpn_hops, er_hops = _instance_hops(vnet, "vpn"), _instance_hops(vnet, "er")
     for prefixes, paths in vpn:
         origin = "vpn " + ", ".join(_names(paths))
-        for prefix in prefixes:
-            table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, vpn_hops,
-                            paths[0].as_path, origin=origin))
+        table.add_each(prefixes, Route(prefixes[0], SOURCE_GATEWAY, m.NextHopType.GATEWAY,
+                                       vpn_hops, paths[0].as_path, origin=origin))
     for prefixes, paths in er:
         origin = "expressroute " + ", ".join(_circuits(plane, paths))
-        for prefix in prefixes:
-            table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, er_hops,
-                            paths[0].as_path, origin=origin))
+        table.add_each(prefixes, Route(prefixes[0], SOURCE_GATEWAY, m.NextHopType.GATEWAY,
+                                       er_hops, paths[0].as_path, origin=origin))
     if ids.route_server(name) in plane.bgp.speakers:
         for route in routeserver.program(plane, name, _by_prefix(er), _by_prefix(vpn)):
             table.add(route)
@@ -373,9 +371,8 @@ def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> Rou
             hops = tuple(sorted(NextHop(s.peer, f"gw:{name}", plane.msee_address(s.peer),
                                         latency[s.connection]) for s in sessions))
             known = shared[key] = (hops, "expressroute " + ", ".join(_circuits(plane, paths)))
-        for prefix in prefixes:
-            table.add(Route(prefix, "bgp", "bgp", known[0], paths[0].as_path,
-                            weight=paths[0].weight, origin=known[1]))
+        table.add_each(prefixes, Route(prefixes[0], "bgp", "bgp", known[0], paths[0].as_path,
+                                       weight=paths[0].weight, origin=known[1]))
     return table
 
 
@@ -409,9 +406,8 @@ def _msee_tables(plane: ControlPlane) -> None:
                         hops.append(NextHop(peer, f"gr:{speaker.id.name}", None, 1.0))
                 known = shared[key] = (path.relation.value, tuple(sorted(hops)),
                                        ", ".join(_names(paths)))
-            for prefix in prefixes:
-                table.add(Route(prefix, "bgp", known[0], known[1], paths[0].as_path,
-                                origin=known[2]))
+            table.add_each(prefixes, Route(prefixes[0], "bgp", known[0], known[1],
+                                           paths[0].as_path, origin=known[2]))
         plane.tables[speaker.id] = table
 
 
