@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from unittest.mock import patch
@@ -182,6 +182,32 @@ def test_alike_prefixes_settle_exactly_as_each_would_alone(doc: Doc) -> None:
     for speaker_id, speaker in grouped.speakers.items():
         assert speaker.best == alone.speakers[speaker_id].best
         assert speaker.adj_in == alone.speakers[speaker_id].adj_in
+
+
+@settings(max_examples=10, deadline=None)
+@given(doc=topologies())
+def test_tables_held_once_per_group_read_the_same_every_way(doc: Doc) -> None:
+    """A speaker's tables keep one copy of the paths per group of alike prefixes: read by
+    prefix, by iteration or by items, each prefix gets its own paths (to that prefix), and a
+    prefix it holds no path to is not in them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.yaml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        topology = loader.load(path)
+    fabric = ControlPlane.wired(topology).bgp
+    fabric.run()
+    every = {p for run in fabric.groups for p in run.prefixes}
+    for speaker in fabric.speakers.values():
+        tables: list[Mapping[IPv4Network, object]] = [speaker.best, *speaker.adj_in.values()]
+        for table in tables:
+            by_items = dict(table.items())
+            assert by_items == {prefix: table[prefix] for prefix in table}
+            assert len(table) == len(by_items)
+            assert all(prefix in table for prefix in by_items)
+            assert not any(prefix in table for prefix in every - by_items.keys())
+        assert all(p.prefix == prefix for prefix, paths in speaker.best.items() for p in paths)
+        assert all(p.prefix == prefix for table in speaker.adj_in.values()
+                   for prefix, p in table.items())
 
 
 @settings(max_examples=15, deadline=None)

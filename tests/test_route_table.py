@@ -27,3 +27,19 @@ def test_lookup_matches_brute_force_in_any_order(nets: list[IPv4Network], value:
     assert (found.prefix if found else None) == expected
     assert len(table) == len(nets)
     assert [r.prefix for r in table] == sorted(nets, key=lambda n: (n.prefixlen, n.network_address))
+
+
+@given(st.lists(prefixes, min_size=1, max_size=40, unique=True), st.lists(prefixes, max_size=10))
+def test_one_route_added_to_each_prefix_of_a_group_is_the_route_added_to_each(
+        nets: list[IPv4Network], before: list[IPv4Network]) -> None:
+    """``add_each`` (a group of alike prefixes) gives the table that adding the same route to
+    each prefix in turn gives, whatever the table already held."""
+    route = Route(nets[0], "test", "x", as_path=(65001,), origin="o")
+    grouped = RouteTable.of(Route(n, "old", "y") for n in before)
+    grouped.add_each(nets, route)
+    each = RouteTable.of(Route(n, "old", "y") for n in before)
+    for net in nets:
+        each.add(route._replace(prefix=net))
+    assert list(grouped) == list(each)
+    assert all(type(r) is Route for r in grouped)
+    assert all(grouped.get(net) == route._replace(prefix=net) for net in nets)

@@ -17,12 +17,12 @@ no-transit rules are export policies keyed by who a path was learned from:
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from ipaddress import IPv4Network
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from azint.control.ids import Element, SessionKey
 from azint.topology.frozen import frozen
@@ -140,8 +140,8 @@ class Speaker:
     own_ranges: tuple[IPv4Network, ...] = ()  # a VPN gateway's VNet: not accepted, not passed on
     originated: dict[IPv4Network, Path] = field(default_factory=dict)
     sessions: list[Session] = field(default_factory=list)  # sessions this speaker hears on
-    adj_in: dict[SessionKey, dict[IPv4Network, Path]] = field(default_factory=dict)
-    best: dict[IPv4Network, tuple[Path, ...]] = field(default_factory=dict)
+    adj_in: dict[SessionKey, Mapping[IPv4Network, Path]] = field(default_factory=dict)
+    best: Mapping[IPv4Network, tuple[Path, ...]] = field(default_factory=dict)
 
     def originate(self, prefix: IPv4Network, relation: Relation = Relation.LOCAL) -> None:
         self.originated[prefix] = Path(prefix, (), 100, ORIGINATED_WEIGHT, None, relation)
@@ -361,8 +361,10 @@ class BgpFabric:
             if oscillation is not None:
                 self.unsettled.append(oscillation._replace(prefixes=prefixes))
         if not self.unsettled:
-            for run in self.groups:
-                run.commit()
+            groups = Groups([run.prefixes for run in self.groups],
+                            {p: i for i, run in enumerate(self.groups) for p in run.prefixes})
+            for index, run in enumerate(self.groups):
+                run.commit(index, groups)
 
     def session_names(self) -> list[str]:
         """Every connection a session runs over, sorted."""
@@ -538,29 +540,105 @@ class PrefixRun:
             (speaker_id, tuple(sorted(held[speaker_id], key=_path_order)))
             for speaker_id in sorted(held)))
 
-    def commit(self) -> None:
-        """Write the paths into the speakers' tables, for every prefix of the group.
-
-        A best path is one its speaker heard: both tables hold the same copy of it for each
-        alike prefix (millions of paths in a large landing zone).
-        """
-        speakers, prefixes = self.fabric.speakers, self.prefixes
-        copies: dict[int, list[Path]] = {}  # id(a path heard) -> it for each prefix of the group
+    def commit(self, index: int, groups: Groups) -> None:
+        """Write the paths into the speakers' tables as the group's (number ``index``) paths:
+        each alike prefix's own copy is made when read (millions of paths in a large landing
+        zone would otherwise be held at once)."""
+        speakers = self.fabric.speakers
         for speaker_id, heard in self.heard.items():
             tables = speakers[speaker_id].adj_in
             for key, path in heard.items():
-                each = copies[id(path)] = _copies(path, prefixes)
-                tables.setdefault(key, {}).update(zip(prefixes, each, strict=True))
+                table = tables.get(key)
+                if not isinstance(table, Grouped):
+                    table = tables[key] = Grouped(groups, _path_for)
+                table.runs[index] = path
         for speaker_id, best in self.best.items():
-            columns = [copies.get(id(p)) or _copies(p, prefixes) for p in best]
-            speakers[speaker_id].best.update(zip(prefixes, zip(*columns, strict=True), strict=True))
+            speaker = speakers[speaker_id]
+            if not isinstance(speaker.best, Grouped):
+                speaker.best = Grouped(groups, _paths_for)
+            speaker.best.runs[index] = best
 
 
-def _copies(path: Path, prefixes: tuple[IPv4Network, ...]) -> list[Path]:
-    """``path`` (to the first of ``prefixes``) and the same path to each of the others (built
-    as plain tuples: this runs per prefix)."""
-    rest = path[1:]
-    return [path, *(tuple.__new__(Path, (prefix, *rest)) for prefix in prefixes[1:])]
+class Groups(NamedTuple):
+    """A run's groups of alike prefixes: each group's prefixes, and each prefix's group."""
+
+    prefixes: list[tuple[IPv4Network, ...]]
+    group_of: dict[IPv4Network, int]
+
+
+T = TypeVar("T")
+
+
+class Grouped(Mapping[IPv4Network, T], Generic[T]):
+    """A speaker's table by prefix, held once per group of alike prefixes (``Groups``): the
+    value of a group's first prefix is stored, and ``retarget`` makes another prefix's own."""
+
+    __slots__ = ("groups", "retarget", "runs")
+
+    def __init__(self, groups: Groups, retarget: Callable[[T, IPv4Network], T]) -> None:
+        self.groups, self.retarget = groups, retarget
+        self.runs: dict[int, T] = {}  # group number -> the value for its first prefix
+
+    def __getitem__(self, prefix: IPv4Network) -> T:
+        index = self.groups.group_of.get(prefix)
+        if index is None or index not in self.runs:
+            raise KeyError(prefix)
+        value = self.runs[index]
+        return value if prefix == self.groups.prefixes[index][0] else self.retarget(value, prefix)
+
+    def __contains__(self, prefix: object) -> bool:
+        index = self.groups.group_of.get(prefix)  # type: ignore[call-overload]
+        return index is not None and index in self.runs
+
+    def __iter__(self) -> Iterator[IPv4Network]:
+        for index in self.runs:
+            yield from self.groups.prefixes[index]
+
+    def __len__(self) -> int:
+        return sum(len(self.groups.prefixes[index]) for index in self.runs)
+
+    def items(self) -> ItemsView[IPv4Network, T]:
+        return _GroupedItems(self)
+
+    def pairs(self) -> Iterator[tuple[IPv4Network, T]]:
+        """(prefix, value) for every prefix, group by group, without a lookup per prefix."""
+        retarget = self.retarget
+        for index, value in self.runs.items():
+            prefixes = self.groups.prefixes[index]
+            yield prefixes[0], value
+            for prefix in prefixes[1:]:
+                yield prefix, retarget(value, prefix)
+
+
+def as_stored(table: Mapping[IPv4Network, T]) -> Iterator[tuple[IPv4Network, T]]:
+    """(prefix, value) for every prefix of ``table``, the value as its group holds it: paths to
+    the group's first prefix. For readers that use everything of a path but its prefix (the
+    tables built from millions of paths), without a copy per prefix."""
+    return ((prefix, value) for prefixes, value in by_group(table) for prefix in prefixes)
+
+
+def by_group(table: Mapping[IPv4Network, T]) -> Iterator[tuple[Sequence[IPv4Network], T]]:
+    """Each group of alike prefixes of ``table`` with its value as the group holds it (paths
+    to its first prefix): what is built from the paths but their prefix is built once."""
+    if not isinstance(table, Grouped):
+        return (((prefix,), value) for prefix, value in table.items())
+    return ((table.groups.prefixes[index], value) for index, value in table.runs.items())
+
+
+class _GroupedItems(ItemsView[IPv4Network, T]):
+    _mapping: Grouped[T]
+
+    def __iter__(self) -> Iterator[tuple[IPv4Network, T]]:
+        return self._mapping.pairs()
+
+
+def _path_for(path: Path, prefix: IPv4Network) -> Path:
+    """``path`` to another prefix of its group (built as a plain tuple: this runs per prefix)."""
+    return tuple.__new__(Path, (prefix, *path[1:]))
+
+
+def _paths_for(paths: tuple[Path, ...], prefix: IPv4Network) -> tuple[Path, ...]:
+    return tuple([tuple.__new__(Path, (prefix, *path[1:])) for path in paths])
 
 
 def _signature(speaker_id: SpeakerId, best: tuple[Path, ...]) -> int:

@@ -15,7 +15,7 @@ from ipaddress import IPv4Interface, IPv4Network
 
 from azint.collector import paused
 from azint.control import ids
-from azint.control.bgp import BgpFabric, Relation
+from azint.control.bgp import BgpFabric, Relation, by_group
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.tunnels import Tunnels, far_end
 from azint.topology import model as m
@@ -180,7 +180,7 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
     if speaker is None:
         return
     links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
-    for prefix, paths in speaker.best.items():
+    for prefixes, paths in by_group(speaker.best):  # hops and origin once per group
         if paths[0].relation is Relation.LOCAL:
             continue
         hops: list[NextHop] = []
@@ -192,9 +192,11 @@ def _bgp(topology: m.Topology, bgp: BgpFabric, routes: RouterRoutes,
                 hops.append(NextHop(peer, "ce", link.msee_address, link.latency_ms))
             else:
                 hops.append(far_end(tunnels, path.session, speaker.id))
-        routes.offer(Route(prefix, "bgp", "bgp", tuple(sorted(hops)), paths[0].as_path,
-                           paths[0].local_preference,
-                           origin=", ".join(sorted({p.session.connection for p in paths if p.session}))))
+        rest = Route(prefixes[0], "bgp", "bgp", tuple(sorted(hops)), paths[0].as_path,
+                     paths[0].local_preference,
+                     origin=", ".join(sorted({p.session.connection for p in paths if p.session})))[1:]
+        for prefix in prefixes:
+            routes.offer(tuple.__new__(Route, (prefix, *rest)))
 
 
 class SiteIgp:

@@ -7,12 +7,12 @@ on-premises router tables (``onprem``). Nothing about reachability is written do
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import ids, onprem, routeserver
-from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms
+from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms, as_stored, by_group
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.stability import several_states, unsettled_problem
@@ -268,12 +268,16 @@ def _instance_hops(vnet: m.VNet, kind: str) -> tuple[NextHop, ...]:
     return tuple(NextHop(element, "vnet", ip, vnet.latency_ms) for ip in gateway.instances)
 
 
-def _learned(speaker: Speaker | None) -> dict[IPv4Network, tuple[Path, ...]]:
-    """A gateway's best paths learned from outside (not its own ranges, not route-server)."""
+Learned = list[tuple[Sequence[IPv4Network], tuple[Path, ...]]]
+
+
+def _learned(speaker: Speaker | None) -> Learned:
+    """A gateway's best paths learned from outside (not its own ranges, not route-server), per
+    group of alike prefixes (``by_group``: the paths are to the group's first prefix)."""
     if speaker is None:
-        return {}
+        return []
     keep = (Relation.MSEE, Relation.VPNGW, Relation.ROUTER, Relation.STATIC)
-    return {p: paths for p, paths in speaker.best.items() if paths[0].relation in keep}
+    return [(ps, paths) for ps, paths in by_group(speaker.best) if paths[0].relation in keep]
 
 
 def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
@@ -283,24 +287,22 @@ def _gateway_layer(plane: ControlPlane, name: str) -> RouteTable:
     vpn = _learned(plane.bgp.speakers.get(ids.vpngw(name)))
     table = RouteTable()
     vpn_hops, er_hops = _instance_hops(vnet, "vpn"), _instance_hops(vnet, "er")
-    # Thousands of prefixes share a few sets of sessions: keyed by the sessions' identities (one
-    # object per session), which hash in C.
-    origins: dict[tuple[int, ...], str] = {}
-    for prefix, paths in vpn.items():
-        key = tuple(id(p.session) for p in paths)
-        origin = origins.get(key) or origins.setdefault(key, "vpn " + ", ".join(_names(paths)))
-        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, vpn_hops,
-                        paths[0].as_path, origin=origin))
-    origins.clear()
-    for prefix, paths in er.items():
-        key = tuple(id(p.session) for p in paths)
-        origin = origins.get(key) or origins.setdefault(
-            key, "expressroute " + ", ".join(_circuits(plane, paths)))
-        table.add(Route(prefix, SOURCE_GATEWAY, m.NextHopType.GATEWAY, er_hops,
-                        paths[0].as_path, origin=origin))
-    for route in routeserver.program(plane, name, er, vpn):
-        table.add(route)
+    for prefixes, paths in vpn:
+        origin = "vpn " + ", ".join(_names(paths))
+        table.add_each(prefixes, Route(prefixes[0], SOURCE_GATEWAY, m.NextHopType.GATEWAY,
+                                       vpn_hops, paths[0].as_path, origin=origin))
+    for prefixes, paths in er:
+        origin = "expressroute " + ", ".join(_circuits(plane, paths))
+        table.add_each(prefixes, Route(prefixes[0], SOURCE_GATEWAY, m.NextHopType.GATEWAY,
+                                       er_hops, paths[0].as_path, origin=origin))
+    if ids.route_server(name) in plane.bgp.speakers:
+        for route in routeserver.program(plane, name, _by_prefix(er), _by_prefix(vpn)):
+            table.add(route)
     return table
+
+
+def _by_prefix(learned: Learned) -> dict[IPv4Network, tuple[Path, ...]]:
+    return {prefix: paths for prefixes, paths in learned for prefix in prefixes}
 
 
 def _names(paths: tuple[Path, ...]) -> list[str]:
@@ -328,8 +330,8 @@ def _gateway_tables(plane: ControlPlane) -> None:
         if vnet.vpn_gateway is not None:
             into_vnet = NextHop(ids.fabric(name), "from:vpngw", None, vnet.latency_ms)
             table = RouteTable()
-            for prefix, paths in plane.bgp.speakers[ids.vpngw(name)].best.items():
-                hops = _vpn_hops(plane, name, paths, static.get(name, {}), into_vnet)
+            for prefix, paths in as_stored(plane.bgp.speakers[ids.vpngw(name)].best):
+                hops = _vpn_hops(plane, name, prefix, paths, static.get(name, {}), into_vnet)
                 table.add(Route(prefix, "bgp" if paths[0].session else "local",
                                 paths[0].relation.value, hops, paths[0].as_path,
                                 origin=", ".join(_names(paths))))
@@ -348,12 +350,12 @@ def _static_hops(plane: ControlPlane) -> dict[str, dict[IPv4Network, list[NextHo
     return found
 
 
-def _vpn_hops(plane: ControlPlane, name: str, paths: tuple[Path, ...],
+def _vpn_hops(plane: ControlPlane, name: str, prefix: IPv4Network, paths: tuple[Path, ...],
               static: dict[IPv4Network, list[NextHop]], into_vnet: NextHop) -> tuple[NextHop, ...]:
     if paths[0].relation in (Relation.LOCAL, Relation.BRANCH_TO_BRANCH):
         return (into_vnet,)
     if paths[0].relation is Relation.STATIC:
-        return tuple(sorted(static.get(paths[0].prefix, ())))
+        return tuple(sorted(static.get(prefix, ())))
     return tuple(sorted({far_end(plane.tunnels, _session(p), ids.vpngw(name)) for p in paths}))
 
 
@@ -361,7 +363,7 @@ def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> Rou
     table = RouteTable()
     # Thousands of prefixes share a few sets of sessions: their hops and origin are built once.
     shared: dict[tuple[int, ...], tuple[tuple[NextHop, ...], str]] = {}  # by sessions' identities
-    for prefix, paths in _learned(plane.bgp.speakers[ids.ergw(name)]).items():
+    for prefixes, paths in _learned(plane.bgp.speakers[ids.ergw(name)]):
         sessions = tuple(map(_session, paths))
         key = tuple(map(id, sessions))
         known = shared.get(key)
@@ -369,8 +371,8 @@ def _er_egress(plane: ControlPlane, name: str, latency: dict[str, float]) -> Rou
             hops = tuple(sorted(NextHop(s.peer, f"gw:{name}", plane.msee_address(s.peer),
                                         latency[s.connection]) for s in sessions))
             known = shared[key] = (hops, "expressroute " + ", ".join(_circuits(plane, paths)))
-        table.add(Route(prefix, "bgp", "bgp", known[0], paths[0].as_path, weight=paths[0].weight,
-                        origin=known[1]))
+        table.add_each(prefixes, Route(prefixes[0], "bgp", "bgp", known[0], paths[0].as_path,
+                                       weight=paths[0].weight, origin=known[1]))
     return table
 
 
@@ -385,7 +387,7 @@ def _msee_tables(plane: ControlPlane) -> None:
         # Thousands of prefixes share a few sets of sessions: their hops and origin are built once.
         shared: dict[tuple[tuple[int, int], ...],  # by the relations' and sessions' identities
                      tuple[str, tuple[NextHop, ...], str]] = {}
-        for prefix, paths in speaker.best.items():
+        for prefixes, paths in by_group(speaker.best):
             key = tuple((id(p.relation), id(p.session)) for p in paths)
             known = shared.get(key)
             if known is None:
@@ -404,7 +406,8 @@ def _msee_tables(plane: ControlPlane) -> None:
                         hops.append(NextHop(peer, f"gr:{speaker.id.name}", None, 1.0))
                 known = shared[key] = (path.relation.value, tuple(sorted(hops)),
                                        ", ".join(_names(paths)))
-            table.add(Route(prefix, "bgp", known[0], known[1], paths[0].as_path, origin=known[2]))
+            table.add_each(prefixes, Route(prefixes[0], "bgp", known[0], known[1],
+                                           paths[0].as_path, origin=known[2]))
         plane.tables[speaker.id] = table
 
 

@@ -7,7 +7,7 @@ does with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple
@@ -70,6 +70,19 @@ class RouteTable:
             self._lengths = sorted(self._by_length, reverse=True)
             self._probes = [(_MASKS[n], self._by_length[n]) for n in self._lengths]
         bucket[int(route.prefix.network_address)] = route
+
+    def add_each(self, prefixes: Sequence[IPv4Network], route: Route) -> None:
+        """``route`` (to the first of ``prefixes``) and the same route to each of the others:
+        a group of alike prefixes, thousands at a time (built as plain tuples, no call each)."""
+        rest = route[1:]
+        by_length = self._by_length
+        for prefix in prefixes:
+            made = tuple.__new__(Route, (prefix, *rest))
+            bucket = by_length.get(prefix.prefixlen)
+            if bucket is None:
+                self.add(made)
+            else:
+                bucket[int(prefix.network_address)] = made
 
     def get(self, prefix: IPv4Network) -> Route | None:
         return self._by_length.get(prefix.prefixlen, {}).get(int(prefix.network_address))
