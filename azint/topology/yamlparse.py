@@ -116,12 +116,11 @@ class _Builder:
                                 self._position(node))
         mark = node.start_mark
         self.positions[path] = (mark.line + 1, mark.column + 1)
-        kind = type(node)
-        if kind is _ScalarNode and node.tag == STR_TAG:
+        if node.tag == STR_TAG and type(node) is _ScalarNode:
             return node.value  # the common case: a string, nothing to construct nor remember
-        if kind is _MappingNode:
+        if isinstance(node, _MappingNode):
             return self._mapping(node, path)
-        if kind is _SequenceNode:
+        if isinstance(node, _SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         value = self._scalar(node)
         if not isinstance(value, str) and value is not None and _plain(node):
