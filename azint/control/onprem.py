@@ -68,14 +68,16 @@ def _preferred(routes: list[Route]) -> Route:
 def router_tables(topology: m.Topology, bgp: BgpFabric,
                   tunnels: Tunnels) -> dict[str, RouterRoutes]:
     found: dict[str, RouterRoutes] = {}
+    circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
     for site in topology.sites.values():
         cut = {end for k in site.links if not k.up
                for end in ((k.a_router, k.a_interface), (k.b_router, k.b_interface))}
         site_routers = {r.name: _interfaces(topology, r, cut) for r in site.routers}
         on_subnet = _subnets(site_routers)
         latency = _link_latencies(site)
+        router_ids = {name: ids.router(name) for name in site_routers}  # made once, not per link
         for routes in site_routers.values():
-            _connected(topology, site, latency, routes, on_subnet)
+            _connected(site, circuit_links, router_ids, latency, routes, on_subnet)
             _static(topology, routes, tunnels)
             _bgp(topology, bgp, routes, tunnels)
         igp = SiteIgp(site, site_routers)
@@ -98,10 +100,11 @@ def _interfaces(topology: m.Topology, router: m.Router,
     return RouterRoutes(router, interfaces, up)
 
 
-def _connected(topology: m.Topology, site: m.OnPremSite,
+def _connected(site: m.OnPremSite, circuit_links: dict[str, tuple[m.Circuit, m.CircuitLink]],
+               router_ids: dict[str, ids.Element],
                latency: dict[frozenset[tuple[str, str]], float],
                routes: RouterRoutes, on_subnet: dict[IPv4Network, list[tuple[RouterRoutes, str]]]) -> None:
-    circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
+    me = routes.router.name
     for name, address in routes.interfaces.items():
         if not routes.up[name]:
             continue
@@ -112,9 +115,9 @@ def _connected(topology: m.Topology, site: m.OnPremSite,
                                 link.latency_ms))
         for other, other_name in on_subnet.get(address.network, ()):
             if other is not routes:
-                hops.append(NextHop(ids.router(other.router.name), other_name,
+                hops.append(NextHop(router_ids[other.router.name], other_name,
                                     other.interfaces[other_name].ip,
-                                    latency.get(frozenset({(routes.router.name, name),
+                                    latency.get(frozenset({(me, name),
                                                            (other.router.name, other_name)}),
                                                 site.lan_latency_ms)))
         hops.extend(NextHop(ids.vm(e.name), "nic", e.address, site.lan_latency_ms)
