@@ -34,7 +34,13 @@ class _Loader(_BaseLoader):
         self._plain_tags: dict[str, str] = {}
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> Any:
+        # As PyYAML resolves an untagged mapping or quoted scalar (no path resolvers here),
+        # without its call: a topology has tens of thousands of them.
+        if kind is _MappingNode and not self.yaml_path_resolvers:
+            return self.DEFAULT_MAPPING_TAG
         if kind is not _ScalarNode or implicit is None or not implicit[0]:
+            if kind is _ScalarNode and implicit is not None and not self.yaml_path_resolvers:
+                return self.DEFAULT_SCALAR_TAG
             return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         tag = self._plain_tags.get(value)
         if tag is None:
