@@ -259,8 +259,11 @@ class SiteIgp:
 
 def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
     kinds = routes.router.redistribute
-    return {r.prefix for r in (*routes.by_protocol("connected"), *routes.by_protocol("static"),
-                               *routes.by_protocol("bgp")) if r.source in kinds}
+    found: set[IPv4Network] = set()
+    for protocol in ("connected", "static", "bgp"):  # a kind not redistributed is not read
+        if protocol in kinds:
+            found.update(r.prefix for r in routes.by_protocol(protocol))
+    return found
 
 
 def _first_hops(start: str, first: list[NextHop],
