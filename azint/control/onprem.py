@@ -247,6 +247,7 @@ class SiteIgp:
                     best[prefix] = (distance, known[1] | hops)
         sorted_hops: dict[int, tuple[NextHop, ...]] = {}
         origins: dict[int, str] = {}
+        candidates, prefixes = routes.candidates, self.prefixes
         for prefix, (distance, via) in best.items():
             next_hops = sorted_hops.get(id(via))
             if next_hops is None:
@@ -254,7 +255,9 @@ class SiteIgp:
             said = origins.get(distance)
             if said is None:
                 said = origins[distance] = f"OSPF, {distance} hop{'s' if distance > 1 else ''}"
-            routes.offer(Route(self.prefixes[prefix], "ospf", "ospf", next_hops, origin=said))
+            network = prefixes[prefix]  # offered as ``offer`` would, a plain tuple without a call
+            candidates.setdefault(network, []).append(
+                tuple.__new__(Route, (network, "ospf", "ospf", next_hops, (), None, None, said)))
 
 
 def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
