@@ -122,8 +122,10 @@ def _connected(site: m.OnPremSite, circuit_links: dict[str, tuple[m.Circuit, m.C
                                                 site.lan_latency_ms)))
         hops.extend(NextHop(ids.vm(e.name), "nic", e.address, site.lan_latency_ms)
                     for e in site.endpoints if e.address in address.network)
-        routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
-                           origin=f"interface {name}"))
+        network = address.network  # offered as ``offer`` would, a plain tuple without a call
+        routes.candidates.setdefault(network, []).append(tuple.__new__(
+            Route, (network, "connected", "connected", tuple(sorted(hops)), (), None, None,
+                    f"interface {name}")))
 
 
 def _subnets(routers: dict[str, RouterRoutes]) -> dict[IPv4Network, list[tuple[RouterRoutes, str]]]:
