@@ -27,6 +27,8 @@ def paused() -> Iterator[None]:
             # unfreeze, moves the lists and resets the young count): otherwise the first young
             # collection after the block walks all of it, a tenth of a large run, to find that
             # nearly all of it lives on. Cyclic garbage is still found by the next full one.
-            gc.freeze()
-            gc.unfreeze()
+            # Never when something was frozen for good: unfreeze would thaw it too.
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()

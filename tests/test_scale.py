@@ -146,6 +146,18 @@ def test_what_a_pause_made_goes_to_the_oldest_generation_and_cycles_are_still_fr
     assert probe() is None
 
 
+def test_a_pause_leaves_what_was_frozen_for_good_frozen() -> None:
+    """Objects frozen on purpose (``gc.freeze``) stay out of the collector's sight after a pause."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused():
+            pass
+        assert gc.get_freeze_count() == frozen > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_tracert_imports_only_what_tracing_needs() -> None:
     code = ("import sys\nfrom azint.cli import main\ntry:\n    main(['tracert', 'hub', '10.2.30.10'])\n"
             "except SystemExit:\n    pass\n"
