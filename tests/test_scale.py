@@ -172,3 +172,18 @@ def test_spokes_of_two_topologies_in_turn_are_each_their_own(tmp_path: Path) -> 
     assert _transit_spokes(one.topology, "hub") == ["sa"]
     assert _transit_spokes(two.topology, "hub") == ["sb"]
     assert _transit_spokes(one.topology, "hub") == ["sa"] and _transit_spokes(one.topology, "sa") == []
+
+
+def test_the_console_entry_exits_without_tearing_the_interpreter_down() -> None:
+    """``azint`` ends with its exit code and its output flushed, skipping the interpreter's
+    teardown (freeing every module and object one by one): a start-up cost nobody waits for."""
+    code = ("import atexit, sys\natexit.register(lambda: print('teardown', file=sys.stderr))\n"
+            "sys.argv = ['azint', '{}', 'hub', '{}']\nfrom azint.cli import main\nmain()")
+    done = subprocess.run([sys.executable, "-c", code.format("tracert", "10.2.30.10")],
+                          capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.rstrip().endswith("Trace complete.")
+    bad = subprocess.run([sys.executable, "-c", code.format("tracert", "10.2.30.999")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("azint: error:")
+    assert "teardown" not in bad.stderr and bad.stdout == ""
