@@ -23,7 +23,7 @@ Dispositions are data: a walk always ends, with one of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface
 from typing import Any, NamedTuple, TypeVar
@@ -38,6 +38,7 @@ from azint.data.flowhash import Flow, choose
 from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
 from azint.topology import model as m
+from azint.topology.frozen import record
 
 T = TypeVar("T")
 
@@ -99,7 +100,7 @@ class Walk(NamedTuple):
         return self.delivered and len(self.steps) == 1
 
 
-@dataclass
+@record
 class _Packet:
     flow: Flow
     ttl: int
@@ -180,7 +181,7 @@ class _Decision(NamedTuple):
     note: str = ""  # for the step: a fixed behaviour that decided, when no route did
 
 
-@dataclass
+@record
 class Forwarder:
     """Forwarding for one control plane; ``walk`` follows a packet until it ends."""
 
