@@ -188,3 +188,13 @@ def test_the_console_entry_exits_without_tearing_the_interpreter_down() -> None:
                          capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("azint: error:")
     assert "teardown" not in bad.stderr and bad.stdout == ""
+
+
+def test_what_imports_made_is_frozen_out_of_the_collectors_sight() -> None:
+    """Modules, classes and functions live until the process ends: after the start-up imports the
+    collector no longer walks them (``gc.freeze``); imports that load nothing new freeze nothing."""
+    code = ("import gc\nfrom azint.cli import main\nprint(gc.get_freeze_count() > 0)\n"
+            "from azint.collector import importing\ngc.unfreeze()\nwith importing():\n"
+            "    import azint.cli\nprint(gc.get_freeze_count())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "0"]

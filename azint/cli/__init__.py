@@ -9,11 +9,11 @@ code in ``AzintGroup.main``: the one place that catches them.
 
 from __future__ import annotations
 
-from azint.collector import paused
+from azint.collector import importing
 
 # Start-up imports build tens of thousands of objects that live until the command ends; each
 # collection the allocations trigger would walk them all again (~4 ms of a trace's start-up).
-with paused():
+with importing():
     import contextlib
     import importlib
     import os
@@ -99,7 +99,7 @@ class AzintGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        with paused():  # as above: the command's imports
+        with importing():  # as above: the command's imports
             module = importlib.import_module(f"{__name__}.{entry.module}")
         command = getattr(module, entry.attribute or cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)

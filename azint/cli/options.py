@@ -178,9 +178,9 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     """Open the network and name both ends; an unknown target name prints the command's own
     message, ``unresolved(sender, name)`` (ping's depends on the sender's OS; under
     ``--json``, the JSON error object instead)."""
-    from azint.collector import paused
+    from azint.collector import importing
 
-    with paused():  # the model's imports: see azint.cli
+    with importing():  # the model's imports: see azint.cli
         from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
         from azint.network import Network
 
