@@ -8,12 +8,11 @@ does with it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple
 
 from azint.control.ids import Element
-from azint.topology.frozen import record
 
 
 class NextHop(NamedTuple):
@@ -50,7 +49,7 @@ class Route(NamedTuple):
 _MASKS = tuple((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33))
 
 
-@record
+@dataclass  # not @record: made per walk or table, where the generated __init__ is faster
 class RouteTable:
     """Routes indexed by prefix length: a lookup is at most 33 dictionary probes.
 

@@ -23,7 +23,7 @@ Dispositions are data: a walk always ends, with one of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -102,7 +102,7 @@ class Walk(NamedTuple):
         return self.delivered and len(self.steps) == 1
 
 
-@record
+@dataclass  # not @record: made per walk or table, where the generated __init__ is faster
 class _Packet:
     flow: Flow
     ttl: int
