@@ -5,11 +5,16 @@ almost none of them forms a cycle that reference counting could not free. Each c
 oldest generation walks every one of them again: a third to a half of a large run went there.
 Pausing the collector while building keeps reference counting (memory is freed as before); any
 cyclic garbage made while paused waits for the next full collection after the pause.
+
+Imports are paused the same way, and what they made (modules, classes, functions: they live
+until the process ends) is then moved out of the collector's sight with ``gc.freeze``: else the
+first collection after the pause walks all of it, a millisecond of every command's start-up.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,3 +37,13 @@ def paused() -> Iterator[None]:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
+
+
+@contextmanager
+def importing() -> Iterator[None]:
+    """``paused`` around imports; if they loaded a module, everything alive is frozen after."""
+    loaded = len(sys.modules)
+    with paused():
+        yield
+        if len(sys.modules) != loaded:
+            gc.freeze()

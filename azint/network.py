@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from azint.control.plane import ControlPlane, check_bgp
 from azint.data.probes import Prober
 from azint.errors import AzintError, UsageError
 from azint.topology import loader
+from azint.topology.frozen import record
 from azint.topology.model import Locate, Topology
 from azint.topology.problems import Problem, Severity
 
@@ -39,7 +40,7 @@ def _deeper(topology: Topology, at: Locate) -> Iterator[Problem]:
         yield from check_policy_symmetry(topology, at)
 
 
-@dataclass
+@record
 class Network:
     """A loaded topology with its control plane computed (and links taken down as asked).
 

@@ -9,11 +9,11 @@ code in ``AzintGroup.main``: the one place that catches them.
 
 from __future__ import annotations
 
-from azint.collector import paused
+from azint.collector import importing
 
 # Start-up imports build tens of thousands of objects that live until the command ends; each
 # collection the allocations trigger would walk them all again (~4 ms of a trace's start-up).
-with paused():
+with importing():
     import contextlib
     import importlib
     import os
@@ -99,7 +99,7 @@ class AzintGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        with paused():  # as above: the command's imports
+        with importing():  # as above: the command's imports
             module = importlib.import_module(f"{__name__}.{entry.module}")
         command = getattr(module, entry.attribute or cmd_name.replace("-", "_"))
         assert isinstance(command, click.Command)
@@ -250,4 +250,29 @@ def cli(ctx: click.Context, color: str, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (``azint`` and ``python -m azint``)."""
-    cli.main(args=argv, prog_name="azint")
+    if argv is not None:  # called from Python (tests, scripts): exits as click does
+        cli.main(args=argv, prog_name="azint")
+        return
+    try:
+        cli.main(args=argv, prog_name="azint")
+    except SystemExit as done:
+        _exit_now(done)
+
+
+def _exit_now(done: SystemExit) -> None:
+    """End the process with ``done``'s status without tearing the interpreter down.
+
+    A trace's objects live until the command ends; freeing them one by one, module by module,
+    and the last full collection take a start-up's worth of milliseconds that nobody waits for.
+    The streams are flushed first (a failed flush ends as Python's own exit would report it).
+    """
+    code = done.code
+    if code is not None and not isinstance(code, int):
+        raise done  # a message as the status: Python prints it
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        raise done from None
+    os._exit(code or 0)

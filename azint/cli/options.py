@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
-from click.shell_completion import CompletionItem
 
 from azint.errors import ExitCode, printable
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from azint.data.endpoints import Target
     from azint.data.probes import TraceResult
     from azint.network import Network
@@ -73,7 +74,7 @@ def _completer(names: Callable[[Topology], Sequence[str]]) -> Callable[
         found = _completing_topology(ctx)
         if found is None:
             return []
-        return [CompletionItem(n) for n in dict.fromkeys(names(found)) if n.startswith(incomplete)]
+        return _items(dict.fromkeys(names(found)), incomplete)
     return complete
 
 
@@ -100,12 +101,20 @@ def complete_command(ctx: click.Context, param: click.Parameter,
 
     typed = tuple(ctx.params.get(param.name or "") or ())
     if not typed:
-        return [CompletionItem(name) for name in COMMANDS if name.startswith(incomplete)]
+        return _items(COMMANDS, incomplete)
     group = ctx.parent.command if ctx.parent is not None else None
     chosen = group.get_command(ctx, typed[0]) if isinstance(group, click.Group) else None
     if len(typed) > 1 or not isinstance(chosen, click.Group):
         return []
-    return [CompletionItem(name) for name in chosen.list_commands(ctx) if name.startswith(incomplete)]
+    return _items(chosen.list_commands(ctx), incomplete)
+
+
+def _items(names: Iterable[str], incomplete: str) -> list[CompletionItem]:
+    """The names that start with ``incomplete``, as completions (click's completion module is
+    imported only when completing: a command's start-up does not need it)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
 
 
 # -- the options every model command takes ----------------------------------------------------
@@ -169,9 +178,9 @@ def probe_ends(topology: Path | None, down: tuple[str, ...], source: str, target
     """Open the network and name both ends; an unknown target name prints the command's own
     message, ``unresolved(sender, name)`` (ping's depends on the sender's OS; under
     ``--json``, the JSON error object instead)."""
-    from azint.collector import paused
+    from azint.collector import importing
 
-    with paused():  # the model's imports: see azint.cli
+    with importing():  # the model's imports: see azint.cli
         from azint.data.endpoints import UnresolvedTarget, resolve_source, resolve_target
         from azint.network import Network
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from functools import cached_property
 from ipaddress import IPv4Network
 from typing import Generic, NamedTuple, TypeVar
 
 from azint.control.ids import Element, SessionKey
-from azint.topology.frozen import frozen
+from azint.topology.frozen import frozen, record
 from azint.topology.model import AZURE_GATEWAY_ASN
 
 DEFAULT_ROUTE = IPv4Network("0.0.0.0/0")
@@ -129,7 +129,7 @@ _INTERNAL = frozenset({Relation.GLOBAL_REACH, Relation.BRANCH_TO_BRANCH, Relatio
                        Relation.RS_VPN})
 
 
-@dataclass
+@record
 class Speaker:
     id: Element
     asn: int

@@ -9,7 +9,7 @@ the square of the site.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from ipaddress import IPv4Interface, IPv4Network
 
@@ -19,11 +19,12 @@ from azint.control.bgp import BgpFabric, Relation, by_group
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.tunnels import Tunnels, far_end
 from azint.topology import model as m
+from azint.topology.frozen import record
 
 DISTANCE = {"connected": 0, "static": 1, "bgp": 20, "ospf": 110}
 
 
-@dataclass
+@record
 class RouterRoutes:
     """A router's interfaces (declared ones plus its circuit links) and its routing table."""
 

@@ -8,7 +8,7 @@ on-premises router tables (``onprem``). Nothing about reachability is written do
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import ids, onprem, routeserver
@@ -19,13 +19,14 @@ from azint.control.stability import several_states, unsettled_problem
 from azint.control.tunnels import Tunnels, far_end, vpn_tunnels
 from azint.control.vnet import SOURCE_GATEWAY, VNetRoutes, system_routes, user_routes
 from azint.topology import model as m
+from azint.topology.frozen import record
 from azint.topology.model import Locate
 from azint.topology.problems import InvalidTopology, Problem
 
 MSEE_ROLES = ("primary", "secondary")
 
 
-@dataclass
+@record
 class ControlPlane:
     """Every element's routes for one topology (with its links up or down as given)."""
 

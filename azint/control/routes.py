@@ -49,7 +49,7 @@ class Route(NamedTuple):
 _MASKS = tuple((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF for length in range(33))
 
 
-@dataclass
+@dataclass  # not @record: made per walk or table, where the generated __init__ is faster
 class RouteTable:
     """Routes indexed by prefix length: a lookup is at most 33 dictionary probes.
 

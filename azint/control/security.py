@@ -14,14 +14,14 @@ control plane. Only VMs in VNets have NSGs here: gateways and on-premises hosts 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv4Network, collapse_addresses
 from typing import NamedTuple
 
 from azint.control.plane import ControlPlane
 from azint.control.vnet import SOURCE_USER, VNetRoutes
 from azint.topology import model as m
-from azint.topology.frozen import frozen
+from azint.topology.frozen import frozen, record
 from azint.topology.model import Access, Direction, IpProtocol, SecurityRule
 
 VIRTUAL_NETWORK, INTERNET, AZURE_LOAD_BALANCER = m.SERVICE_TAGS
@@ -114,7 +114,7 @@ class _Prefixes:
 _PRIVATE = _Prefixes(PRIVATE_RANGES)
 
 
-@dataclass
+@record
 class SecurityPolicy:
     """The NSGs of one control plane; ``active`` is false when no VM has any."""
 

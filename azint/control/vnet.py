@@ -8,13 +8,13 @@ ranges and its peered VNets' ranges beat any gateway route, even a more specific
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import ids
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.topology import model as m
-from azint.topology.frozen import frozen
+from azint.topology.frozen import frozen, record
 
 SOURCE_DEFAULT = "Default"
 SOURCE_USER = "User"
@@ -37,7 +37,7 @@ class EffectiveRoute:
     active: bool
 
 
-@dataclass
+@record
 class VNetRoutes:
     """The layers a VNet routes by; the gateway layer is shared with spokes using this gateway."""
 

@@ -13,7 +13,7 @@ plus a small deterministic jitter per probe.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from ipaddress import IPv4Address
 
@@ -23,7 +23,7 @@ from azint.control.plane import ControlPlane
 from azint.data.flowhash import Flow, unit
 from azint.data.walk import Forwarder, Step, Walk
 from azint.topology import model as m
-from azint.topology.frozen import frozen
+from azint.topology.frozen import frozen, record
 
 NETWORK_DEVICE_TTL = m.INITIAL_TTL["network"]
 
@@ -105,7 +105,7 @@ def no_restore(_: str) -> ControlPlane | None:
     return None
 
 
-@dataclass
+@record
 class Prober:
     """Runs probes over one control plane, caching the return-path checks."""
 

@@ -26,19 +26,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from azint.control import ids
 from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
-from azint.control.security import SecurityPolicy, Verdict
 from azint.control.tunnels import public_address
 from azint.control.vnet import VNetRoutes
 from azint.data.flowhash import Flow, choose
 from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
 from azint.topology import model as m
+from azint.topology.frozen import record
+
+if TYPE_CHECKING:
+    from azint.control.security import SecurityPolicy, Verdict
 
 T = TypeVar("T")
 
@@ -100,7 +103,7 @@ class Walk(NamedTuple):
         return self.delivered and len(self.steps) == 1
 
 
-@dataclass
+@dataclass  # not @record: made per walk or table, where the generated __init__ is faster
 class _Packet:
     flow: Flow
     ttl: int
@@ -181,7 +184,7 @@ class _Decision(NamedTuple):
     note: str = ""  # for the step: a fixed behaviour that decided, when no route did
 
 
-@dataclass
+@record
 class Forwarder:
     """Forwarding for one control plane; ``walk`` follows a packet until it ends."""
 
@@ -204,8 +207,11 @@ class Forwarder:
     def __post_init__(self) -> None:
         topology = self.plane.topology
         self._tunnel_ends = tunnel_ends(topology)
-        policy = SecurityPolicy(self.plane)
-        self._security = policy if policy.active else None
+        if any(vnet.security_groups for vnet in topology.vnets.values()):  # else none is attached
+            from azint.control.security import SecurityPolicy  # a trace without NSGs never needs it
+
+            policy = SecurityPolicy(self.plane)
+            self._security = policy if policy.active else None
         self._endpoints = {e.name: e for e in topology.endpoints()}
         self._onprem_tunnel = {v.name: v.b.is_onprem for v in topology.vpns}
         owned: dict[Element, set[IPv4Address]] = {}

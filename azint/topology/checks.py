@@ -6,7 +6,6 @@ Each check is a function from the topology to problems; ``check_topology`` runs 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple, TypeVar
@@ -14,6 +13,7 @@ from typing import NamedTuple, TypeVar
 from azint.errors import Position
 from azint.topology import gatewaychecks
 from azint.topology import model as m
+from azint.topology.frozen import frozen
 from azint.topology.model import Locate
 from azint.topology.problems import Problem, Severity
 
@@ -552,7 +552,7 @@ def check_circuit_links(topology: m.Topology, at: Locate) -> Iterator[Problem]:
 # -- route exchange: who learns whose prefixes -----------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class _Offer:
     """One prefix a network puts into a route exchange, and where the file declares it."""
 

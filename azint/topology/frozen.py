@@ -10,12 +10,17 @@ with defaults and default factories; equality between instances of the same clas
 comparing the fields with ``compare``; the hash of the tuple of hashed fields (the same value
 ``dataclass`` computes, so iteration orders stay the same); the same ``repr``; assigning or
 deleting a field raises ``FrozenInstanceError``.
+
+``@record`` is the same for a mutable ``@dataclass``: ``__init__`` (fields with ``init=False``
+get their default, if any, and ``__post_init__`` runs after), ``__repr__`` and ``__eq__`` as
+``dataclass`` writes them, instances unhashable; methods the class defines itself are kept.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import operator
+import reprlib
 from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform
 
@@ -45,6 +50,29 @@ def frozen(cls: T) -> T:
     return cls
 
 
+@dataclass_transform(field_specifiers=(dataclasses.field,))
+def record(cls: T) -> T:
+    """Make ``cls`` a mutable record of its annotated fields (see the module's docstring)."""
+    documented = bool(cls.__doc__)
+    if not documented:
+        cls.__doc__ = cls.__name__
+    own = dict(cls.__dict__)  # before dataclass adds its own
+    made: type = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
+    fields = dataclasses.fields(made)
+    if not documented:
+        made.__doc__ = f"{made.__name__}({', '.join(f.name for f in fields)})"
+    methods: dict[str, Any] = {
+        "__init__": _init(made, fields, hasattr(made, "__post_init__")),
+        "__repr__": reprlib.recursive_repr()(_repr([f.name for f in fields if f.repr])),
+        "__eq__": _eq(_getter([f.name for f in fields if f.compare]))}
+    for name, method in methods.items():
+        if name not in own:
+            setattr(made, name, method)
+    if "__eq__" not in own and "__hash__" not in own:
+        made.__hash__ = None  # type: ignore[assignment]  # as dataclass: eq without frozen
+    return cls
+
+
 def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
     """The tuple of the named attributes (one name or none still make a tuple)."""
     if len(names) > 1:
@@ -52,11 +80,14 @@ def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
     return lambda self: tuple([getattr(self, name) for name in names])
 
 
-def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[..., None]:
-    names = tuple(f.name for f in fields)
+def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...],
+          post_init: bool = False) -> Callable[..., None]:
+    names = tuple(f.name for f in fields if f.init)
     defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
     factories = {f.name: f.default_factory for f in fields
                  if f.default_factory is not dataclasses.MISSING}
+    unset = tuple(f.name for f in fields
+                  if not f.init and (f.name in defaults or f.name in factories))
     title = f"{cls.__qualname__}.__init__()"
     put = object.__setattr__
 
@@ -79,6 +110,10 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Callable[...
                 raise TypeError(f"{title} missing 1 required argument: '{name}'")
         if kwargs:
             raise TypeError(f"{title} got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for name in unset:
+            put(self, name, defaults[name] if name in defaults else factories[name]())
+        if post_init:
+            self.__post_init__()
 
     return __init__
 

@@ -23,7 +23,8 @@ from azint.topology.source import STDIN, STDIN_NAME, Document, PathKey, read_doc
 
 T = TypeVar("T")
 
-_OCTAL = re.compile(r"[-+]?0[0-7_]+")  # YAML 1.1's octal integers: 017 is 15
+# YAML 1.1's octal integers: 017 is 15 (compiled on first use, by re: rarely needed)
+_OCTAL = r"[-+]?0[0-7_]+"
 
 DEFAULT_TOPOLOGY = "azure-interop.yaml"
 FORMAT_VERSION = 1
@@ -271,7 +272,7 @@ class TopologyBuilder:
         if ":" in written:
             raise self.fail(path, f"'{written}' is a base-60 number in YAML 1.1 ({value:g}); "
                                   f"write it in decimal, or quote it if it is text")
-        if _OCTAL.fullmatch(written):
+        if re.fullmatch(_OCTAL, written):
             raise self.fail(path, f"'{written}' is an octal number in YAML 1.1 ({value}); write "
                                   f"it without the leading zero")
 

@@ -10,10 +10,10 @@ address, because the commands take a name or an address in the same place.
 
 from __future__ import annotations
 
-import string
 from typing import NamedTuple
 
-_ALNUM = frozenset(string.ascii_letters + string.digits)
+# string.ascii_letters and string.digits, spelt out: importing string compiles a regex
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _NETWORK_CHARS = _ALNUM | frozenset("_.-")
 _VM_FORBIDDEN = frozenset('\\/"[]:|<>+=;,?*@&')
 
