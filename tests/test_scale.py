@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import weakref
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
@@ -123,6 +124,44 @@ def test_the_collector_is_paused_while_building_and_resumed_after(tmp_path: Path
         assert not gc.isenabled()  # a pause inside a pause leaves the outer one paused
     finally:
         gc.enable()
+
+
+class _Cyclic:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_what_a_pause_made_goes_to_the_oldest_generation_and_cycles_are_still_freed() -> None:
+    """The first young collection after a build would walk the whole model again; it is moved
+    to the oldest generation instead, where a full collection still frees its cycles."""
+    was_frozen = gc.get_freeze_count() > 0  # a command run in this process froze its imports
+    gc.unfreeze()
+    try:
+        with paused():
+            kept = [[index] for index in range(2_000)]
+            probe = weakref.ref(_Cyclic())
+        assert gc.isenabled() and gc.get_count()[0] < 1_000
+        assert id(kept[0]) in {id(o) for o in gc.get_objects(generation=2)}
+        assert probe() is not None  # garbage, but in a cycle: left to the collector
+        gc.collect()
+        assert probe() is None
+    finally:
+        if was_frozen:
+            gc.freeze()
+
+
+def test_a_pause_leaves_what_was_frozen_for_good_frozen() -> None:
+    """Objects frozen on purpose (``gc.freeze``) stay out of the collector's sight after a pause."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused():
+            pass
+        assert gc.get_freeze_count() == frozen > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_tracert_imports_only_what_tracing_needs() -> None:

@@ -69,14 +69,16 @@ def _preferred(routes: list[Route]) -> Route:
 def router_tables(topology: m.Topology, bgp: BgpFabric,
                   tunnels: Tunnels) -> dict[str, RouterRoutes]:
     found: dict[str, RouterRoutes] = {}
+    circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
     for site in topology.sites.values():
         cut = {end for k in site.links if not k.up
                for end in ((k.a_router, k.a_interface), (k.b_router, k.b_interface))}
         site_routers = {r.name: _interfaces(topology, r, cut) for r in site.routers}
         on_subnet = _subnets(site_routers)
         latency = _link_latencies(site)
+        router_ids = {name: ids.router(name) for name in site_routers}  # made once, not per link
         for routes in site_routers.values():
-            _connected(topology, site, latency, routes, on_subnet)
+            _connected(site, circuit_links, router_ids, latency, routes, on_subnet)
             _static(topology, routes, tunnels)
             _bgp(topology, bgp, routes, tunnels)
         igp = SiteIgp(site, site_routers)
@@ -99,10 +101,11 @@ def _interfaces(topology: m.Topology, router: m.Router,
     return RouterRoutes(router, interfaces, up)
 
 
-def _connected(topology: m.Topology, site: m.OnPremSite,
+def _connected(site: m.OnPremSite, circuit_links: dict[str, tuple[m.Circuit, m.CircuitLink]],
+               router_ids: dict[str, ids.Element],
                latency: dict[frozenset[tuple[str, str]], float],
                routes: RouterRoutes, on_subnet: dict[IPv4Network, list[tuple[RouterRoutes, str]]]) -> None:
-    circuit_links = {k.name: (c, k) for c in topology.circuits.values() for k in c.links}
+    me = routes.router.name
     for name, address in routes.interfaces.items():
         if not routes.up[name]:
             continue
@@ -113,15 +116,17 @@ def _connected(topology: m.Topology, site: m.OnPremSite,
                                 link.latency_ms))
         for other, other_name in on_subnet.get(address.network, ()):
             if other is not routes:
-                hops.append(NextHop(ids.router(other.router.name), other_name,
+                hops.append(NextHop(router_ids[other.router.name], other_name,
                                     other.interfaces[other_name].ip,
-                                    latency.get(frozenset({(routes.router.name, name),
+                                    latency.get(frozenset({(me, name),
                                                            (other.router.name, other_name)}),
                                                 site.lan_latency_ms)))
         hops.extend(NextHop(ids.vm(e.name), "nic", e.address, site.lan_latency_ms)
                     for e in site.endpoints if e.address in address.network)
-        routes.offer(Route(address.network, "connected", "connected", tuple(sorted(hops)),
-                           origin=f"interface {name}"))
+        network = address.network  # offered as ``offer`` would, a plain tuple without a call
+        routes.candidates.setdefault(network, []).append(tuple.__new__(
+            Route, (network, "connected", "connected", tuple(sorted(hops)), (), None, None,
+                    f"interface {name}")))
 
 
 def _subnets(routers: dict[str, RouterRoutes]) -> dict[IPv4Network, list[tuple[RouterRoutes, str]]]:
@@ -245,6 +250,7 @@ class SiteIgp:
                     best[prefix] = (distance, known[1] | hops)
         sorted_hops: dict[int, tuple[NextHop, ...]] = {}
         origins: dict[int, str] = {}
+        candidates, prefixes = routes.candidates, self.prefixes
         for prefix, (distance, via) in best.items():
             next_hops = sorted_hops.get(id(via))
             if next_hops is None:
@@ -252,13 +258,18 @@ class SiteIgp:
             said = origins.get(distance)
             if said is None:
                 said = origins[distance] = f"OSPF, {distance} hop{'s' if distance > 1 else ''}"
-            routes.offer(Route(self.prefixes[prefix], "ospf", "ospf", next_hops, origin=said))
+            network = prefixes[prefix]  # offered as ``offer`` would, a plain tuple without a call
+            candidates.setdefault(network, []).append(
+                tuple.__new__(Route, (network, "ospf", "ospf", next_hops, (), None, None, said)))
 
 
 def _redistributed(routes: RouterRoutes) -> set[IPv4Network]:
     kinds = routes.router.redistribute
-    return {r.prefix for r in (*routes.by_protocol("connected"), *routes.by_protocol("static"),
-                               *routes.by_protocol("bgp")) if r.source in kinds}
+    found: set[IPv4Network] = set()
+    for protocol in ("connected", "static", "bgp"):  # a kind not redistributed is not read
+        if protocol in kinds:
+            found.update(r.prefix for r in routes.by_protocol(protocol))
+    return found
 
 
 def _first_hops(start: str, first: list[NextHop],

@@ -96,6 +96,15 @@ class RouteTable:
                 return route
         return None
 
+    def lookup_value(self, value: int) -> Route | None:
+        """``lookup`` of an address given as its number (a caller that looks one address up
+        in several tables converts it once)."""
+        for mask, bucket in self._probes:
+            route = bucket.get(value & mask)
+            if route is not None:
+                return route
+        return None
+
     def changed_prefixes(self, other: RouteTable) -> list[IPv4Network]:
         """The prefixes whose route is not the same in ``other`` (added, removed or changed)."""
         found: list[IPv4Network] = []

@@ -86,10 +86,11 @@ class VNetRoutes:
         user, gateway = self._layers(subnet)
         if user is not None and without:
             user = RouteTable.of(r for r in user if r.prefix not in without)
-        best = (self.system if user is None else self._system(user)).lookup(address)
+        value = int(address)
+        best = (self.system if user is None else self._system(user)).lookup_value(value)
         shadows = best is not None and best.next_hop_type in _SHADOWS_GATEWAY
         for layer in (user, None if shadows else gateway):
-            route = layer.lookup(address) if layer is not None else None
+            route = layer.lookup_value(value) if layer is not None else None
             if route is not None and (best is None or _rank(route) > _rank(best)):
                 best = route
         return best

@@ -33,6 +33,7 @@ from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.control.tunnels import public_address
+from azint.control.vnet import VNetRoutes
 from azint.data.flowhash import Flow, choose
 from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
@@ -195,7 +196,9 @@ class Forwarder:
     _tunnel_ends: TunnelEnds = field(default_factory=dict)
     _gateways: dict[str, tuple[str, str, IPv4Interface] | None] = field(default_factory=dict)
     _subnets: dict[str, str | None] = field(default_factory=dict)  # a VNet host's, by name
-    _texts: dict[IPv4Address, str] = field(default_factory=dict)  # addresses printed
+    _texts: dict[int, str] = field(default_factory=dict)  # addresses printed, by number
+    # a VNet host's address (as a number), VNet, routes and subnet, by name (see ``ends_in_vnet``)
+    _vnet_hosts: dict[str, tuple[int, str, VNetRoutes, str | None]] = field(default_factory=dict)
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], tuple[Any, ...]] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
@@ -291,11 +294,23 @@ class Forwarder:
         """The reason of the walk of a probe VNet host ``host`` sends to ``dst`` when its VNet's
         route ends it at once (no route, ``None``, the Internet: nothing crossed, nothing
         delivered), found without making the walk; None otherwise, or with security groups."""
-        if self._security is not None or self._answers_itself(host, dst):
+        if self._security is not None:
             return None
-        found = self._route_at_host(host, dst)
-        return None if found is None else self._ended_reason(self._endpoints[host].network,
-                                                              found[0], dst)
+        at = self._vnet_hosts.get(host)  # asked for every pair of a matrix: looked up once
+        if at is None:
+            endpoint = self._endpoints[host]
+            routes = self.plane.vnets.get(endpoint.network)
+            if routes is None:
+                return None
+            at = self._vnet_hosts[host] = (int(endpoint.address), endpoint.network, routes,
+                                           self._subnet(endpoint, routes.vnet))
+        value = int(dst)
+        if value == at[0] or value >> 24 == _LOOPBACK_FIRST_OCTET:  # as ``_answers_itself``
+            return None
+        route = at[2].lookup(at[3], dst)
+        if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
+            return None
+        return self._ended_reason(at[1], route, dst)
 
     def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
         found = self._route_at_host(host, dst)
@@ -515,9 +530,10 @@ class Forwarder:
 
     def _text(self, address: IPv4Address) -> str:
         """``address`` printed (once: ``matrix`` names each destination many times)."""
-        text = self._texts.get(address)
+        key = int(address)  # an address hashes slowly (in Python, through hex()); a number fast
+        text = self._texts.get(key)
         if text is None:
-            text = self._texts[address] = str(address)
+            text = self._texts[key] = str(address)
         return text
 
     def _subnet(self, endpoint: m.Endpoint, vnet: m.VNet) -> str | None:

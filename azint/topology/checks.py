@@ -6,6 +6,7 @@ Each check is a function from the topology to problems; ``check_topology`` runs 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple, TypeVar
 
@@ -469,7 +470,12 @@ class _Holder(NamedTuple):
     kind: str = ""  # "endpoint" and "link" pairs are left to the checks that compare those
 
 
-def _vnet_holders(vnet: m.VNet, at: Locate) -> Iterator[tuple[IPv4Address, _Holder]]:
+# A holder is named and placed only when another holds its address too: a site of a full mesh
+# has tens of thousands of interfaces and no conflict.
+_Holding = tuple[IPv4Address, "_Holder | Callable[[], _Holder]"]
+
+
+def _vnet_holders(vnet: m.VNet, at: Locate) -> Iterator[_Holding]:
     for endpoint in vnet.endpoints:
         yield endpoint.address, _Holder(f"endpoint '{endpoint.name}'",
                                         at("endpoint", endpoint.name, "address"), "endpoint")
@@ -483,22 +489,26 @@ def _vnet_holders(vnet: m.VNet, at: Locate) -> Iterator[tuple[IPv4Address, _Hold
 
 
 def _site_holders(topology: m.Topology, site: m.OnPremSite,
-                  at: Locate) -> Iterator[tuple[IPv4Address, _Holder]]:
+                  at: Locate) -> Iterator[_Holding]:
     for endpoint in site.endpoints:
         yield endpoint.address, _Holder(f"endpoint '{endpoint.name}'",
                                         at("endpoint", endpoint.name, "address"), "endpoint")
     routers = {r.name for r in site.routers}
     for router in site.routers:
         for index, interface in enumerate(router.interfaces):
-            yield interface.address.ip, _Holder(
-                f"interface '{interface.name}' of router '{router.name}'",
-                at("router", router.name, "interfaces", index, "address"))
+            yield interface.address.ip, partial(_interface_holder, at, router.name, index,
+                                                interface.name)
     for circuit in topology.circuits.values():
         for link in circuit.links:
             if link.router in routers:
                 yield link.ce_address, _Holder(f"link '{link.name}' (its CE end, on "
                                                f"'{link.router}')",
                                                at("link", link.name, "subnet"), "link")
+
+
+def _interface_holder(at: Locate, router: str, index: int, interface: str) -> _Holder:
+    return _Holder(f"interface '{interface}' of router '{router}'",
+                   at("router", router, "interfaces", index, "address"))
 
 
 def check_shared_addresses(topology: m.Topology, at: Locate) -> Iterator[Problem]:
@@ -515,10 +525,13 @@ def check_shared_addresses(topology: m.Topology, at: Locate) -> Iterator[Problem
     scopes = [list(_vnet_holders(v, at)) for v in topology.vnets.values()]
     scopes += [list(_site_holders(topology, s, at)) for s in topology.sites.values()]
     for holders in scopes:
-        by_address: dict[IPv4Address, list[_Holder]] = {}
+        by_address: dict[IPv4Address, list[_Holder | Callable[[], _Holder]]] = {}
         for address, holder in holders:
             by_address.setdefault(address, []).append(holder)
-        for address, group in by_address.items():
+        for address, held in by_address.items():
+            if len(held) == 1:
+                continue
+            group = [h if isinstance(h, _Holder) else h() for h in held]
             group.sort(key=lambda h: (h.position.line or 0, h.position.column or 0))
             first = group[0]
             for later in group[1:]:

@@ -235,7 +235,8 @@ class TopologyBuilder:
     def text(self, value: Any, path: PathKey) -> str:
         """A name (or an address, a prefix): a string, whatever YAML 1.1 made of it unquoted
         (``name: yes`` is "yes", ``name: 017`` is "017", not true or 15)."""
-        value = self.document.written.get(path, value)
+        if not isinstance(value, str):  # only a value YAML did not read as text has its text kept
+            value = self.document.written.get(path, value)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(path, f"expected a name, got {_kind(value)}")
         return value

@@ -21,6 +21,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
+# Bound once: the builder and the loader ask for them once per node, a hundred thousand times.
+_ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+
+
 class _Loader(_BaseLoader):
     """Remembers the tag of each plain scalar text: a topology repeats its keys and kinds
     thousands of times, and resolving a tag by regular expressions is most of the parse."""
@@ -30,7 +34,13 @@ class _Loader(_BaseLoader):
         self._plain_tags: dict[str, str] = {}
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> Any:
-        if kind is not yaml.ScalarNode or implicit is None or not implicit[0]:
+        # As PyYAML resolves an untagged mapping or quoted scalar (no path resolvers here),
+        # without its call: a topology has tens of thousands of them.
+        if kind is _MappingNode and not self.yaml_path_resolvers:
+            return self.DEFAULT_MAPPING_TAG
+        if kind is not _ScalarNode or implicit is None or not implicit[0]:
+            if kind is _ScalarNode and implicit is not None and not self.yaml_path_resolvers:
+                return self.DEFAULT_SCALAR_TAG
             return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         tag = self._plain_tags.get(value)
         if tag is None:
@@ -110,10 +120,13 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             raise TopologyError(f"values nested deeper than {MAX_DEPTH} levels",
                                 self._position(node))
-        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
+        mark = node.start_mark
+        self.positions[path] = (mark.line + 1, mark.column + 1)
+        if node.tag == STR_TAG and type(node) is _ScalarNode:
+            return node.value  # the common case: a string, nothing to construct nor remember
+        if isinstance(node, _MappingNode):
             return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, _SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         value = self._scalar(node)
         if not isinstance(value, str) and value is not None and _plain(node):
@@ -151,7 +164,8 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise TopologyError("merge keys (<<) are not supported", self._position(key_node))
-            key = self._key(key_node)
+            key = key_node.value if key_node.tag == STR_TAG and type(key_node) is _ScalarNode \
+                else self._key(key_node)
             if key in result:
                 raise TopologyError(f"duplicate key '{key}'", self._position(key_node))
             result[key] = self.build(value_node, (*path, key))
