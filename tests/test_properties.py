@@ -19,6 +19,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from azint.control.routes import Route
+from azint.data.flowhash import Flow
 from azint.data.matrix import first_endpoints, mechanisms, reachability
 from azint.data.probes import Prober
 from azint.data.walk import Disposition
@@ -216,6 +218,47 @@ def test_matrix_sharing_walks_equals_pair_by_pair(tmp_path: Path, doc: Doc) -> N
     assert list(found) == list(expected)
     assert found == expected
     _assert_walks_alike(network)
+
+
+@FAST
+@given(doc=topologies(), extra=st.lists(st.integers(0, 2**32 - 1), max_size=20))
+def test_every_vnet_route_looked_up_at_once_is_each_looked_up_alone(
+        tmp_path: Path, doc: Doc, extra: list[int]) -> None:
+    """``matrix`` reads each VNet's table for all destinations together (``lookup_each``,
+    sharing the hub's gateway layer between spokes): for every VNet, subnet and address it
+    finds the route a lookup of that address alone finds, user, gateway and system routes
+    ranked as Azure ranks them ("Virtual network traffic routing",
+    https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview), and so
+    does the verdict of every pair that ends at once."""
+    network = Network.open(_write(tmp_path, doc))
+    endpoints = network.topology.endpoints()
+    values = sorted({int(e.address) for e in endpoints} | set(extra))
+    seen: dict[int, dict[int, Route]] = {}
+    for name, routes in network.plane.vnets.items():
+        for subnet in [None, *(s.name for s in network.topology.vnets[name].subnets)]:
+            found = routes.lookup_each(subnet, values, seen)
+            assert found == [routes.lookup(subnet, IPv4Address(v)) for v in values]
+    forwarder = network.prober.forwarder
+    names = [e.name for e in endpoints]
+    rows = forwarder.ends_in_vnet_each(names, [e.address for e in endpoints])
+    for host, row in zip(names, rows, strict=True):
+        alone = [forwarder.ends_in_vnet(host, e.address) for e in endpoints]
+        assert row == alone if row is not None else not any(alone)
+
+
+@FAST
+@given(base=st.floats(0, 5000), timeout=st.integers(0, 5000), jitter=st.floats(0, 10_000),
+       local=st.booleans(), last=st.integers(0, 255))
+def test_whether_a_probe_answers_in_time_is_whether_it_has_a_time(
+        base: float, timeout: int, jitter: float, local: bool, last: int) -> None:
+    """``matrix`` asks only whether a reply is in time, skipping the jitter's hash when even
+    the largest jitter keeps it in time: always the answer timing the probe gives."""
+    network = Network.open()
+    prober = Prober(network.plane)
+    object.__setattr__(network.topology, "jitter_ms", jitter)
+    flow = Flow(IPv4Address("10.0.0.4"), IPv4Address(f"10.1.0.{last}"))
+    assert prober.answers_in_time(flow, base, timeout, local) == (
+        prober.probe_time(flow, 0, base, 0, timeout, local) is not None)
 
 
 def _assert_walks_alike(network: Network) -> None:

@@ -43,3 +43,14 @@ def test_one_route_added_to_each_prefix_of_a_group_is_the_route_added_to_each(
     assert list(grouped) == list(each)
     assert all(type(r) is Route for r in grouped)
     assert all(grouped.get(net) == route._replace(prefix=net) for net in nets)
+
+
+@given(st.lists(prefixes, max_size=40, unique=True),
+       st.lists(st.integers(0, 2**32 - 1), max_size=60, unique=True))
+def test_matches_of_many_values_is_the_lookup_of_each(nets: list[IPv4Network], values: list[int]) -> None:
+    """``matches`` (every value at once, route by route or value by value whichever is less
+    work) finds for each value what ``lookup`` finds for it alone."""
+    table = RouteTable.of(Route(n, "test", "x") for n in nets)
+    values.sort()
+    expected = {i: table.lookup(IPv4Address(v)) for i, v in enumerate(values)}
+    assert table.matches(values) == {i: r for i, r in expected.items() if r is not None}

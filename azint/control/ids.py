@@ -29,17 +29,19 @@ class Kind(StrEnum):
 class _Id:
     """Equal and hashed by its fields, ordered by its text (which the fields determine)."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_hash", "_key")
     _key: tuple[str, ...]
+    _hash: int  # of ``_key``, kept: ids key the data plane's hottest dictionaries
 
     def __str__(self) -> str:
         return self._key[0]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Id) and type(other) is type(self) and self._key == other._key
+        return self is other or (isinstance(other, _Id) and type(other) is type(self)
+                                 and self._key == other._key)
 
     def __hash__(self) -> int:
-        return hash(self._key)
+        return self._hash
 
     def __lt__(self, other: _Id) -> bool:
         return self._key < other._key
@@ -55,14 +57,27 @@ class _Id:
 
 
 class Element(_Id):
-    """A forwarding element: ``Element(Kind.ERGW, "hub")`` prints ``ergw:hub``."""
+    """A forwarding element: ``Element(Kind.ERGW, "hub")`` prints ``ergw:hub``.
+
+    Made once per kind, name and role and shared: a dictionary finds an element it holds by
+    identity, without comparing fields.
+    """
 
     __slots__ = ("kind", "name", "role")
+    kind: Kind
+    name: str
+    role: str
 
-    def __init__(self, kind: Kind, name: str = "", role: str = "") -> None:
-        self.kind, self.name, self.role = kind, name, role
-        text = f"{kind.value}:{name}" if name else kind.value
-        self._key = (f"{text}:{role}" if role else text, kind.value, name, role)
+    def __new__(cls, kind: Kind, name: str = "", role: str = "") -> Element:
+        made = _ELEMENTS.get((kind, name, role))
+        if made is None:
+            made = super().__new__(cls)
+            made.kind, made.name, made.role = kind, name, role
+            text = f"{kind.value}:{name}" if name else kind.value
+            made._key = (f"{text}:{role}" if role else text, kind.value, name, role)
+            made._hash = hash(made._key)
+            _ELEMENTS[(kind, name, role)] = made
+        return made
 
     def __repr__(self) -> str:
         return f"Element({self._key[0]!r})"
@@ -79,9 +94,13 @@ class SessionKey(_Id):
         self.connection, self.peer, self.tunnel = connection, peer, tunnel
         text = f"{connection}|{peer}#{tunnel}" if tunnel else f"{connection}|{peer}"
         self._key = (text, connection, *peer._key, str(tunnel))
+        self._hash = hash(self._key)
 
     def __repr__(self) -> str:
         return f"SessionKey({self._key[0]!r})"
+
+
+_ELEMENTS: dict[tuple[Kind, str, str], Element] = {}
 
 
 def vm(name: str) -> Element:

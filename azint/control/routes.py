@@ -7,6 +7,7 @@ does with it.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
@@ -104,6 +105,26 @@ class RouteTable:
             if route is not None:
                 return route
         return None
+
+    def matches(self, values: Sequence[int]) -> dict[int, Route]:
+        """The longest-prefix match of each of ``values`` (ascending numbers), by position,
+        for those that have one: ``lookup`` of them all at once. A table with fewer routes
+        than values is read route by route (each covers a run of the sorted values), a larger
+        one is probed value by value, so the work is the smaller of the two."""
+        found: dict[int, Route] = {}
+        if len(self) > len(values):
+            for position, value in enumerate(values):
+                route = self.lookup_value(value)
+                if route is not None:
+                    found[position] = route
+            return found
+        for length in reversed(self._lengths):  # shortest first: a longer match overwrites
+            last = ~_MASKS[length] & 0xFFFFFFFF
+            for first, route in self._by_length[length].items():
+                low = bisect_left(values, first)
+                for position in range(low, bisect_right(values, first | last, low)):
+                    found[position] = route
+        return found
 
     def changed_prefixes(self, other: RouteTable) -> list[IPv4Network]:
         """The prefixes whose route is not the same in ``other`` (added, removed or changed)."""

@@ -7,7 +7,7 @@ ranges and its peered VNets' ranges beat any gateway route, even a more specific
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import field
 from ipaddress import IPv4Address, IPv4Network
 
@@ -95,6 +95,30 @@ class VNetRoutes:
                 best = route
         return best
 
+    def lookup_each(self, subnet: str | None, values: Sequence[int],
+                    seen: dict[int, dict[int, Route]]) -> list[Route | None]:
+        """``lookup`` of each of ``values`` (ascending numbers) at once, by position.
+
+        ``seen`` keeps each layer's matches by the layer's identity while the caller holds the
+        tables: spokes share their hub's gateway layer, which is then read once for them all.
+        """
+        user, gateway = self._layers(subnet)
+        system = self.system if user is None else self._system(user)
+        best: list[Route | None] = [None] * len(values)
+        for position, route in _matches(system, values, seen).items():
+            best[position] = route
+        shadowed = [r is not None and r.next_hop_type in _SHADOWS_GATEWAY for r in best]
+        for layer in (user, gateway):
+            if layer is None:
+                continue
+            for position, route in _matches(layer, values, seen).items():
+                if layer is gateway and shadowed[position]:
+                    continue
+                held = best[position]
+                if held is None or _rank(route) > _rank(held):
+                    best[position] = route
+        return best
+
     def effective(self, subnet: str | None) -> list[EffectiveRoute]:
         """Every route of the subnet's table with its state, ordered as Azure lists them."""
         user, gateway = self._layers(subnet)
@@ -112,6 +136,14 @@ class VNetRoutes:
         order = {SOURCE_DEFAULT: 0, SOURCE_USER: 1, SOURCE_GATEWAY: 2}
         rows.sort(key=lambda row: (order[row.route.source], row.route.prefix))
         return rows
+
+
+def _matches(table: RouteTable, values: Sequence[int],
+             seen: dict[int, dict[int, Route]]) -> dict[int, Route]:
+    found = seen.get(id(table))
+    if found is None:
+        found = seen[id(table)] = table.matches(values)
+    return found
 
 
 def _rank(route: Route) -> tuple[int, int]:

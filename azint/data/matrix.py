@@ -77,43 +77,47 @@ def reachability(prober: Prober) -> Matrix:
 
     Each pair is walked once each way: without network security groups a reply is forwarded
     like any packet, so the walk from B to A is both B's probe to A and the way back of A's
-    probe to B (the same start, flow and TTL), and is not walked twice.
+    probe to B (the same start, flow and TTL), and is not walked twice. Pairs whose VNet
+    routes end the packet at once both ways (most of a large matrix) are not walked at all:
+    every VNet's table is read for all destinations together first.
     """
     ends = first_endpoints(prober.plane.topology)
-    names = list(ends)
-    cells: dict[tuple[str, str], Cell] = {}
-    later: dict[tuple[str, str], Cell] = {}  # cells of pairs already walked the other way
+    names, senders = list(ends), list(ends.values())
+    count = len(names)
+    grid: list[list[Cell | None]] = [[None] * count for _ in range(count)]
     with paused():
-        for source in names:
-            sender = ends[source]
-            for target, receiver in ends.items():
-                if target != source:
-                    key = (source, target)
-                    done = later.pop(key, None)
-                    cells[key] = done if done is not None else _pair(prober, sender, receiver, later)
-            prober.forget_returns()  # every return walk cached so far ends at this source
+        ended = prober.forwarder.ends_in_vnet_each([e.name for e in senders],
+                                                   [e.address for e in senders])
+        for i, source in enumerate(names):
+            row, sender, cells_from = ended[i], senders[i], grid[i]
+            for j in range(i + 1, count):
+                target, back_row = names[j], ended[j]
+                there = None if row is None else row[j]
+                back = None if back_row is None else back_row[i]
+                if there is not None and back is not None:
+                    cells_from[j] = Cell(source, target, False, False, (), there)
+                    grid[j][i] = Cell(target, source, False, False, (), back)
+                else:
+                    cells_from[j], grid[j][i] = _pair(prober, sender, senders[j])
+            prober.forget_returns()  # the return walks cached so far are of no use further on
+        cells = {(source, target): cell for source, found in zip(names, grid, strict=True)
+                 for target, cell in zip(names, found, strict=True) if cell is not None}
     return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
 
 
-def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint,
-          later: dict[tuple[str, str], Cell]) -> Cell:
-    """The cell from ``sender`` to ``receiver``; its reverse cell into ``later`` when the two
-    walks serve each other as the way back."""
+def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint) -> tuple[Cell, Cell]:
+    """The cells from ``sender`` to ``receiver`` and back; the two walks serve each other as
+    the way back when replies are walked as probes."""
     forwarder = prober.forwarder
     if not forwarder.replies_as_probes:
         there = prober.probe_walk(sender, receiver.address)
-        return _cell(prober, sender, receiver, there, _back(prober, sender, there))
-    ended = forwarder.ends_in_vnet(sender.name, receiver.address)
-    ended_back = None if ended is None else forwarder.ends_in_vnet(receiver.name, sender.address)
-    if ended is not None and ended_back is not None:  # most pairs of a large matrix
-        later[(receiver.network, sender.network)] = Cell(receiver.network, sender.network,
-                                                         False, False, (), ended_back)
-        return Cell(sender.network, receiver.network, False, False, (), ended)
+        back = prober.probe_walk(receiver, sender.address)
+        return (_cell(prober, sender, receiver, there, _back(prober, sender, there)),
+                _cell(prober, receiver, sender, back, _back(prober, receiver, back)))
     there = prober.probe_walk(sender, receiver.address)
     back = prober.probe_walk(receiver, sender.address)
-    later[(receiver.network, sender.network)] = _cell(
-        prober, receiver, sender, back, _shared(prober, receiver, sender, back, there))
-    return _cell(prober, sender, receiver, there, _shared(prober, sender, receiver, there, back))
+    return (_cell(prober, sender, receiver, there, _shared(prober, sender, receiver, there, back)),
+            _cell(prober, receiver, sender, back, _shared(prober, receiver, sender, back, there)))
 
 
 def _shared(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, there: Walk,
@@ -134,8 +138,8 @@ def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, walk: Walk,
           back: Walk | None) -> Cell:
     """As ``ping -n 1``: reachable when the echo reply comes back within the wait."""
     if walk.delivered:
-        replied = back is not None and prober.probe_time(
-            walk.flow, 0, walk.last.latency_ms, 0, PING_TIMEOUT_MS, walk.local) is not None
+        replied = back is not None and prober.answers_in_time(
+            walk.flow, walk.last.latency_ms, PING_TIMEOUT_MS, walk.local)
         reason = "" if replied else "the echo reply does not come back"
     else:
         replied, reason = False, walk.reason

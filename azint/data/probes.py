@@ -240,6 +240,15 @@ class Prober:
         """One probe's round trip as tracert's are timed (None: slower than the wait)."""
         return self._time(flow, ttl, base, index, timeout_ms, local)
 
+    def answers_in_time(self, flow: Flow, base: float, timeout_ms: int, local: bool = False) -> bool:
+        """Whether the first probe of ``flow`` comes back within ``timeout_ms`` (as
+        ``probe_time(flow, 0, base, 0, timeout_ms, local) is not None``), without hashing the
+        flow when even the largest jitter keeps it in time (``matrix`` asks for every pair)."""
+        spread = self.plane.topology.jitter_ms * (1 + base / 100)
+        if local or (spread >= 0 and base + spread <= timeout_ms):
+            return True
+        return self._time(flow, 0, base, 0, timeout_ms, local) is not None
+
     def _echo_returns(self, source: m.Endpoint, ended: Step, flow: Flow) -> Walk | None:
         return self._return_walk(ended.element, flow.dst, source.address,
                                  self._initial_ttl(ended.element))

@@ -312,6 +312,39 @@ class Forwarder:
             return None
         return self._ended_reason(at[1], route, dst)
 
+    def ends_in_vnet_each(self, hosts: Sequence[str],
+                          dsts: Sequence[IPv4Address]) -> list[list[str | None] | None]:
+        """``ends_in_vnet`` of every host to every destination at once: a row per host, by
+        destination, or None for a host it cannot tell for (not in a VNet, or security groups
+        in play). Each VNet's table is read for all destinations together, and a gateway layer
+        spokes share only once (``matrix``: most of its pairs are answered here)."""
+        if self._security is not None:
+            return [None] * len(hosts)
+        values = sorted({int(dst) for dst in dsts})
+        position = {value: index for index, value in enumerate(values)}
+        columns = [position[int(dst)] for dst in dsts]
+        seen: dict[int, dict[int, Route]] = {}
+        rows: list[list[str | None] | None] = []
+        for host in hosts:
+            endpoint = self._endpoints[host]
+            routes = self.plane.vnets.get(endpoint.network)
+            if routes is None:
+                rows.append(None)
+                continue
+            found = routes.lookup_each(self._subnet(endpoint, routes.vnet), values, seen)
+            own = int(endpoint.address)
+            row: list[str | None] = []
+            for dst, column in zip(dsts, columns, strict=True):
+                route = found[column]
+                value = values[column]
+                if value == own or value >> 24 == _LOOPBACK_FIRST_OCTET or (
+                        route is not None and route.next_hop_type not in _ENDS_AT_ONCE):
+                    row.append(None)
+                else:
+                    row.append(self._ended_reason(endpoint.network, route, dst))
+            rows.append(row)
+        return rows
+
     def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
         found = self._route_at_host(host, dst)
         if found is None:
