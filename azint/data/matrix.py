@@ -16,7 +16,6 @@ A network without endpoints has nobody to ping from or to: it is listed as such,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from azint.collector import paused
@@ -49,19 +48,66 @@ class Cell(NamedTuple):
         return "+".join(m.token for m in self.mechanisms) or "local"
 
 
-@dataclass(frozen=True)
 class Matrix:
-    networks: tuple[str, ...]  # those with an endpoint: the cells' rows and columns
-    cells: dict[tuple[str, str], Cell]
-    listed: tuple[str, ...]  # every network, in topology order
+    """Every cell of the matrix; a cell whose pair ends at once both ways (most of a large
+    matrix) is kept as its reason alone and made when asked for."""
+
+    def __init__(self, networks: tuple[str, ...], listed: tuple[str, ...],
+                 walked: list[list[Cell | None]], ended: list[list[str | None] | None]) -> None:
+        self.networks = networks  # those with an endpoint: the cells' rows and columns
+        self.listed = listed  # every network, in topology order
+        self._index = {name: index for index, name in enumerate(networks)}
+        self._walked = walked  # by row and column: a walked pair's cell, else None
+        self._ended = ended  # by row and column: the reason a pair not walked ends at once
+        self._cells: dict[tuple[str, str], Cell] | None = None
+
+    def find(self, source: str, target: str) -> Cell | None:
+        """The cell from ``source`` to ``target``; None on the diagonal, or for a network
+        without an endpoint."""
+        i, j = self._index.get(source), self._index.get(target)
+        if i is None or j is None or i == j:
+            return None
+        found = self._walked[i][j]
+        if found is None:
+            return Cell(source, target, False, False, (), self._ended_reason(i, j))
+        return found
 
     def cell(self, source: str, target: str) -> Cell:
-        return self.cells[(source, target)]
+        found = self.find(source, target)
+        if found is None:
+            raise KeyError((source, target))
+        return found
+
+    def text(self, source: str, target: str) -> str | None:
+        """What the cell shows (``Cell.text``), without making a cell not walked."""
+        i, j = self._index.get(source), self._index.get(target)
+        if i is None or j is None or i == j:
+            return None
+        found = self._walked[i][j]
+        return "no" if found is None else found.text
+
+    @property
+    def cells(self) -> dict[tuple[str, str], Cell]:
+        """Every cell, row by row, each row in column order."""
+        if self._cells is None:
+            names = self.networks
+            self._cells = {
+                (source, target): found if found is not None else
+                Cell(source, target, False, False, (), self._ended_reason(i, j))
+                for i, (source, row) in enumerate(zip(names, self._walked, strict=True))
+                for j, (target, found) in enumerate(zip(names, row, strict=True)) if i != j}
+        return self._cells
+
+    def _ended_reason(self, i: int, j: int) -> str:
+        row = self._ended[i]
+        reason = None if row is None else row[j]
+        assert reason is not None, "a pair neither walked nor ended at once"
+        return reason
 
     @property
     def no_endpoint(self) -> tuple[str, ...]:
         """Networks with nothing to ping from or to."""
-        return tuple(n for n in self.listed if n not in self.networks)
+        return tuple(n for n in self.listed if n not in self._index)
 
 
 def first_endpoints(topology: m.Topology) -> dict[str, m.Endpoint]:
@@ -84,25 +130,18 @@ def reachability(prober: Prober) -> Matrix:
     ends = first_endpoints(prober.plane.topology)
     names, senders = list(ends), list(ends.values())
     count = len(names)
-    grid: list[list[Cell | None]] = [[None] * count for _ in range(count)]
+    walked: list[list[Cell | None]] = [[None] * count for _ in range(count)]
     with paused():
         ended = prober.forwarder.ends_in_vnet_each([e.name for e in senders],
                                                    [e.address for e in senders])
-        for i, source in enumerate(names):
-            row, sender, cells_from = ended[i], senders[i], grid[i]
+        for i in range(count):
+            row, sender, cells_from = ended[i], senders[i], walked[i]
             for j in range(i + 1, count):
-                target, back_row = names[j], ended[j]
-                there = None if row is None else row[j]
-                back = None if back_row is None else back_row[i]
-                if there is not None and back is not None:
-                    cells_from[j] = Cell(source, target, False, False, (), there)
-                    grid[j][i] = Cell(target, source, False, False, (), back)
-                else:
-                    cells_from[j], grid[j][i] = _pair(prober, sender, senders[j])
+                back_row = ended[j]
+                if row is None or row[j] is None or back_row is None or back_row[i] is None:
+                    cells_from[j], walked[j][i] = _pair(prober, sender, senders[j])
             prober.forget_returns()  # the return walks cached so far are of no use further on
-        cells = {(source, target): cell for source, found in zip(names, grid, strict=True)
-                 for target, cell in zip(names, found, strict=True) if cell is not None}
-    return Matrix(tuple(ends), cells, prober.plane.topology.network_names)
+    return Matrix(tuple(ends), prober.plane.topology.network_names, walked, ended)
 
 
 def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint) -> tuple[Cell, Cell]:

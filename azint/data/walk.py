@@ -22,7 +22,7 @@ Dispositions are data: a walk always ends, with one of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import KeysView, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface
@@ -116,6 +116,7 @@ class _Cursor:
 
     __slots__ = (
         "arrived_as",
+        "dst",
         "element",
         "flow",
         "limit",
@@ -130,6 +131,7 @@ class _Cursor:
     def __init__(self, flow: Flow, ttl: int, start: Element,
                  security: SecurityPolicy | None) -> None:
         self.flow = flow
+        self.dst = int(flow.dst)  # an address hashes slowly (through hex()); a number fast
         self.packet = _Packet(flow, ttl)
         self.steps: list[Step] = []
         self.security = security
@@ -157,6 +159,11 @@ class _Visits:
 
     __slots__ = ("_first", "loop")
 
+    @property
+    def seen(self) -> KeysView[tuple[Element, str | None, bool]]:
+        """Where the packet arrived, in order (from the walk's second element on)."""
+        return self._first.keys()
+
     def __init__(self) -> None:
         self._first: dict[tuple[Element, str | None, bool], tuple[int, int]] = {}
         self.loop: str | None = None  # the reason, once a loop is found
@@ -175,6 +182,16 @@ class _Visits:
         return first[0] == packet.ttl
 
 
+class _Onward(NamedTuple):
+    """A way on kept from one element: its steps, how the walk ended, the places it went
+    through after that element, and whether the walk met no loop."""
+
+    steps: tuple[Step, ...]
+    ending: tuple[Any, ...]  # a walk's fields from ``disposition`` on
+    places: tuple[tuple[Element, str | None, bool], ...]
+    loop_free: bool
+
+
 class _Decision(NamedTuple):
     route: Route | None
     next_hop: NextHop | None
@@ -190,6 +207,7 @@ class Forwarder:
 
     plane: ControlPlane
     _owned: dict[Element, frozenset[IPv4Address]] = field(default_factory=dict)
+    _owned_values: dict[Element, frozenset[int]] = field(default_factory=dict)  # the same, as numbers
     _endpoints: dict[str, m.Endpoint] = field(default_factory=dict)
     _onprem_tunnel: dict[str, bool] = field(default_factory=dict)
     _security: SecurityPolicy | None = None  # None: no VM has a network security group
@@ -200,7 +218,7 @@ class Forwarder:
     # a VNet host's address (as a number), VNet, routes and subnet, by name (see ``ends_in_vnet``)
     _vnet_hosts: dict[str, tuple[int, str, VNetRoutes, str | None]] = field(default_factory=dict)
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
-    _onward: dict[tuple[object, ...], tuple[Any, ...]] = field(default_factory=dict)
+    _onward: dict[tuple[object, ...], _Onward] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
     reuse: bool = True  # keep and reuse ways on (off: every walk from scratch, for tests)
 
@@ -231,6 +249,7 @@ class Forwarder:
         for name, routes in self.plane.routers.items():
             owned[ids.router(name)] = {a.ip for i, a in routes.interfaces.items() if routes.up[i]}
         self._owned = {k: frozenset(v) for k, v in owned.items()}
+        self._owned_values = {k: frozenset(int(a) for a in v) for k, v in owned.items()}
 
     @property
     def replies_as_probes(self) -> bool:
@@ -265,19 +284,60 @@ class Forwarder:
         ended = self._advance(cursor)
         if ended is not None:
             return ended
-        key = None
-        if cursor.security is None and self.reuse:
-            key = (cursor.element, cursor.port, cursor.arrived_as, cursor.packet.ttl,
-                   cursor.packet.latency, ttl, flow.dst, flow.protocol, flow.port)
-            kept = self._onward.get(key)
-            if kept is not None:
-                return Walk(flow, (cursor.steps[0], *kept[0]), *kept[1:])
-        self._source_read = False
+        if cursor.security is not None or not self.reuse:
+            while ended is None:
+                ended = self._advance(cursor)
+            return ended
+        return self._onward_walk(cursor, ttl)
+
+    def _onward_walk(self, cursor: _Cursor, ttl: int) -> Walk:
+        """The walk on from its second element, reusing a way on kept from another walk.
+
+        A way on is kept at every element the walk reached, unless the walk read its source
+        from there on. It is reused by a packet arriving alike (same element, side, address,
+        TTL, latency, tunnel and destination): at once from the second element, where nothing
+        came before that a loop could meet; further on only when the way on met no loop and
+        goes through none of the places this packet has already been, so that the walk
+        finds no loop it would not have found (and hence every step is the same).
+        """
+        flow, packet, steps, visits = cursor.flow, cursor.packet, cursor.steps, cursor.visits
+        onward, dst, seen = self._onward, cursor.dst, visits.seen
+        keys: list[tuple[object, ...]] = []
+        reads: list[bool] = []
+        ended: Walk | None = None
+        kept: _Onward | None = None
         while ended is None:
+            arrived = cursor.arrived_as
+            key = (cursor.element, cursor.port, None if arrived is None else int(arrived),
+                   packet.ttl, packet.latency, packet.from_onprem_tunnel, ttl, dst,
+                   flow.protocol, flow.port)
+            kept = onward.get(key)
+            if kept is not None and (not keys or (
+                    kept.loop_free and seen.isdisjoint(kept.places)
+                    and len(steps) + len(kept.steps) <= cursor.limit)):
+                ended = Walk(flow, (*steps, *kept.steps), *kept.ending)
+                break
+            kept = None
+            keys.append(key)
+            self._source_read = False
             ended = self._advance(cursor)
-        if key is not None and not self._source_read:
-            self._onward[key] = (ended.steps[1:], *ended[2:])
+            reads.append(self._source_read)
+        self._keep(keys, reads, ended, visits, kept)
         return ended
+
+    def _keep(self, keys: list[tuple[object, ...]], reads: list[bool], ended: Walk,
+              visits: _Visits, kept: _Onward | None) -> None:
+        """Keep the ways on of a walk from each element it walked from its second on."""
+        loop_free = visits.loop is None and ended.disposition is not Disposition.LOOP \
+            and (kept is None or kept.loop_free)
+        places = (*visits.seen, *kept.places) if kept is not None else tuple(visits.seen)
+        ending = ended[2:]
+        for index in range(len(keys) - 1, -1, -1):  # from the end: what reads the source
+            if reads[index]:
+                break
+            if loop_free or index == 0:  # a loop's way on may hold only from the second element
+                self._onward[keys[index]] = _Onward(ended.steps[index + 1:], ending,
+                                                    places[index + 1:], loop_free)
 
     def _kept_in_vnet(self, start: Element, flow: Flow, ttl: int) -> Walk | None:
         """The walk of a packet a VNet host sends that its VNet's route ends at once (no route,
@@ -373,7 +433,7 @@ class Forwarder:
             if denied is not None:
                 return _denied(flow, steps, Step(element, port, None, False, packet.latency,
                                                  note=DENIED_NOTE), denied)
-        if not originating and flow.dst in self._owned.get(element, ()):
+        if not originating and cursor.dst in self._owned_values.get(element, ()):
             steps.append(Step(element, port, flow.dst, False, packet.latency, note="delivered"))
             return Walk(flow, tuple(steps), Disposition.DELIVERED, f"delivered to {element}")
         self._note_tunnel(element, port, packet)

@@ -31,16 +31,15 @@ NO_ENDPOINT = "no endpoint"
 def _text(matrix: Matrix, source: str, target: str) -> str:
     if source == target:
         return "-"
-    if (source, target) not in matrix.cells:
-        return NO_ENDPOINT
-    return matrix.cell(source, target).text
+    text = matrix.text(source, target)
+    return NO_ENDPOINT if text is None else text
 
 
 def _shown(matrix: Matrix, source: str, target: str) -> Shown:
     text = _text(matrix, source, target)
     if text in ("-", NO_ENDPOINT):
         return Shown(text, "dim")
-    return Shown(text, "green" if matrix.cell(source, target).reachable else "bold red")
+    return Shown(text, "bold red" if text == "no" else "green")
 
 
 def _title(down: tuple[str, ...]) -> str:
@@ -107,7 +106,7 @@ def _markdown_cell(matrix: Matrix, source: str, target: str) -> str:
 def _outcome(matrix: Matrix, source: str, target: str) -> str:
     """What a cell shows happened: reached, lost (delivered, the reply does not come back),
     dropped, or none (the diagonal and networks without an endpoint)."""
-    cell = matrix.cells.get((source, target))
+    cell = matrix.find(source, target)
     if cell is None:
         return "none"
     if cell.reachable:
@@ -147,7 +146,7 @@ def matrix_html(matrix: Matrix, down: tuple[str, ...]) -> str:
 def _html_row(matrix: Matrix, source: str) -> str:
     cells = []
     for target in matrix.listed:
-        cell = matrix.cells.get((source, target))
+        cell = matrix.find(source, target)
         tip = f' title="{escape(cell.reason)}"' if cell is not None and cell.reason else ""
         cells.append(f'<td class="{_outcome(matrix, source, target)}"{tip}>'
                      f"{escape(_text(matrix, source, target))}</td>")
