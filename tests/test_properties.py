@@ -240,10 +240,11 @@ def test_every_vnet_route_looked_up_at_once_is_each_looked_up_alone(
             assert found == [routes.lookup(subnet, IPv4Address(v)) for v in values]
     forwarder = network.prober.forwarder
     names = [e.name for e in endpoints]
-    rows = forwarder.ends_in_vnet_each(names, [e.address for e in endpoints])
-    for host, row in zip(names, rows, strict=True):
+    together = forwarder.ends_in_vnet_each(names, [e.address for e in endpoints])
+    for i, host in enumerate(names):
         alone = [forwarder.ends_in_vnet(host, e.address) for e in endpoints]
-        assert row == alone if row is not None else not any(alone)
+        assert [together.reason(i, j) for j in range(len(endpoints))] == alone
+        assert [together.ends(i, j) for j in range(len(endpoints))] == [a is not None for a in alone]
 
 
 @FAST

@@ -16,12 +16,15 @@ A network without endpoints has nobody to ping from or to: it is listed as such,
 
 from __future__ import annotations
 
+import os
+import pickle
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from azint.collector import paused
 from azint.control.ids import Kind
 from azint.data.probes import Prober
-from azint.data.walk import Step, Walk
+from azint.data.walk import GOES_ON, EndedAtOnce, Step, Walk
 from azint.topology import model as m
 
 PING_TIMEOUT_MS = 4000  # ping's default wait, as ``matrix`` pings
@@ -53,7 +56,7 @@ class Matrix:
     matrix) is kept as its reason alone and made when asked for."""
 
     def __init__(self, networks: tuple[str, ...], listed: tuple[str, ...],
-                 walked: list[list[Cell | None]], ended: list[list[str | None] | None]) -> None:
+                 walked: list[list[Cell | None]], ended: EndedAtOnce) -> None:
         self.networks = networks  # those with an endpoint: the cells' rows and columns
         self.listed = listed  # every network, in topology order
         self._index = {name: index for index, name in enumerate(networks)}
@@ -99,8 +102,7 @@ class Matrix:
         return self._cells
 
     def _ended_reason(self, i: int, j: int) -> str:
-        row = self._ended[i]
-        reason = None if row is None else row[j]
+        reason = self._ended.reason(i, j)
         assert reason is not None, "a pair neither walked nor ended at once"
         return reason
 
@@ -118,14 +120,16 @@ def first_endpoints(topology: m.Topology) -> dict[str, m.Endpoint]:
     return {name: found[name] for name in topology.network_names if name in found}
 
 
-def reachability(prober: Prober) -> Matrix:
+def reachability(prober: Prober, workers: int | None = None) -> Matrix:
     """Ping every network's first endpoint from every other network's.
 
     Each pair is walked once each way: without network security groups a reply is forwarded
     like any packet, so the walk from B to A is both B's probe to A and the way back of A's
     probe to B (the same start, flow and TTL), and is not walked twice. Pairs whose VNet
     routes end the packet at once both ways (most of a large matrix) are not walked at all:
-    every VNet's table is read for all destinations together first.
+    every VNet's table is read for all destinations together first. Many pairs to walk are
+    shared with a second process (``workers``: by default two where the machine has two
+    cores and can fork); the cells are the same either way.
     """
     ends = first_endpoints(prober.plane.topology)
     names, senders = list(ends), list(ends.values())
@@ -134,29 +138,81 @@ def reachability(prober: Prober) -> Matrix:
     with paused():
         ended = prober.forwarder.ends_in_vnet_each([e.name for e in senders],
                                                    [e.address for e in senders])
-        for i in range(count):
-            row, sender, cells_from = ended[i], senders[i], walked[i]
-            for j in range(i + 1, count):
-                back_row = ended[j]
-                if row is None or row[j] is None or back_row is None or back_row[i] is None:
-                    cells_from[j], walked[j][i] = _pair(prober, sender, senders[j])
-            prober.forget_returns()  # the return walks cached so far are of no use further on
+        rows = ended.rows
+        pairs = [(i, j) for i, row in enumerate(rows) for j in range(i + 1, count)
+                 if row is None or row[j] is GOES_ON or rows[j] is None
+                 or rows[j][i] is GOES_ON]  # type: ignore[index]
+        for i, j, there, back in _walk_pairs(prober, senders, pairs, workers):
+            walked[i][j], walked[j][i] = there, back
     return Matrix(tuple(ends), prober.plane.topology.network_names, walked, ended)
 
 
-def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint) -> tuple[Cell, Cell]:
+PairCells = tuple[int, int, "Cell", "Cell"]
+PARALLEL_PAIRS = 2000  # fewer pairs to walk than this: a second process costs more than it saves
+
+
+def _walk_pairs(prober: Prober, senders: list[m.Endpoint], pairs: list[tuple[int, int]],
+                workers: int | None) -> Iterator[PairCells]:
+    """The cells of each pair, both ways: in this process, or the later pairs in a forked one."""
+    if workers is None:
+        workers = 2 if len(os.sched_getaffinity(0)) >= 2 else 1  # type: ignore[attr-defined,unused-ignore]
+    if workers < 2 or len(pairs) < PARALLEL_PAIRS or not hasattr(os, "fork"):
+        yield from _cells_of(prober, senders, pairs)
+        return
+    half = len(pairs) // 2
+    mine, theirs = pairs[:half], pairs[half:]
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the forked process (its result is checked by the parent)
+        os.close(reader)
+        try:
+            payload = pickle.dumps(list(_cells_of(prober, senders, theirs)), pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(writer, "wb") as out:
+                out.write(payload)
+        finally:
+            os._exit(0)
+    os.close(writer)
+    yield from _cells_of(prober, senders, mine)
+    with os.fdopen(reader, "rb") as source:
+        payload = source.read()
+    _, status = os.waitpid(child, 0)
+    try:
+        found: list[PairCells] = pickle.loads(payload) if status == 0 else []
+    except (pickle.UnpicklingError, EOFError, ValueError):
+        found = []
+    if len(found) != len(theirs):  # the other process failed: walk its pairs here
+        found = list(_cells_of(prober, senders, theirs))
+    yield from found
+
+
+def _cells_of(prober: Prober, senders: list[m.Endpoint],
+              pairs: list[tuple[int, int]]) -> Iterator[PairCells]:
+    source = -1
+    crossings: Crossings = {}
+    for i, j in pairs:
+        if i != source:
+            prober.forget_returns()  # the return walks cached so far are of no use further on
+            source = i
+        there, back = _pair(prober, senders[i], senders[j], crossings)
+        yield i, j, there, back
+
+
+def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint,
+          crossings: Crossings) -> tuple[Cell, Cell]:
     """The cells from ``sender`` to ``receiver`` and back; the two walks serve each other as
     the way back when replies are walked as probes."""
     forwarder = prober.forwarder
     if not forwarder.replies_as_probes:
         there = prober.probe_walk(sender, receiver.address)
         back = prober.probe_walk(receiver, sender.address)
-        return (_cell(prober, sender, receiver, there, _back(prober, sender, there)),
-                _cell(prober, receiver, sender, back, _back(prober, receiver, back)))
+        return (_cell(prober, sender, receiver, there, _back(prober, sender, there), crossings),
+                _cell(prober, receiver, sender, back, _back(prober, receiver, back), crossings))
     there = prober.probe_walk(sender, receiver.address)
     back = prober.probe_walk(receiver, sender.address)
-    return (_cell(prober, sender, receiver, there, _shared(prober, sender, receiver, there, back)),
-            _cell(prober, receiver, sender, back, _shared(prober, receiver, sender, back, there)))
+    return (_cell(prober, sender, receiver, there, _shared(prober, sender, receiver, there, back),
+                  crossings),
+            _cell(prober, receiver, sender, back, _shared(prober, receiver, sender, back, there),
+                  crossings))
 
 
 def _shared(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, there: Walk,
@@ -174,7 +230,7 @@ def _back(prober: Prober, sender: m.Endpoint, there: Walk) -> Walk | None:
 
 
 def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, walk: Walk,
-          back: Walk | None) -> Cell:
+          back: Walk | None, crossings: Crossings) -> Cell:
     """As ``ping -n 1``: reachable when the echo reply comes back within the wait."""
     if walk.delivered:
         replied = back is not None and prober.answers_in_time(
@@ -182,43 +238,60 @@ def _cell(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, walk: Walk,
         reason = "" if replied else "the echo reply does not come back"
     else:
         replied, reason = False, walk.reason
-    crossed = mechanisms(prober, walk, sender.network, receiver.network) if len(walk.steps) > 1 \
+    crossed = mechanisms(prober, walk, sender.network, receiver.network, crossings) \
+        if len(walk.steps) > 1 \
         else ()  # a walk ending where it started crossed nothing
     return Cell(sender.network, receiver.network, replied, walk.delivered, crossed, reason)
 
 
-def mechanisms(prober: Prober, walk: Walk, source: str, target: str) -> tuple[Mechanism, ...]:
-    """What the walk crossed, in order, each once."""
+Crossings = dict[tuple[object, ...], tuple[tuple[Mechanism, str | None], ...]]
+
+
+def mechanisms(prober: Prober, walk: Walk, source: str, target: str,
+               crossings: Crossings | None = None) -> tuple[Mechanism, ...]:
+    """What the walk crossed, in order, each once. ``crossings`` keeps what each move from one
+    element to the next crosses, for walks that make the same moves (``matrix``)."""
     found: list[Mechanism] = []
+    ends = (source, target)
+    topology = prober.plane.topology
+    if crossings is None:
+        crossings = {}
     for before, step in zip(walk.steps, walk.steps[1:], strict=False):
-        for crossed in _crossed(prober.plane.topology, before, step, (source, target)):
-            if crossed not in found:
-                found.append(crossed)
+        key = (before.element, step.element, step.port, step.is_hop)
+        crossed = crossings.get(key)
+        if crossed is None:
+            crossed = crossings[key] = _crossed(topology, before, step)
+        for mechanism, gateway_of in crossed:
+            if gateway_of not in ends and mechanism not in found:
+                found.append(mechanism)
     return tuple(found)
 
 
-def _crossed(topology: m.Topology, before: Step, step: Step,
-             ends: tuple[str, str]) -> list[Mechanism]:
+def _crossed(topology: m.Topology, before: Step,
+             step: Step) -> tuple[tuple[Mechanism, str | None], ...]:
+    """What moving from ``before`` to ``step`` crosses; a gateway with its VNet's name (it
+    counts only when that VNet is neither end)."""
     kind, name = step.element.kind, step.element.name
     port = step.port or ""
     if kind is Kind.MSEE:
-        return [Mechanism("circuit", name, name)]
+        return ((Mechanism("circuit", name, name), None),)
     if kind is Kind.VM and step.is_hop:
-        return [*_peering_to_appliance(topology, before, name),
-                Mechanism("appliance", name, f"nva:{name}")]
+        return tuple((crossed, None) for crossed in [
+            *_peering_to_appliance(topology, before, name),
+            Mechanism("appliance", name, f"nva:{name}")])
     if kind is Kind.VNET and port.startswith("peering:") and before.element.kind is not Kind.FABRIC:
-        return [Mechanism("peering", port.removeprefix("peering:"), "peering")]
-    found: list[Mechanism] = []
+        return ((Mechanism("peering", port.removeprefix("peering:"), "peering"), None),)
+    found: list[tuple[Mechanism, str | None]] = []
     if kind in (Kind.ERGW, Kind.VPNGW) and port.startswith("conn:"):
-        found.append(Mechanism("vpn", port.removeprefix("conn:"), "vpn"))
+        found.append((Mechanism("vpn", port.removeprefix("conn:"), "vpn"), None))
     if kind is Kind.ROUTER and before.element.kind is Kind.VPNGW:
         vpn = _tunnel(topology, name, port)
         if vpn is not None:
-            found.append(Mechanism("vpn", vpn, "vpn"))
-    if kind in (Kind.ERGW, Kind.VPNGW) and name not in ends:
-        found.append(Mechanism("gateway", str(step.element),
-                               f"{name}-{'er' if kind is Kind.ERGW else 'vpn'}-gw"))
-    return found
+            found.append((Mechanism("vpn", vpn, "vpn"), None))
+    if kind in (Kind.ERGW, Kind.VPNGW):
+        found.append((Mechanism("gateway", str(step.element),
+                                f"{name}-{'er' if kind is Kind.ERGW else 'vpn'}-gw"), name))
+    return tuple(found)
 
 
 def _tunnel(topology: m.Topology, router: str, interface: str) -> str | None:

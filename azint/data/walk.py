@@ -220,6 +220,8 @@ class Forwarder:
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], _Onward] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
+    # the route a VNet host sends a destination by, as last found (see ``_route_at_host``)
+    _first_route: tuple[str, IPv4Address | None, Route | None] = ("", None, None)
     reuse: bool = True  # keep and reuse ways on (off: every walk from scratch, for tests)
 
     def __post_init__(self) -> None:
@@ -372,19 +374,18 @@ class Forwarder:
             return None
         return self._ended_reason(at[1], route, dst)
 
-    def ends_in_vnet_each(self, hosts: Sequence[str],
-                          dsts: Sequence[IPv4Address]) -> list[list[str | None] | None]:
-        """``ends_in_vnet`` of every host to every destination at once: a row per host, by
-        destination, or None for a host it cannot tell for (not in a VNet, or security groups
-        in play). Each VNet's table is read for all destinations together, and a gateway layer
-        spokes share only once (``matrix``: most of its pairs are answered here)."""
+    def ends_in_vnet_each(self, hosts: Sequence[str], dsts: Sequence[IPv4Address]) -> EndedAtOnce:
+        """``ends_in_vnet`` of every host to every destination at once (``matrix``: most of its
+        pairs are answered here). Each VNet's table is read for all destinations together,
+        and a gateway layer spokes share only once; reasons are worded when asked for."""
         if self._security is not None:
-            return [None] * len(hosts)
+            return EndedAtOnce(self, hosts, dsts, [None] * len(hosts))
         values = sorted({int(dst) for dst in dsts})
         position = {value: index for index, value in enumerate(values)}
         columns = [position[int(dst)] for dst in dsts]
+        loopback = [j for j, dst in enumerate(dsts) if int(dst) >> 24 == _LOOPBACK_FIRST_OCTET]
         seen: dict[int, dict[int, Route]] = {}
-        rows: list[list[str | None] | None] = []
+        rows: list[list[object] | None] = []
         for host in hosts:
             endpoint = self._endpoints[host]
             routes = self.plane.vnets.get(endpoint.network)
@@ -392,18 +393,14 @@ class Forwarder:
                 rows.append(None)
                 continue
             found = routes.lookup_each(self._subnet(endpoint, routes.vnet), values, seen)
-            own = int(endpoint.address)
-            row: list[str | None] = []
-            for dst, column in zip(dsts, columns, strict=True):
-                route = found[column]
-                value = values[column]
-                if value == own or value >> 24 == _LOOPBACK_FIRST_OCTET or (
-                        route is not None and route.next_hop_type not in _ENDS_AT_ONCE):
-                    row.append(None)
-                else:
-                    row.append(self._ended_reason(endpoint.network, route, dst))
+            row: list[object] = [
+                GOES_ON if route is not None and route.next_hop_type not in _ENDS_AT_ONCE
+                else route for route in [found[column] for column in columns]]
+            own = position.get(int(endpoint.address))
+            for j in [*loopback, *(j for j, c in enumerate(columns) if c == own)]:
+                row[j] = GOES_ON  # the host answers its own address and loopback itself
             rows.append(row)
-        return rows
+        return EndedAtOnce(self, hosts, dsts, rows)
 
     def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
         found = self._route_at_host(host, dst)
@@ -419,6 +416,7 @@ class Forwarder:
             return None
         route = routes.lookup(self._subnet(endpoint, routes.vnet), dst)
         if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
+            self._first_route = (host, dst, route)  # the walk goes on, and starts with it
             return None
         return (route,)
 
@@ -615,8 +613,12 @@ class Forwarder:
                              f"{name} is not the destination and does not forward (IP forwarding off)")
         if endpoint.network in self.plane.vnets:
             vnet = self.plane.topology.vnets[endpoint.network]
-            route = self.plane.vnets[vnet.name].lookup(self._subnet(endpoint, vnet),
-                                                       packet.flow.dst)
+            first = self._first_route
+            if originating and first[0] == name and first[1] == packet.flow.dst:
+                route: Route | None = first[2]
+            else:
+                route = self.plane.vnets[vnet.name].lookup(self._subnet(endpoint, vnet),
+                                                           packet.flow.dst)
             decision = self._vnet_route(vnet.name, route, packet, came_from=None)
             return decision if originating else self._forwarded(endpoint, vnet, decision, packet)
         return self._from_onprem_host(endpoint, packet.flow.dst)
@@ -771,6 +773,31 @@ class Forwarder:
                                                 route.next_hops[0].latency_ms))
         return _Decision(route, None, Disposition.NO_HOST,
                          f"virtual appliance {address} does not exist")
+
+
+GOES_ON = object()  # in an ``EndedAtOnce`` row: the probe goes on past its VNet's route
+
+
+class EndedAtOnce:
+    """Which probes from VNet hosts their VNet's route ends at once (no route, ``None``, the
+    Internet), by host and destination: a row per host of the route that ends each (or
+    ``GOES_ON``), or None for a host it cannot tell for (not in a VNet, security groups)."""
+
+    def __init__(self, forwarder: Forwarder, hosts: Sequence[str], dsts: Sequence[IPv4Address],
+                 rows: list[list[object] | None]) -> None:
+        self._forwarder, self._hosts, self._dsts, self.rows = forwarder, hosts, dsts, rows
+
+    def ends(self, i: int, j: int) -> bool:
+        row = self.rows[i]
+        return row is not None and row[j] is not GOES_ON
+
+    def reason(self, i: int, j: int) -> str | None:
+        """``ends_in_vnet`` of host ``i`` to destination ``j``: the walk's reason, or None."""
+        if not self.ends(i, j):
+            return None
+        route = self.rows[i][j]  # type: ignore[index]
+        network = self._forwarder.endpoint(self._hosts[i]).network
+        return self._forwarder._ended_reason(network, route, self._dsts[j])  # type: ignore[arg-type]
 
 
 def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk:

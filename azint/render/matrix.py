@@ -16,7 +16,7 @@ from typing import Any
 
 from azint.data.matrix import Cell, Matrix
 from azint.render.jsonout import dumps
-from azint.render.tables import Block, Heading, Paragraph, table
+from azint.render.tables import Block, Heading, Paragraph, Table
 from azint.render.tables import Cell as Shown
 
 CORNER = "from \\ to"
@@ -35,11 +35,13 @@ def _text(matrix: Matrix, source: str, target: str) -> str:
     return NO_ENDPOINT if text is None else text
 
 
-def _shown(matrix: Matrix, source: str, target: str) -> Shown:
-    text = _text(matrix, source, target)
-    if text in ("-", NO_ENDPOINT):
-        return Shown(text, "dim")
-    return Shown(text, "bold red" if text == "no" else "green")
+def _shown(text: str, made: dict[str, Shown]) -> Shown:
+    """A cell's text styled (each distinct text styled once: a large matrix is mostly "no")."""
+    found = made.get(text)
+    if found is None:
+        style = "dim" if text in ("-", NO_ENDPOINT) else "bold red" if text == "no" else "green"
+        found = made[text] = Shown(text, style)
+    return found
 
 
 def _title(down: tuple[str, ...]) -> str:
@@ -50,8 +52,10 @@ def _title(down: tuple[str, ...]) -> str:
 def matrix_document(matrix: Matrix, down: tuple[str, ...]) -> list[Block]:
     title = _title(down)
     names = matrix.listed
-    rows = [(Shown(s, "bold"), *(_shown(matrix, s, t) for t in names)) for s in names]
-    return [Heading(title), table((CORNER, *names), rows), Paragraph(LEGEND, "dim")]
+    made: dict[str, Shown] = {}
+    rows = tuple((Shown(s, "bold"), *(_shown(_text(matrix, s, t), made) for t in names))
+                 for s in names)
+    return [Heading(title), Table((CORNER, *names), rows), Paragraph(LEGEND, "dim")]
 
 
 def matrix_csv(matrix: Matrix) -> str:
