@@ -23,8 +23,9 @@ from typing import NamedTuple
 
 from azint.collector import paused
 from azint.control.ids import Kind
+from azint.control.routes import Route
 from azint.data.probes import Prober
-from azint.data.walk import GOES_ON, EndedAtOnce, Step, Walk
+from azint.data.walk import EndedAtOnce, Step, Walk
 from azint.topology import model as m
 
 PING_TIMEOUT_MS = 4000  # ping's default wait, as ``matrix`` pings
@@ -89,6 +90,16 @@ class Matrix:
         found = self._walked[i][j]
         return "no" if found is None else found.text
 
+    def texts(self, source: str) -> list[str | None]:
+        """``text`` from ``source`` to each network listed, in order (a row of the table)."""
+        i = self._index.get(source)
+        if i is None:
+            return [None] * len(self.listed)
+        row, index = self._walked[i], self._index
+        columns = [index.get(target) for target in self.listed]
+        return [None if j is None or j == i else "no" if row[j] is None else row[j].text  # type: ignore[union-attr]
+                for j in columns]
+
     @property
     def cells(self) -> dict[tuple[str, str], Cell]:
         """Every cell, row by row, each row in column order."""
@@ -138,11 +149,10 @@ def reachability(prober: Prober, workers: int | None = None) -> Matrix:
     with paused():
         ended = prober.forwarder.ends_in_vnet_each([e.name for e in senders],
                                                    [e.address for e in senders])
-        rows = ended.rows
-        pairs = [(i, j) for i, row in enumerate(rows) for j in range(i + 1, count)
-                 if row is None or row[j] is GOES_ON or rows[j] is None
-                 or rows[j][i] is GOES_ON]  # type: ignore[index]
-        for i, j, there, back in _walk_pairs(prober, senders, pairs, workers):
+        going = ended.goes_on
+        pairs = [(i, j) for i, row in enumerate(going) for j in range(i + 1, count)
+                 if row is None or row[j] or going[j] is None or going[j][i]]  # type: ignore[index]
+        for i, j, there, back in _walk_pairs(prober, senders, ended, pairs, workers):
             walked[i][j], walked[j][i] = there, back
     return Matrix(tuple(ends), prober.plane.topology.network_names, walked, ended)
 
@@ -151,13 +161,14 @@ PairCells = tuple[int, int, "Cell", "Cell"]
 PARALLEL_PAIRS = 2000  # fewer pairs to walk than this: a second process costs more than it saves
 
 
-def _walk_pairs(prober: Prober, senders: list[m.Endpoint], pairs: list[tuple[int, int]],
+def _walk_pairs(prober: Prober, senders: list[m.Endpoint], ended: EndedAtOnce,
+                pairs: list[tuple[int, int]],
                 workers: int | None) -> Iterator[PairCells]:
     """The cells of each pair, both ways: in this process, or the later pairs in a forked one."""
     if workers is None:
         workers = 2 if len(os.sched_getaffinity(0)) >= 2 else 1  # type: ignore[attr-defined,unused-ignore]
     if workers < 2 or len(pairs) < PARALLEL_PAIRS or not hasattr(os, "fork"):
-        yield from _cells_of(prober, senders, pairs)
+        yield from _cells_of(prober, senders, ended, pairs)
         return
     half = len(pairs) // 2
     mine, theirs = pairs[:half], pairs[half:]
@@ -166,13 +177,13 @@ def _walk_pairs(prober: Prober, senders: list[m.Endpoint], pairs: list[tuple[int
     if child == 0:  # pragma: no cover - the forked process (its result is checked by the parent)
         os.close(reader)
         try:
-            payload = pickle.dumps(list(_cells_of(prober, senders, theirs)), pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(list(_cells_of(prober, senders, ended, theirs)), pickle.HIGHEST_PROTOCOL)
             with os.fdopen(writer, "wb") as out:
                 out.write(payload)
         finally:
             os._exit(0)
     os.close(writer)
-    yield from _cells_of(prober, senders, mine)
+    yield from _cells_of(prober, senders, ended, mine)
     with os.fdopen(reader, "rb") as source:
         payload = source.read()
     _, status = os.waitpid(child, 0)
@@ -181,11 +192,11 @@ def _walk_pairs(prober: Prober, senders: list[m.Endpoint], pairs: list[tuple[int
     except (pickle.UnpicklingError, EOFError, ValueError):
         found = []
     if len(found) != len(theirs):  # the other process failed: walk its pairs here
-        found = list(_cells_of(prober, senders, theirs))
+        found = list(_cells_of(prober, senders, ended, theirs))
     yield from found
 
 
-def _cells_of(prober: Prober, senders: list[m.Endpoint],
+def _cells_of(prober: Prober, senders: list[m.Endpoint], ended: EndedAtOnce,
               pairs: list[tuple[int, int]]) -> Iterator[PairCells]:
     source = -1
     crossings: Crossings = {}
@@ -193,12 +204,13 @@ def _cells_of(prober: Prober, senders: list[m.Endpoint],
         if i != source:
             prober.forget_returns()  # the return walks cached so far are of no use further on
             source = i
-        there, back = _pair(prober, senders[i], senders[j], crossings)
+        there, back = _pair(prober, senders[i], senders[j], crossings,
+                            (ended.first_route(i, j), ended.first_route(j, i)))
         yield i, j, there, back
 
 
-def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint,
-          crossings: Crossings) -> tuple[Cell, Cell]:
+def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint, crossings: Crossings,
+          first: tuple[Route | None, Route | None]) -> tuple[Cell, Cell]:
     """The cells from ``sender`` to ``receiver`` and back; the two walks serve each other as
     the way back when replies are walked as probes."""
     forwarder = prober.forwarder
@@ -207,8 +219,8 @@ def _pair(prober: Prober, sender: m.Endpoint, receiver: m.Endpoint,
         back = prober.probe_walk(receiver, sender.address)
         return (_cell(prober, sender, receiver, there, _back(prober, sender, there), crossings),
                 _cell(prober, receiver, sender, back, _back(prober, receiver, back), crossings))
-    there = prober.probe_walk(sender, receiver.address)
-    back = prober.probe_walk(receiver, sender.address)
+    there = prober.probe_walk(sender, receiver.address, first[0])
+    back = prober.probe_walk(receiver, sender.address, first[1])
     return (_cell(prober, sender, receiver, there, _shared(prober, sender, receiver, there, back),
                   crossings),
             _cell(prober, receiver, sender, back, _shared(prober, receiver, sender, back, there),

@@ -20,6 +20,7 @@ from ipaddress import IPv4Address
 from azint.control import ids
 from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
+from azint.control.routes import Route
 from azint.data.flowhash import Flow, unit
 from azint.data.walk import Forwarder, Step, Walk
 from azint.topology import model as m
@@ -193,10 +194,11 @@ class Prober:
         late = walk.delivered and self._echo_returns(source, walk.last, flow) is not None
         return PingResult(source, target, size, replies, walk, timeout_ms, late)
 
-    def probe_walk(self, source: m.Endpoint, target: IPv4Address) -> Walk:
-        """The walk of a probe as ``ping`` sends it (the source's own initial TTL)."""
+    def probe_walk(self, source: m.Endpoint, target: IPv4Address, first: Route | None = None) -> Walk:
+        """The walk of a probe as ``ping`` sends it (the source's own initial TTL); ``first``:
+        the route a VNet host sends it by, when known to go on past it."""
         return self.forwarder.walk(self.host(source.name), Flow(source.address, target),
-                                   source.initial_ttl)
+                                   source.initial_ttl, first=first)
 
     def host(self, name: str) -> Element:
         """The element of host ``name`` (made once: ``matrix`` sends from each host often)."""

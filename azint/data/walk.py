@@ -220,6 +220,8 @@ class Forwarder:
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], _Onward] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
+    _gateway_hops: dict[tuple[str, int], tuple[tuple[NextHop, ...], NextHop]] = field(
+        default_factory=dict)  # see ``_to_gateway``
     # the route a VNet host sends a destination by, as last found (see ``_route_at_host``)
     _first_route: tuple[str, IPv4Address | None, Route | None] = ("", None, None)
     reuse: bool = True  # keep and reuse ways on (off: every walk from scratch, for tests)
@@ -261,7 +263,8 @@ class Forwarder:
 
     # -- the walk --------------------------------------------------------------------------
 
-    def walk(self, start: Element, flow: Flow, ttl: int, *, is_reply: bool = False) -> Walk:
+    def walk(self, start: Element, flow: Flow, ttl: int, *, is_reply: bool = False,
+             first: Route | None = None) -> Walk:
         """Follow a packet that ``start`` originates (a host, or a router replying).
 
         A reply (``is_reply``) answers a flow that went the other way (an echo reply, or an ICMP error
@@ -278,7 +281,9 @@ class Forwarder:
             return Walk(flow, (step,), Disposition.DELIVERED,
                         f"delivered to {start}: the host's own address")
         security = None if is_reply else self._security
-        if start.kind is Kind.VM and security is None:
+        if first is not None and security is None:  # known to go on past the VNet's route
+            self._first_route = (start.name, flow.dst, first)
+        elif start.kind is Kind.VM and security is None:
             kept_in = self._kept_in_vnet(start, flow, ttl)
             if kept_in is not None:
                 return kept_in
@@ -379,28 +384,31 @@ class Forwarder:
         pairs are answered here). Each VNet's table is read for all destinations together,
         and a gateway layer spokes share only once; reasons are worded when asked for."""
         if self._security is not None:
-            return EndedAtOnce(self, hosts, dsts, [None] * len(hosts))
+            return EndedAtOnce(self, hosts, dsts, [None] * len(hosts), [None] * len(hosts))
         values = sorted({int(dst) for dst in dsts})
         position = {value: index for index, value in enumerate(values)}
         columns = [position[int(dst)] for dst in dsts]
         loopback = [j for j, dst in enumerate(dsts) if int(dst) >> 24 == _LOOPBACK_FIRST_OCTET]
         seen: dict[int, dict[int, Route]] = {}
-        rows: list[list[object] | None] = []
+        rows: list[list[Route | None] | None] = []
+        goes_on: list[list[bool] | None] = []
         for host in hosts:
             endpoint = self._endpoints[host]
             routes = self.plane.vnets.get(endpoint.network)
             if routes is None:
                 rows.append(None)
+                goes_on.append(None)
                 continue
             found = routes.lookup_each(self._subnet(endpoint, routes.vnet), values, seen)
-            row: list[object] = [
-                GOES_ON if route is not None and route.next_hop_type not in _ENDS_AT_ONCE
-                else route for route in [found[column] for column in columns]]
+            row = [found[column] for column in columns]
+            going = [route is not None and route.next_hop_type not in _ENDS_AT_ONCE
+                     for route in row]
             own = position.get(int(endpoint.address))
             for j in [*loopback, *(j for j, c in enumerate(columns) if c == own)]:
-                row[j] = GOES_ON  # the host answers its own address and loopback itself
+                going[j] = True  # the host answers its own address and loopback itself
             rows.append(row)
-        return EndedAtOnce(self, hosts, dsts, rows)
+            goes_on.append(going)
+        return EndedAtOnce(self, hosts, dsts, rows, goes_on)
 
     def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
         found = self._route_at_host(host, dst)
@@ -741,14 +749,26 @@ class Forwarder:
                                  f"the {_GATEWAY_NAMES[arrived]} gateway of '{vnet}' does not "
                                  f"pass traffic to its {_GATEWAY_NAMES[target]} gateway "
                                  f"(no transit without Route Server branch-to-branch)")
+        if len(route.next_hops) == 1:  # no choice: the hop depends on the VNet and hops alone
+            key = (vnet, id(route.next_hops))
+            kept = self._gateway_hops.get(key)
+            if kept is None:  # kept with the hops it is for: their id is not reused
+                kept = self._gateway_hops[key] = (route.next_hops,
+                                                  self._over_peering(vnet, route.next_hops[0]))
+            return _Decision(route, kept[1])
         options = sorted(route.next_hops, key=lambda h: (h.element, h.address or 0))
-        hop = self._choose(ids.vnet(vnet), packet.flow, options)
+        return _Decision(route, self._over_peering(
+            vnet, self._choose(ids.vnet(vnet), packet.flow, options)))
+
+    def _over_peering(self, vnet: str, hop: NextHop) -> NextHop:
+        """``hop`` to a gateway as VNet ``vnet`` reaches it: a spoke reaches its hub's gateway
+        over the peering, whose latency it adds."""
         gateway_vnet = hop.element.name
-        if gateway_vnet != vnet:  # a spoke reaching its hub's gateway over the peering
-            peering = self.plane.peering_between(vnet, gateway_vnet)
-            extra = peering.latency_ms if peering else 0.0
-            hop = NextHop(hop.element, hop.port, hop.address, hop.latency_ms + extra, hop.up)
-        return _Decision(route, hop)
+        if gateway_vnet == vnet:
+            return hop
+        peering = self.plane.peering_between(vnet, gateway_vnet)
+        extra = peering.latency_ms if peering else 0.0
+        return NextHop(hop.element, hop.port, hop.address, hop.latency_ms + extra, hop.up)
 
     def _to_announcing_appliance(self, vnet: str, route: Route, packet: _Packet) -> _Decision:
         """A route Route Server programmed: to one of the appliances that advertised it."""
@@ -775,29 +795,34 @@ class Forwarder:
                          f"virtual appliance {address} does not exist")
 
 
-GOES_ON = object()  # in an ``EndedAtOnce`` row: the probe goes on past its VNet's route
-
-
 class EndedAtOnce:
     """Which probes from VNet hosts their VNet's route ends at once (no route, ``None``, the
-    Internet), by host and destination: a row per host of the route that ends each (or
-    ``GOES_ON``), or None for a host it cannot tell for (not in a VNet, security groups)."""
+    Internet), by host and destination. ``routes``: a row per host of the route each probe
+    leaves by; ``goes_on``: whether the probe goes on past it. A row is None for a host it
+    cannot tell for (not in a VNet, or security groups in play)."""
 
     def __init__(self, forwarder: Forwarder, hosts: Sequence[str], dsts: Sequence[IPv4Address],
-                 rows: list[list[object] | None]) -> None:
-        self._forwarder, self._hosts, self._dsts, self.rows = forwarder, hosts, dsts, rows
+                 routes: list[list[Route | None] | None],
+                 goes_on: list[list[bool] | None]) -> None:
+        self._forwarder, self._hosts, self._dsts = forwarder, hosts, dsts
+        self.routes, self.goes_on = routes, goes_on
 
     def ends(self, i: int, j: int) -> bool:
-        row = self.rows[i]
-        return row is not None and row[j] is not GOES_ON
+        row = self.goes_on[i]
+        return row is not None and not row[j]
+
+    def first_route(self, i: int, j: int) -> Route | None:
+        """The route a probe from host ``i`` to destination ``j`` that goes on leaves by."""
+        row, going = self.routes[i], self.goes_on[i]
+        return row[j] if row is not None and going is not None and going[j] else None
 
     def reason(self, i: int, j: int) -> str | None:
         """``ends_in_vnet`` of host ``i`` to destination ``j``: the walk's reason, or None."""
-        if not self.ends(i, j):
+        row = self.routes[i]
+        if row is None or not self.ends(i, j):
             return None
-        route = self.rows[i][j]  # type: ignore[index]
         network = self._forwarder.endpoint(self._hosts[i]).network
-        return self._forwarder._ended_reason(network, route, self._dsts[j])  # type: ignore[arg-type]
+        return self._forwarder._ended_reason(network, row[j], self._dsts[j])
 
 
 def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk:

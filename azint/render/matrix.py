@@ -35,6 +35,12 @@ def _text(matrix: Matrix, source: str, target: str) -> str:
     return NO_ENDPOINT if text is None else text
 
 
+def _texts(matrix: Matrix, source: str) -> list[str]:
+    """A row's texts, as ``_text`` gives each."""
+    return [("-" if target == source else NO_ENDPOINT) if text is None else text
+            for target, text in zip(matrix.listed, matrix.texts(source), strict=True)]
+
+
 def _shown(text: str, made: dict[str, Shown]) -> Shown:
     """A cell's text styled (each distinct text styled once: a large matrix is mostly "no")."""
     found = made.get(text)
@@ -53,7 +59,7 @@ def matrix_document(matrix: Matrix, down: tuple[str, ...]) -> list[Block]:
     title = _title(down)
     names = matrix.listed
     made: dict[str, Shown] = {}
-    rows = tuple((Shown(s, "bold"), *(_shown(_text(matrix, s, t), made) for t in names))
+    rows = tuple((Shown(s, "bold"), *(_shown(text, made) for text in _texts(matrix, s)))
                  for s in names)
     return [Heading(title), Table((CORNER, *names), rows), Paragraph(LEGEND, "dim")]
 
@@ -64,7 +70,7 @@ def matrix_csv(matrix: Matrix) -> str:
     names = matrix.listed
     writer.writerow((CORNER, *names))
     for source in names:
-        writer.writerow((source, *(_text(matrix, source, t) for t in names)))
+        writer.writerow((source, *_texts(matrix, source)))
     return buffer.getvalue()
 
 
