@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from ipaddress import IPv4Address
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from azint.control.routes import Route
+from azint.data import matrix as matrix_module
 from azint.data.flowhash import Flow
 from azint.data.matrix import first_endpoints, mechanisms, reachability
 from azint.data.probes import Prober
@@ -310,3 +312,27 @@ def test_matrix_sharing_walks_equals_pair_by_pair_in_a_landing_zone(tmp_path: Pa
     network = Network.open(_write(tmp_path, doc))
     _assert_walks_alike(network)
     assert _matrix_shared(network) == _matrix_pair_by_pair(network)
+
+
+def _cells(matrix: object) -> dict[tuple[str, str], tuple[object, ...]]:
+    return {key: (c.reachable, c.delivered, c.mechanisms, c.reason)
+            for key, c in matrix.cells.items()}  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="walking in two processes needs fork")
+def test_a_matrix_walked_in_two_processes_is_the_matrix_walked_in_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pairs to walk shared with a forked process give the same cells, in the same order,
+    as walking them all here; and should the other process fail, its pairs are walked here."""
+    monkeypatch.setattr(matrix_module, "PARALLEL_PAIRS", 1)
+    path = _write(tmp_path, zone(12, 4, branches=3))
+    alone = _cells(reachability(Network.open(path).prober, workers=1))
+    shared = _cells(reachability(Network.open(path).prober, workers=2))
+    assert list(shared) == list(alone) and shared == alone
+    assert sum(c[0] for c in alone.values()) > 0
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("the other process fails")
+
+    monkeypatch.setattr(matrix_module.pickle, "dumps", broken)
+    assert _cells(reachability(Network.open(path).prober, workers=2)) == alone
