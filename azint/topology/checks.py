@@ -13,7 +13,6 @@ from typing import NamedTuple, TypeVar
 from azint.errors import Position
 from azint.topology import gatewaychecks
 from azint.topology import model as m
-from azint.topology.frozen import frozen
 from azint.topology.model import Locate
 from azint.topology.problems import Problem, Severity
 
@@ -552,13 +551,15 @@ def check_circuit_links(topology: m.Topology, at: Locate) -> Iterator[Problem]:
 # -- route exchange: who learns whose prefixes -----------------------------------------------
 
 
-@frozen
-class _Offer:
-    """One prefix a network puts into a route exchange, and where the file declares it."""
+class _Offer(NamedTuple):
+    """One prefix a network puts into a route exchange, and where the file declares it (the
+    path to it: found only for an offer a problem is reported at)."""
 
     network: str
     prefix: IPv4Network
-    position: Position
+    kind: str  # with ``name`` and ``inner``: the path ``Locate`` takes
+    name: str
+    inner: tuple[str | int, ...]
 
 
 # The spokes of every hub of the last topology asked about: the exchange checks ask for each
@@ -588,50 +589,68 @@ def _vnet_ranges(topology: m.Topology, name: str, *,
             for index, prefix in enumerate(topology.vnets[n].address_space)]
 
 
-def _vnet_offers(topology: m.Topology, name: str, at: Locate, *, transit: bool) -> list[_Offer]:
-    return [_Offer(n, prefix, at("network", n, "address_space", index))
-            for n, index, prefix in _vnet_ranges(topology, name, transit=transit)]
+def _where(at: Locate, offer: _Offer) -> Position:
+    return at(offer.kind, offer.name, *offer.inner)
 
 
-def _router_offers(topology: m.Topology, name: str, at: Locate) -> list[_Offer]:
-    router = next((r for r in topology.routers() if r.name == name), None)
-    if router is None:
-        return []
-    return [_Offer(router.site, prefix, at("router", name, "bgp", "advertise", index))
-            for index, prefix in enumerate(router.advertise)]
+class _Offers:
+    """What each network puts into a route exchange, found once per network: a hub's spokes
+    go into each of its circuits and VPN connections."""
+
+    def __init__(self, topology: m.Topology) -> None:
+        self.topology = topology
+        self._vnets: dict[tuple[str, bool], list[_Offer]] = {}
+        self._routers: dict[str, list[_Offer]] = {}
+
+    def vnet(self, name: str, *, transit: bool) -> list[_Offer]:
+        found = self._vnets.get((name, transit))
+        if found is None:
+            found = self._vnets[(name, transit)] = [
+                _Offer(n, prefix, "network", n, ("address_space", index))
+                for n, index, prefix in _vnet_ranges(self.topology, name, transit=transit)]
+        return found
+
+    def router(self, name: str) -> list[_Offer]:
+        found = self._routers.get(name)
+        if found is None:
+            router = next((r for r in self.topology.routers() if r.name == name), None)
+            found = self._routers[name] = [] if router is None else [
+                _Offer(router.site, prefix, "router", name, ("bgp", "advertise", index))
+                for index, prefix in enumerate(router.advertise)]
+        return found
 
 
-def _exchanges(topology: m.Topology, at: Locate) -> Iterator[tuple[str, list[_Offer]]]:
+def _exchanges(topology: m.Topology) -> Iterator[tuple[str, list[_Offer]]]:
     """Each peering, circuit, VPN and Global Reach with the prefixes its sides exchange."""
+    offered = _Offers(topology)
     for peering in topology.peerings:
         yield peering.name, [offer for side in (peering.a, peering.b)
-                             for offer in _vnet_offers(topology, side.network, at, transit=False)]
+                             for offer in offered.vnet(side.network, transit=False)]
     for circuit in topology.circuits.values():
-        offers = [o for c in circuit.connections
-                  for o in _vnet_offers(topology, c.network, at, transit=True)]
+        offers = [o for c in circuit.connections for o in offered.vnet(c.network, transit=True)]
         offers += [o for link in circuit.links if link.router is not None
-                   for o in _router_offers(topology, link.router, at)]
+                   for o in offered.router(link.router)]
         yield circuit.name, offers
     for vpn in topology.vpns:
-        yield vpn.name, _vpn_offers(topology, vpn, at)
+        yield vpn.name, _vpn_offers(offered, vpn)
     for reach in topology.global_reach:  # joins the on-premises sides of two circuits
         circuits = [topology.circuits[c] for c in reach.circuits if c in topology.circuits]
         yield reach.name, [o for circuit in circuits for link in circuit.links
-                           if link.router is not None
-                           for o in _router_offers(topology, link.router, at)]
+                           if link.router is not None for o in offered.router(link.router)]
 
 
-def _vpn_offers(topology: m.Topology, vpn: m.VpnConnection, at: Locate) -> list[_Offer]:
+def _vpn_offers(offered: _Offers, vpn: m.VpnConnection) -> list[_Offer]:
     offers: list[_Offer] = []
     for end in (vpn.a, vpn.b):
         if end.network is not None:
-            offers += _vnet_offers(topology, end.network, at, transit=True)
+            offers += offered.vnet(end.network, transit=True)
         elif end.router is not None:
-            site = next((r.site for r in topology.routers() if r.name == end.router), end.router)
-            offers += [_Offer(site, p, at("vpn end b", vpn.name, "prefixes", index))
+            site = next((r.site for r in offered.topology.routers() if r.name == end.router),
+                        end.router)
+            offers += [_Offer(site, p, "vpn end b", vpn.name, ("prefixes", index))
                        for index, p in enumerate(end.prefixes)]
             if vpn.bgp:
-                offers += _router_offers(topology, end.router, at)
+                offers += offered.router(end.router)
     return offers
 
 
@@ -651,7 +670,7 @@ def check_exchange_overlaps(topology: m.Topology, at: Locate) -> Iterator[Proble
     tunnelling) is no problem at all.
     """
     reported: set[tuple[str, IPv4Network, str, IPv4Network]] = set()
-    for via, offers in _exchanges(topology, at):
+    for via, offers in _exchanges(topology):
         pairs = _nested(((o.prefix, o) for o in offers), lambda a, b: a.network != b.network)
         for inner, outer in pairs:
             key = (inner.network, inner.prefix, outer.network, outer.prefix)
@@ -661,12 +680,12 @@ def check_exchange_overlaps(topology: m.Topology, at: Locate) -> Iterator[Proble
             summary = (outer.network in topology.sites and outer.prefix != inner.prefix
                        and not _site_uses(topology.sites[outer.network], inner.prefix))
             if summary:
-                yield _warning(inner.position,
+                yield _warning(_where(at, inner),
                                f"{inner.prefix} of '{inner.network}' lies inside {outer.prefix} "
                                f"that '{outer.network}' advertises over '{via}': the more specific "
                                f"route wins, so {outer.network} must not use those addresses")
             else:
-                yield _error(inner.position,
+                yield _error(_where(at, inner),
                              f"{inner.prefix} of '{inner.network}' overlaps {outer.prefix} of "
                              f"'{outer.network}', and they exchange routes over '{via}'")
 
