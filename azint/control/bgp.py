@@ -610,13 +610,6 @@ class Grouped(Mapping[IPv4Network, T], Generic[T]):
                 yield prefix, retarget(value, prefix)
 
 
-def as_stored(table: Mapping[IPv4Network, T]) -> Iterator[tuple[IPv4Network, T]]:
-    """(prefix, value) for every prefix of ``table``, the value as its group holds it: paths to
-    the group's first prefix. For readers that use everything of a path but its prefix (the
-    tables built from millions of paths), without a copy per prefix."""
-    return ((prefix, value) for prefixes, value in by_group(table) for prefix in prefixes)
-
-
 def by_group(table: Mapping[IPv4Network, T]) -> Iterator[tuple[Sequence[IPv4Network], T]]:
     """Each group of alike prefixes of ``table`` with its value as the group holds it (paths
     to its first prefix): what is built from the paths but their prefix is built once."""

@@ -12,7 +12,7 @@ from dataclasses import field
 from ipaddress import IPv4Address, IPv4Network
 
 from azint.control import ids, onprem, routeserver
-from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms, as_stored, by_group
+from azint.control.bgp import NO_TERMS, BgpFabric, Path, Relation, Role, Speaker, Terms, by_group
 from azint.control.ids import Element, Kind, SessionKey
 from azint.control.routes import NextHop, Route, RouteTable
 from azint.control.stability import several_states, unsettled_problem
@@ -331,11 +331,15 @@ def _gateway_tables(plane: ControlPlane) -> None:
         if vnet.vpn_gateway is not None:
             into_vnet = NextHop(ids.fabric(name), "from:vpngw", None, vnet.latency_ms)
             table = RouteTable()
-            for prefix, paths in as_stored(plane.bgp.speakers[ids.vpngw(name)].best):
-                hops = _vpn_hops(plane, name, prefix, paths, static.get(name, {}), into_vnet)
-                table.add(Route(prefix, "bgp" if paths[0].session else "local",
-                                paths[0].relation.value, hops, paths[0].as_path,
-                                origin=", ".join(_names(paths))))
+            # a group of alike prefixes has the same hops (but static ones, kept per prefix)
+            for prefixes, paths in by_group(plane.bgp.speakers[ids.vpngw(name)].best):
+                each = prefixes if paths[0].relation is Relation.STATIC else prefixes[:1]
+                for prefix in each:
+                    hops = _vpn_hops(plane, name, prefix, paths, static.get(name, {}), into_vnet)
+                    route = Route(prefix, "bgp" if paths[0].session else "local",
+                                  paths[0].relation.value, hops, paths[0].as_path,
+                                  origin=", ".join(_names(paths)))
+                    table.add_each([prefix] if len(each) > 1 else prefixes, route)
             plane.tables[ids.vpngw(name)] = table
 
 
