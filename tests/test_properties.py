@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from azint.control.routes import Route
+from azint.control.vnet import Matches
 from azint.data import matrix as matrix_module
 from azint.data.flowhash import Flow
 from azint.data.matrix import first_endpoints, mechanisms, reachability
@@ -235,7 +235,7 @@ def test_every_vnet_route_looked_up_at_once_is_each_looked_up_alone(
     network = Network.open(_write(tmp_path, doc))
     endpoints = network.topology.endpoints()
     values = sorted({int(e.address) for e in endpoints} | set(extra))
-    seen: dict[int, dict[int, Route]] = {}
+    seen: dict[int, Matches] = {}
     for name, routes in network.plane.vnets.items():
         for subnet in [None, *(s.name for s in network.topology.vnets[name].subnets)]:
             found = routes.lookup_each(subnet, values, seen)

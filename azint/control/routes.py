@@ -106,24 +106,21 @@ class RouteTable:
                 return route
         return None
 
-    def matches(self, values: Sequence[int]) -> dict[int, Route]:
-        """The longest-prefix match of each of ``values`` (ascending numbers), by position,
-        for those that have one: ``lookup`` of them all at once. A table with fewer routes
-        than values is read route by route (each covers a run of the sorted values), a larger
-        one is probed value by value, so the work is the smaller of the two."""
-        found: dict[int, Route] = {}
+    def matches(self, values: Sequence[int]) -> list[Route | None]:
+        """The longest-prefix match of each of ``values`` (ascending numbers), by position:
+        ``lookup`` of them all at once. A table with fewer routes than values is read route
+        by route (each covers a run of the sorted values), a larger one is probed value by
+        value, so the work is the smaller of the two."""
         if len(self) > len(values):
-            for position, value in enumerate(values):
-                route = self.lookup_value(value)
-                if route is not None:
-                    found[position] = route
-            return found
+            return [self.lookup_value(value) for value in values]
+        found: list[Route | None] = [None] * len(values)
         for length in reversed(self._lengths):  # shortest first: a longer match overwrites
             last = ~_MASKS[length] & 0xFFFFFFFF
             for first, route in self._by_length[length].items():
                 low = bisect_left(values, first)
-                for position in range(low, bisect_right(values, first | last, low)):
-                    found[position] = route
+                high = bisect_right(values, first | last, low)
+                if low < high:
+                    found[low:high] = [route] * (high - low)
         return found
 
     def changed_prefixes(self, other: RouteTable) -> list[IPv4Network]:

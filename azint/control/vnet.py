@@ -96,24 +96,23 @@ class VNetRoutes:
         return best
 
     def lookup_each(self, subnet: str | None, values: Sequence[int],
-                    seen: dict[int, dict[int, Route]]) -> list[Route | None]:
+                    seen: dict[int, Matches]) -> list[Route | None]:
         """``lookup`` of each of ``values`` (ascending numbers) at once, by position.
 
         ``seen`` keeps each layer's matches by the layer's identity while the caller holds the
         tables: spokes share their hub's gateway layer, which is then read once for them all.
         """
         user, gateway = self._layers(subnet)
-        system = self.system if user is None else self._system(user)
-        best: list[Route | None] = [None] * len(values)
-        for position, route in _matches(system, values, seen).items():
-            best[position] = route
-        shadowed = [r is not None and r.next_hop_type in _SHADOWS_GATEWAY for r in best]
+        system = _matches(self.system if user is None else self._system(user), values, seen)
+        best = list(system.dense)
         for layer in (user, gateway):
             if layer is None:
                 continue
-            for position, route in _matches(layer, values, seen).items():
-                if layer is gateway and shadowed[position]:
-                    continue
+            for position, route in _matches(layer, values, seen).sparse:
+                if layer is gateway:
+                    held = system.dense[position]
+                    if held is not None and held.next_hop_type in _SHADOWS_GATEWAY:
+                        continue
                 held = best[position]
                 if held is None or _rank(route) > _rank(held):
                     best[position] = route
@@ -138,11 +137,24 @@ class VNetRoutes:
         return rows
 
 
-def _matches(table: RouteTable, values: Sequence[int],
-             seen: dict[int, dict[int, Route]]) -> dict[int, Route]:
+class Matches:
+    """A table's longest match for each of some values: by position, and only those found."""
+
+    def __init__(self, dense: list[Route | None]) -> None:
+        self.dense = dense
+        self._sparse: list[tuple[int, Route]] | None = None
+
+    @property
+    def sparse(self) -> list[tuple[int, Route]]:
+        if self._sparse is None:
+            self._sparse = [(i, r) for i, r in enumerate(self.dense) if r is not None]
+        return self._sparse
+
+
+def _matches(table: RouteTable, values: Sequence[int], seen: dict[int, Matches]) -> Matches:
     found = seen.get(id(table))
     if found is None:
-        found = seen[id(table)] = table.matches(values)
+        found = seen[id(table)] = Matches(table.matches(values))
     return found
 
 

@@ -33,7 +33,7 @@ from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.control.tunnels import public_address
-from azint.control.vnet import VNetRoutes
+from azint.control.vnet import Matches, VNetRoutes
 from azint.data.flowhash import Flow, choose
 from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
@@ -389,7 +389,7 @@ class Forwarder:
         position = {value: index for index, value in enumerate(values)}
         columns = [position[int(dst)] for dst in dsts]
         loopback = [j for j, dst in enumerate(dsts) if int(dst) >> 24 == _LOOPBACK_FIRST_OCTET]
-        seen: dict[int, dict[int, Route]] = {}
+        seen: dict[int, Matches] = {}
         rows: list[list[Route | None] | None] = []
         goes_on: list[list[bool] | None] = []
         for host in hosts:
