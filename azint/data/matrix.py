@@ -64,6 +64,7 @@ class Matrix:
         self._walked = walked  # by row and column: a walked pair's cell, else None
         self._ended = ended  # by row and column: the reason a pair not walked ends at once
         self._cells: dict[tuple[str, str], Cell] | None = None
+        self._columns: list[int | None] | None = None  # each listed network's index, if any
 
     def find(self, source: str, target: str) -> Cell | None:
         """The cell from ``source`` to ``target``; None on the diagonal, or for a network
@@ -95,10 +96,11 @@ class Matrix:
         i = self._index.get(source)
         if i is None:
             return [None] * len(self.listed)
-        row, index = self._walked[i], self._index
-        columns = [index.get(target) for target in self.listed]
+        if self._columns is None:
+            self._columns = [self._index.get(target) for target in self.listed]
+        row = self._walked[i]
         return [None if j is None or j == i else "no" if row[j] is None else row[j].text  # type: ignore[union-attr]
-                for j in columns]
+                for j in self._columns]
 
     @property
     def cells(self) -> dict[tuple[str, str], Cell]:

@@ -59,8 +59,8 @@ def matrix_document(matrix: Matrix, down: tuple[str, ...]) -> list[Block]:
     title = _title(down)
     names = matrix.listed
     made: dict[str, Shown] = {}
-    rows = tuple((Shown(s, "bold"), *(_shown(text, made) for text in _texts(matrix, s)))
-                 for s in names)
+    rows = tuple((Shown(s, "bold"), *[made[t] if t in made else _shown(t, made)
+                                      for t in _texts(matrix, s)]) for s in names)
     return [Heading(title), Table((CORNER, *names), rows), Paragraph(LEGEND, "dim")]
 
 

@@ -81,13 +81,16 @@ def _plain_block(block: Block) -> str:
 
 def plain_table(found: Table) -> str:
     """Columns padded to their widest cell, dashes under the header (like ``az -o table``)."""
-    widths = [max([len(h), *(len(row[i].text) for row in found.rows)])
-              for i, h in enumerate(found.columns)]
+    texts = [[c.text for c in row] for row in found.rows]
+    for row in texts:
+        if len(row) != len(found.columns):
+            raise ValueError(f"a row of {len(row)} cells in a table of {len(found.columns)} columns")
+    widths = [max(map(len, column)) for column in zip(found.columns, *texts, strict=True)]
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        return "  ".join(map(str.ljust, cells, widths)).rstrip()
     lines = [found.title] if found.title else []
     lines += [line(found.columns), line(["-" * w for w in widths])]
-    lines += [line([c.text for c in row]) for row in found.rows]
+    lines += [line(row) for row in texts]
     return "\n".join(lines)
 
 
