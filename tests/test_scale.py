@@ -18,6 +18,8 @@ import weakref
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
+import pytest
+
 from azint.collector import paused
 from azint.data.endpoints import resolve_source
 from azint.network import Network
@@ -178,6 +180,17 @@ def test_tracert_imports_only_what_tracing_needs() -> None:
                 "click.shell_completion", "string",  # completions only; string compiles a regex
                 "azint.control.security"}  # the bundled topology has no NSG
     assert not loaded & unwanted
+
+
+@pytest.mark.parametrize("command", [["matrix"], ["routes", "hub"]])
+def test_a_table_printed_to_a_pipe_does_not_import_rich(command: list[str]) -> None:
+    """rich draws tables on a terminal only: a piped table is plain text, without it."""
+    code = (f"import sys\nfrom azint.cli import main\ntry:\n    main({command!r})\n"
+            "except SystemExit:\n    pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'rich')), "
+            "file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() and not done.stderr.split()
 
 
 def test_a_prefix_read_from_the_file_is_the_network_it_stands_for() -> None:

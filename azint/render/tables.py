@@ -11,10 +11,12 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported only to draw for a terminal (see ``_rich``)
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ def plain_table(found: Table) -> str:
 
 
 def _rich(document: Document, display: Display) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=display.width, force_terminal=True,
                       color_system="standard" if display.color else None,
@@ -118,6 +123,8 @@ def _rich(document: Document, display: Display) -> str:
 
 def _print_words(console: Console, text: Text) -> None:
     """Wrapped between words only: a word wider than the terminal keeps its own whole line."""
+    from rich.text import Text
+
     lines = textwrap.wrap(text.plain, console.width, break_long_words=False,
                           break_on_hyphens=False) or [""]
     for line in lines:
@@ -133,6 +140,9 @@ def table_width(found: Table) -> int:
 
 
 def _rich_table(found: Table) -> RichTable:
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
     shown = RichTable(header_style="bold")
     for column in found.columns:
         shown.add_column(column, no_wrap=True)
@@ -146,6 +156,8 @@ def _print_records(console: Console, found: Table) -> None:
 
     When ``column: value`` does not fit, the value goes whole on the next line, indented. A
     column without a name labels its rows (verify's Azure / model): its value stands alone."""
+    from rich.text import Text
+
     if found.title:
         _print_words(console, Text(found.title, style="bold"))
     for number, row in enumerate(found.rows):
@@ -157,6 +169,8 @@ def _print_records(console: Console, found: Table) -> None:
 
 def _print_field(console: Console, column: str, cell: Cell) -> None:
     """One ``column: value`` line of a record: only the column's name bold, the value whole."""
+    from rich.text import Text
+
     value = Text(cell.text, style=cell.style or "")
     if not column:
         _print_line(console, value)
