@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from azint.control.vnet import Matches
+from azint.data import forked
 from azint.data import matrix as matrix_module
 from azint.data.flowhash import Flow
 from azint.data.matrix import first_endpoints, mechanisms, reachability
@@ -334,5 +335,5 @@ def test_a_matrix_walked_in_two_processes_is_the_matrix_walked_in_one(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("the other process fails")
 
-    monkeypatch.setattr(matrix_module.pickle, "dumps", broken)
+    monkeypatch.setattr(forked.pickle, "dumps", broken)
     assert _cells(reachability(Network.open(path).prober, workers=2)) == alone

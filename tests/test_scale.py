@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import weakref
@@ -22,6 +23,7 @@ import pytest
 
 from azint.collector import paused
 from azint.data.endpoints import resolve_source
+from azint.data.forked import in_two
 from azint.network import Network
 from tests.builders import Doc, build, circuit, vnet
 
@@ -251,3 +253,25 @@ def test_what_imports_made_is_frozen_out_of_the_collectors_sight() -> None:
             "    import azint.cli\nprint(gc.get_freeze_count())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "0"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a second process needs fork")
+def test_work_in_two_processes_gives_every_result_in_order_and_survives_a_failed_one() -> None:
+    """``in_two``: the second half is worked by a forked process (another pid), the results
+    come back in the items' order; when the other process fails, its half is worked here."""
+    parent = os.getpid()
+
+    def work(items: list[int]) -> list[tuple[int, int]]:
+        return [(item * 2, os.getpid()) for item in items]
+
+    found = in_two(work, list(range(10)))
+    assert [value for value, _ in found] == [item * 2 for item in range(10)]
+    assert {pid for _, pid in found[:5]} == {parent} and parent not in {pid for _, pid in found[5:]}
+
+    def failing_elsewhere(items: list[int]) -> list[int]:
+        if os.getpid() != parent:
+            raise RuntimeError("the other process fails")
+        return [item + 1 for item in items]
+
+    assert in_two(failing_elsewhere, [1, 2, 3]) == [2, 3, 4]
+    assert in_two(work, []) == []

@@ -16,14 +16,13 @@ A network without endpoints has nobody to ping from or to: it is listed as such,
 
 from __future__ import annotations
 
-import os
-import pickle
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from azint.collector import paused
 from azint.control.ids import Kind
 from azint.control.routes import Route
+from azint.data.forked import cores, in_two
 from azint.data.probes import Prober
 from azint.data.walk import EndedAtOnce, Step, Walk
 from azint.topology import model as m
@@ -53,8 +52,9 @@ class Cell(NamedTuple):
 
 
 class Matrix:
-    """Every cell of the matrix; a cell whose pair ends at once both ways (most of a large
-    matrix) is kept as its reason alone and made when asked for."""
+    """Every cell of the matrix. A cell whose pair ends at once both ways (most of a large
+    matrix) is not kept: it is made when asked for, its reason worded from the route that
+    ended it; ``text`` and ``texts`` answer without making it."""
 
     def __init__(self, networks: tuple[str, ...], listed: tuple[str, ...],
                  walked: list[list[Cell | None]], ended: EndedAtOnce) -> None:
@@ -164,38 +164,16 @@ PARALLEL_PAIRS = 2000  # fewer pairs to walk than this: a second process costs m
 
 
 def _walk_pairs(prober: Prober, senders: list[m.Endpoint], ended: EndedAtOnce,
-                pairs: list[tuple[int, int]],
-                workers: int | None) -> Iterator[PairCells]:
-    """The cells of each pair, both ways: in this process, or the later pairs in a forked one."""
+                pairs: list[tuple[int, int]], workers: int | None) -> list[PairCells]:
+    """The cells of each pair, both ways: half of them in a forked process where it pays."""
+    def work(some: list[tuple[int, int]]) -> list[PairCells]:
+        return list(_cells_of(prober, senders, ended, some))
+
     if workers is None:
-        workers = 2 if len(os.sched_getaffinity(0)) >= 2 else 1  # type: ignore[attr-defined,unused-ignore]
-    if workers < 2 or len(pairs) < PARALLEL_PAIRS or not hasattr(os, "fork"):
-        yield from _cells_of(prober, senders, ended, pairs)
-        return
-    half = len(pairs) // 2
-    mine, theirs = pairs[:half], pairs[half:]
-    reader, writer = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the forked process (its result is checked by the parent)
-        os.close(reader)
-        try:
-            payload = pickle.dumps(list(_cells_of(prober, senders, ended, theirs)), pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(writer, "wb") as out:
-                out.write(payload)
-        finally:
-            os._exit(0)
-    os.close(writer)
-    yield from _cells_of(prober, senders, ended, mine)
-    with os.fdopen(reader, "rb") as source:
-        payload = source.read()
-    _, status = os.waitpid(child, 0)
-    try:
-        found: list[PairCells] = pickle.loads(payload) if status == 0 else []
-    except (pickle.UnpicklingError, EOFError, ValueError):
-        found = []
-    if len(found) != len(theirs):  # the other process failed: walk its pairs here
-        found = list(_cells_of(prober, senders, ended, theirs))
-    yield from found
+        workers = 2 if cores() >= 2 else 1
+    if workers < 2 or len(pairs) < PARALLEL_PAIRS:
+        return work(pairs)
+    return in_two(work, pairs)
 
 
 def _cells_of(prober: Prober, senders: list[m.Endpoint], ended: EndedAtOnce,
