@@ -192,6 +192,19 @@ class _Onward(NamedTuple):
     loop_free: bool
 
 
+class _Alike(NamedTuple):
+    """What an element does with a packet it forwards by a route with given hops, kept by
+    ``_advance`` for packets to other destinations arriving alike (see ``_route_alike``)."""
+
+    hops: tuple[NextHop, ...]  # the route's hops: kept, so their id is not reused
+    from_onprem_tunnel: bool
+    is_hop: bool
+    reply: IPv4Address | None
+    hop: NextHop
+    note: str
+    answers_beyond: bool  # the reply's time includes the hop on (a gateway to its circuit)
+
+
 class _Decision(NamedTuple):
     route: Route | None
     next_hop: NextHop | None
@@ -220,6 +233,7 @@ class Forwarder:
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], _Onward] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
+    _alike: dict[tuple[object, ...], _Alike] = field(default_factory=dict)  # see ``_advance``
     _gateway_hops: dict[tuple[str, int], tuple[tuple[NextHop, ...], NextHop]] = field(
         default_factory=dict)  # see ``_to_gateway``
     # the route a VNet host sends a destination by, as last found (see ``_route_at_host``)
@@ -442,6 +456,25 @@ class Forwarder:
         if not originating and cursor.dst in self._owned_values.get(element, ()):
             steps.append(Step(element, port, flow.dst, False, packet.latency, note="delivered"))
             return Walk(flow, tuple(steps), Disposition.DELIVERED, f"delivered to {element}")
+        alike: tuple[object, ...] | None = None
+        if self.reuse and security is None:
+            route = self._route_alike(element, port, packet, originating)
+            if route is not None:
+                arrived = cursor.arrived_as
+                alike = (element, port, None if arrived is None else int(arrived),
+                         packet.from_onprem_tunnel, originating, route.next_hop_type,
+                         id(route.next_hops))
+                known = self._alike.get(alike)
+                if known is not None and not (known.is_hop and packet.ttl <= 1):
+                    packet.from_onprem_tunnel = known.from_onprem_tunnel
+                    if known.is_hop:
+                        packet.ttl -= 1
+                    latency = packet.latency + known.hop.latency_ms if known.answers_beyond \
+                        else packet.latency
+                    steps.append(Step(element, port, known.reply, known.is_hop, latency, route,
+                                      known.note))
+                    return self._move(cursor, known.hop)
+                self._source_read = False  # (per advance: ``_onward_walk`` reads it after each)
         self._note_tunnel(element, port, packet)
         is_hop = not originating and self._is_hop(element, port, packet)
         reply = self._reply_address(element, port, cursor.arrived_as, packet)
@@ -466,13 +499,24 @@ class Forwarder:
                 return _denied(flow, steps, Step(element, port, reply, is_hop, packet.latency,
                                                  note=DENIED_NOTE), denied)
         decision = self._decide(element, port, packet, originating)
-        steps.append(Step(element, port, reply, is_hop,
-                          self._answer_latency(element, decision, packet), decision.route,
-                          decision.note))
+        answered = self._answer_latency(element, decision, packet)
+        steps.append(Step(element, port, reply, is_hop, answered, decision.route, decision.note))
         hop = decision.next_hop
+        if alike is not None and hop is not None and not self._source_read \
+                and decision.route is not None:
+            self._alike[alike] = _Alike(decision.route.next_hops, packet.from_onprem_tunnel,
+                                        is_hop, reply, hop, decision.note,
+                                        element.kind is Kind.ERGW and hop.element.kind is Kind.MSEE)
         if hop is None:
             return Walk(flow, tuple(steps), decision.disposition, decision.reason,
                         decision.unreachable)
+        return self._move(cursor, hop)
+
+    def _move(self, cursor: _Cursor, hop: NextHop) -> Walk | None:
+        """The packet on to ``hop``: the walk when the link is down or it goes round, else
+        None (moved on)."""
+        flow, packet, steps, element = cursor.flow, cursor.packet, cursor.steps, cursor.element
+        visits = cursor.visits
         if not hop.up:
             return Walk(flow, tuple(steps), Disposition.LINK_DOWN,
                         f"{element} forwards into a connection that is down")
@@ -483,6 +527,29 @@ class Forwarder:
         cursor.element, cursor.port, cursor.arrived_as = hop.element, hop.port, hop.address
         cursor.originating = False
         return None
+
+    def _route_alike(self, element: Element, port: str | None, packet: _Packet,
+                     originating: bool) -> Route | None:
+        """The route ``element`` forwards the packet by, where the rest of what it does
+        depends only on where the packet is and that route's hops (so ``_advance`` can do it
+        again for another destination by the same hops); None elsewhere."""
+        kind, dst = element.kind, packet.flow.dst
+        route: Route | None = None
+        if kind is Kind.VM:
+            first = self._first_route  # an originating VNet host's route, found before the walk
+            if originating and first[0] == element.name and first[1] == dst:
+                route = first[2]
+        elif kind is Kind.VPNGW or kind is Kind.MSEE:
+            table = self.plane.tables.get(element)
+            route = table.lookup(dst) if table is not None else None
+        elif kind is Kind.ROUTER:
+            route = self.plane.routers[element.name].table.lookup(dst)
+        elif kind is Kind.ERGW and not (port is not None and port.startswith("circuit:")) \
+                and not (port == "vnet" and self._tunnel_ends):  # that reply reads the flow
+            route = self.plane.tables[element].lookup(dst)
+        if route is None or route.next_hop_type == "connected":  # a LAN's hop is by address
+            return None
+        return route
 
     def _choose(self, element: Element, flow: Flow, options: Sequence[T]) -> T:
         """The ECMP choice of ``flow`` at ``element`` (noting when it read the source)."""
