@@ -351,3 +351,24 @@ def test_an_oversized_intents_file_is_called_one(azint: Callable[..., Run], tmp_
     run = azint("check", str(path))
     assert run.code == 2
     assert run.err == f"{path}: error: file is 16,777,217 bytes; an intents file may be at most 16,777,216\n"
+
+
+def test_a_sweep_checked_half_in_a_second_process_finds_what_one_process_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Intents under any single failure are checked failure by failure; shared with a forked
+    process, every probe's finding (explanations of the failures included) is the same."""
+    from azint.gate import check as check_module
+    from azint.gate.intents import load_intents
+    from azint.topology import loader
+
+    path = write(tmp_path, [
+        {"name": "spoke reaches location1", "from": "spoke", "to": "location1",
+         "expect": "reachable", "under": "any_single_failure"},
+        {"name": "branch never reaches remote", "from": "branch", "to": "remote",
+         "expect": "reachable", "under": "any_single_failure", "via": ["hub-branch"]}])
+    topology = loader.load(REFERENCE)
+    intents = load_intents(Path(path)).intents
+    shared = check_module.check(topology, intents)
+    assert any(result.failed for result in shared)
+    monkeypatch.setattr(check_module, "PARALLEL_GROUPS", 10**9)
+    assert check_module.check(topology, intents) == shared

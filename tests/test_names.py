@@ -203,3 +203,21 @@ def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
             yield from _leaves(error.context)
         else:
             yield error
+
+
+def test_an_element_is_made_once_and_survives_pickling_and_copying() -> None:
+    """Elements are shared (a dictionary finds one by identity), and what a forked process
+    sends back pickled is the same element, as is a copy; session keys compare by fields."""
+    import copy
+    import pickle
+
+    from azint.control.ids import Element, Kind, SessionKey
+
+    element = Element(Kind.MSEE, "er:1", "primary")
+    assert Element(Kind.MSEE, "er:1", "primary") is element
+    assert pickle.loads(pickle.dumps(element)) is element
+    assert copy.copy(element) is element and copy.deepcopy(element) is element
+    assert str(element) == "msee:er:1:primary" and element != Element(Kind.MSEE, "er:1", "secondary")
+    session = SessionKey("hub-er|1", element, 1)
+    again = pickle.loads(pickle.dumps(session))
+    assert again == session and hash(again) == hash(session) and str(again) == str(session)

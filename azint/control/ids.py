@@ -79,6 +79,9 @@ class Element(_Id):
             _ELEMENTS[(kind, name, role)] = made
         return made
 
+    def __reduce__(self) -> tuple[type[Element], tuple[Kind, str, str]]:
+        return Element, (self.kind, self.name, self.role)  # unpickled as the one element
+
     def __repr__(self) -> str:
         return f"Element({self._key[0]!r})"
 

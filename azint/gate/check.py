@@ -18,6 +18,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple
 
 from azint.data.explain import Explanation, explain
+from azint.data.forked import cores, in_two
 from azint.data.probes import TraceResult
 from azint.errors import Position
 from azint.gate.intents import Expect, Intent, IntentsError, Names, Under
@@ -101,12 +102,26 @@ def check(topology: m.Topology, intents: tuple[Intent, ...]) -> list[IntentResul
         for index, probe in enumerate(probes):
             by_down.setdefault(frozenset(probe.down), []).append((which, index))
     findings: list[list[Finding | None]] = [[None] * len(probes) for probes in plans]
-    for down, members in by_down.items():
-        network = Network.of(topology, down)
-        crossings = Crossings(network.topology)
-        for which, index in members:
-            findings[which][index] = _run(intents[which], plans[which][index], network, crossings)
+    groups = list(by_down.items())
+
+    def work(some: list[tuple[frozenset[str], list[tuple[int, int]]]]) -> list[list[Finding | None]]:
+        found = []
+        for down, members in some:
+            network = Network.of(topology, down)
+            crossings = Crossings(network.topology)
+            found.append([_run(intents[which], plans[which][index], network, crossings)
+                          for which, index in members])
+        return found
+
+    shared = len(groups) >= PARALLEL_GROUPS and cores() >= 2  # a sweep: half in a second process
+    for (_, members), found in zip(groups, in_two(work, groups) if shared else work(groups),
+                                   strict=True):
+        for (which, index), finding in zip(members, found, strict=True):
+            findings[which][index] = finding
     return [_result(intent, found) for intent, found in zip(intents, findings, strict=True)]
+
+
+PARALLEL_GROUPS = 4  # fewer sets of failed elements: a second process costs more than it saves
 
 
 def _result(intent: Intent, findings: list[Finding | None]) -> IntentResult:

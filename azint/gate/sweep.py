@@ -24,6 +24,7 @@ from itertools import combinations
 from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.data.flowhash import Flow
+from azint.data.forked import cores, in_two
 from azint.data.probes import NETWORK_DEVICE_TTL
 from azint.data.walk import Walk
 from azint.gate.check import single_failures
@@ -73,23 +74,56 @@ def sweep(network: Network, depth: int = 1, progress: Progress | None = None) ->
     topology = network.topology
     kinds = {f.name: f.kind for f in topology.failables()}
     names = single_failures(topology, network.down)
-    effects: dict[tuple[str, ...], Effect] = {}
-    cases: list[tuple[str, ...]] = [(name,) for name in names]
-    if depth >= 2:
-        cases += list(combinations(names, 2))
-    for done, down in enumerate(cases, start=1):
-        effect = baseline.fail(down, kinds)
-        if len(down) == 2:
-            single = {p.pair for name in down for p in effects[(name,)].lost}
-            effect = _with_alone(effect, tuple(p.pair for p in effect.lost if p.pair not in single))
-        effects[down] = effect
-        if progress is not None:
-            progress(done, len(cases))
+    singles: list[tuple[str, ...]] = [(name,) for name in names]
+    doubles: list[tuple[str, ...]] = list(combinations(names, 2)) if depth >= 2 else []
+    counted = _Counted(progress, len(singles) + len(doubles))
+    effects = dict(zip(singles, _fail_each(baseline, singles, kinds, counted), strict=True))
+    for down, effect in zip(doubles, _fail_each(baseline, doubles, kinds, counted), strict=True):
+        single = {p.pair for name in down for p in effects[(name,)].lost}
+        effects[down] = _with_alone(effect, tuple(p.pair for p in effect.lost
+                                                  if p.pair not in single))
     order = {key: i for i, key in enumerate(effects)}
     ranked = sorted(effects.values(), key=lambda e: (-len(e.alone), -len(e.lost), -len(e.moved),
                                                       order[e.down]))
     return Sweep(len(baseline.states), sum(s.reachable for s in baseline.states.values()),
                  tuple(ranked))
+
+
+PARALLEL_FAILURES = 4  # fewer failures to sweep: a second process costs more than it saves
+
+
+class _Counted:
+    """Progress over all the failures, this process's share counted for both (the forked
+    one does as many, at about the same pace)."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def step(self, weight: int) -> None:
+        self.done = min(self.total, self.done + weight)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def _fail_each(baseline: _Baseline, cases: list[tuple[str, ...]],
+               kinds: dict[str, m.FailableKind], counted: _Counted) -> list[Effect]:
+    """Each failure's effect, in order: half of them in a forked process where it pays."""
+    shared = len(cases) >= PARALLEL_FAILURES and cores() >= 2
+
+    def work(some: list[tuple[str, ...]]) -> list[Effect]:
+        found = []
+        for down in some:
+            found.append(baseline.fail(down, kinds))
+            counted.step(2 if shared else 1)
+        return found
+
+    if not shared:
+        return work(cases)
+    start = counted.done
+    found = in_two(work, cases)
+    counted.done = start
+    counted.step(len(cases))
+    return found
 
 
 def _with_alone(effect: Effect, alone: tuple[Pair, ...]) -> Effect:
