@@ -26,6 +26,7 @@ from azint.data import matrix as matrix_module
 from azint.data.flowhash import Flow
 from azint.data.matrix import first_endpoints, mechanisms, reachability
 from azint.data.probes import Prober
+from azint.data.vnetends import ended_at_once
 from azint.data.walk import Disposition
 from azint.network import Network
 from azint.render import windows
@@ -232,7 +233,8 @@ def test_every_vnet_route_looked_up_at_once_is_each_looked_up_alone(
     finds the route a lookup of that address alone finds, user, gateway and system routes
     ranked as Azure ranks them ("Virtual network traffic routing",
     https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview), and so
-    does the verdict of every pair that ends at once."""
+    does every probe that ends at once in its VNet: exactly those whose walk ends there, with
+    the walk's reason."""
     network = Network.open(_write(tmp_path, doc))
     endpoints = network.topology.endpoints()
     values = sorted({int(e.address) for e in endpoints} | set(extra))
@@ -241,13 +243,18 @@ def test_every_vnet_route_looked_up_at_once_is_each_looked_up_alone(
         for subnet in [None, *(s.name for s in network.topology.vnets[name].subnets)]:
             found = routes.lookup_each(subnet, values, seen)
             assert found == [routes.lookup(subnet, IPv4Address(v)) for v in values]
-    forwarder = network.prober.forwarder
-    names = [e.name for e in endpoints]
-    together = forwarder.ends_in_vnet_each(names, [e.address for e in endpoints])
-    for i, host in enumerate(names):
-        alone = [forwarder.ends_in_vnet(host, e.address) for e in endpoints]
-        assert [together.reason(i, j) for j in range(len(endpoints))] == alone
-        assert [together.ends(i, j) for j in range(len(endpoints))] == [a is not None for a in alone]
+    prober = Prober(network.plane)
+    prober.forwarder.reuse = False
+    together = ended_at_once(prober.forwarder, [e.name for e in endpoints],
+                             [e.address for e in endpoints])
+    at_once = (Disposition.NO_ROUTE, Disposition.NULL_ROUTED, Disposition.EXITS_TO_INTERNET)
+    for i, sender in enumerate(endpoints):
+        for j, receiver in enumerate(endpoints):
+            walk = prober.probe_walk(sender, receiver.address)
+            ends = sender.network in network.plane.vnets and len(walk.steps) == 1 \
+                and walk.disposition in at_once
+            assert together.ends(i, j) == ends
+            assert together.reason(i, j) == (walk.reason if ends else None)
 
 
 @FAST

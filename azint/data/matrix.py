@@ -24,7 +24,8 @@ from azint.control.ids import Kind
 from azint.control.routes import Route
 from azint.data.forked import cores, in_two
 from azint.data.probes import Prober
-from azint.data.walk import EndedAtOnce, Step, Walk
+from azint.data.vnetends import EndedAtOnce, ended_at_once
+from azint.data.walk import Step, Walk
 from azint.topology import model as m
 
 PING_TIMEOUT_MS = 4000  # ping's default wait, as ``matrix`` pings
@@ -149,8 +150,8 @@ def reachability(prober: Prober, workers: int | None = None) -> Matrix:
     count = len(names)
     walked: list[list[Cell | None]] = [[None] * count for _ in range(count)]
     with paused():
-        ended = prober.forwarder.ends_in_vnet_each([e.name for e in senders],
-                                                   [e.address for e in senders])
+        ended = ended_at_once(prober.forwarder, [e.name for e in senders],
+                              [e.address for e in senders])
         going = ended.goes_on
         pairs = [(i, j) for i, row in enumerate(going) for j in range(i + 1, count)
                  if row is None or row[j] or going[j] is None or going[j][i]]  # type: ignore[index]

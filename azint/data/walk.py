@@ -33,7 +33,6 @@ from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.control.routes import NextHop, Route
 from azint.control.tunnels import public_address
-from azint.control.vnet import Matches, VNetRoutes
 from azint.data.flowhash import Flow, choose
 from azint.data.peeringflags import beyond_appliance, forwarded_refusal
 from azint.data.tunnelends import TunnelEnds, leaving_instance, tunnel_ends
@@ -228,8 +227,6 @@ class Forwarder:
     _gateways: dict[str, tuple[str, str, IPv4Interface] | None] = field(default_factory=dict)
     _subnets: dict[str, str | None] = field(default_factory=dict)  # a VNet host's, by name
     _texts: dict[int, str] = field(default_factory=dict)  # addresses printed, by number
-    # a VNet host's address (as a number), VNet, routes and subnet, by name (see ``ends_in_vnet``)
-    _vnet_hosts: dict[str, tuple[int, str, VNetRoutes, str | None]] = field(default_factory=dict)
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], _Onward] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
@@ -371,59 +368,6 @@ class Forwarder:
                     decision.route, decision.note)
         return Walk(flow, (step,), decision.disposition, decision.reason, decision.unreachable)
 
-    def ends_in_vnet(self, host: str, dst: IPv4Address) -> str | None:
-        """The reason of the walk of a probe VNet host ``host`` sends to ``dst`` when its VNet's
-        route ends it at once (no route, ``None``, the Internet: nothing crossed, nothing
-        delivered), found without making the walk; None otherwise, or with security groups."""
-        if self._security is not None:
-            return None
-        at = self._vnet_hosts.get(host)  # asked for every pair of a matrix: looked up once
-        if at is None:
-            endpoint = self._endpoints[host]
-            routes = self.plane.vnets.get(endpoint.network)
-            if routes is None:
-                return None
-            at = self._vnet_hosts[host] = (int(endpoint.address), endpoint.network, routes,
-                                           self._subnet(endpoint, routes.vnet))
-        value = int(dst)
-        if value == at[0] or value >> 24 == _LOOPBACK_FIRST_OCTET:  # as ``_answers_itself``
-            return None
-        route = at[2].lookup(at[3], dst)
-        if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
-            return None
-        return self._ended_reason(at[1], route, dst)
-
-    def ends_in_vnet_each(self, hosts: Sequence[str], dsts: Sequence[IPv4Address]) -> EndedAtOnce:
-        """``ends_in_vnet`` of every host to every destination at once (``matrix``: most of its
-        pairs are answered here). Each VNet's table is read for all destinations together,
-        and a gateway layer spokes share only once; reasons are worded when asked for."""
-        if self._security is not None:
-            return EndedAtOnce(self, hosts, dsts, [None] * len(hosts), [None] * len(hosts))
-        values = sorted({int(dst) for dst in dsts})
-        position = {value: index for index, value in enumerate(values)}
-        columns = [position[int(dst)] for dst in dsts]
-        loopback = [j for j, dst in enumerate(dsts) if int(dst) >> 24 == _LOOPBACK_FIRST_OCTET]
-        seen: dict[int, Matches] = {}
-        rows: list[list[Route | None] | None] = []
-        goes_on: list[list[bool] | None] = []
-        for host in hosts:
-            endpoint = self._endpoints[host]
-            routes = self.plane.vnets.get(endpoint.network)
-            if routes is None:
-                rows.append(None)
-                goes_on.append(None)
-                continue
-            found = routes.lookup_each(self._subnet(endpoint, routes.vnet), values, seen)
-            row = [found[column] for column in columns]
-            going = [route is not None and route.next_hop_type not in _ENDS_AT_ONCE
-                     for route in row]
-            own = position.get(int(endpoint.address))
-            for j in [*loopback, *(j for j, c in enumerate(columns) if c == own)]:
-                going[j] = True  # the host answers its own address and loopback itself
-            rows.append(row)
-            goes_on.append(going)
-        return EndedAtOnce(self, hosts, dsts, rows, goes_on)
-
     def _ended_at_host(self, host: str, dst: IPv4Address) -> _Decision | None:
         found = self._route_at_host(host, dst)
         if found is None:
@@ -436,8 +380,8 @@ class Forwarder:
         routes = self.plane.vnets.get(endpoint.network)
         if routes is None:
             return None
-        route = routes.lookup(self._subnet(endpoint, routes.vnet), dst)
-        if route is not None and route.next_hop_type not in _ENDS_AT_ONCE:
+        route = routes.lookup(self.subnet(endpoint, routes.vnet), dst)
+        if route is not None and route.next_hop_type not in ENDS_AT_ONCE:
             self._first_route = (host, dst, route)  # the walk goes on, and starts with it
             return None
         return (route,)
@@ -692,7 +636,7 @@ class Forwarder:
             if originating and first[0] == name and first[1] == packet.flow.dst:
                 route: Route | None = first[2]
             else:
-                route = self.plane.vnets[vnet.name].lookup(self._subnet(endpoint, vnet),
+                route = self.plane.vnets[vnet.name].lookup(self.subnet(endpoint, vnet),
                                                            packet.flow.dst)
             decision = self._vnet_route(vnet.name, route, packet, came_from=None)
             return decision if originating else self._forwarded(endpoint, vnet, decision, packet)
@@ -706,7 +650,7 @@ class Forwarder:
             text = self._texts[key] = str(address)
         return text
 
-    def _subnet(self, endpoint: m.Endpoint, vnet: m.VNet) -> str | None:
+    def subnet(self, endpoint: m.Endpoint, vnet: m.VNet) -> str | None:
         """The name of the subnet a VNet host is in (a scan of the subnets, once per host)."""
         if endpoint.name not in self._subnets:
             subnet = vnet.subnet_of(endpoint.address)
@@ -728,7 +672,7 @@ class Forwarder:
         return _Decision(decision.route, None, Disposition.FORWARDED_NOT_ALLOWED, refusal)
 
     def _answers_itself(self, name: str, dst: IPv4Address) -> bool:
-        return dst == self._endpoints[name].address or int(dst) >> 24 == _LOOPBACK_FIRST_OCTET
+        return dst == self._endpoints[name].address or int(dst) >> 24 == LOOPBACK_FIRST_OCTET
 
     def _from_onprem_host(self, endpoint: m.Endpoint, dst: IPv4Address) -> _Decision:
         """A machine on a LAN: its own subnet directly (found by ARP), the rest to its gateway."""
@@ -777,7 +721,7 @@ class Forwarder:
 
     def _vnet_route(self, vnet: str, route: Route | None, packet: _Packet,
                     came_from: str | None) -> _Decision:
-        if route is None or route.next_hop_type in _ENDS_AT_ONCE:
+        if route is None or route.next_hop_type in ENDS_AT_ONCE:
             return self._ended_in_vnet(vnet, route, packet.flow.dst)
         kind = route.next_hop_type
         if kind == m.NextHopType.APPLIANCE:
@@ -788,10 +732,11 @@ class Forwarder:
 
     def _ended_in_vnet(self, vnet: str, route: Route | None, dst: IPv4Address) -> _Decision:
         """Where a VNet's route (none, ``None``, the Internet) ends a packet at once."""
-        disposition = Disposition.NO_ROUTE if route is None else _ENDS_AT_ONCE[route.next_hop_type]
-        return _Decision(route, None, disposition, self._ended_reason(vnet, route, dst))
+        disposition = Disposition.NO_ROUTE if route is None else ENDS_AT_ONCE[route.next_hop_type]
+        return _Decision(route, None, disposition, self.ended_reason(vnet, route, dst))
 
-    def _ended_reason(self, vnet: str, route: Route | None, dst: IPv4Address) -> str:
+    def ended_reason(self, vnet: str, route: Route | None, dst: IPv4Address) -> str:
+        """Why VNet ``vnet``'s route (none, ``None``, the Internet) ends a packet to ``dst``."""
         if route is None:
             return f"VNet '{vnet}' has no route"
         if route.next_hop_type == m.NextHopType.NONE:
@@ -862,46 +807,16 @@ class Forwarder:
                          f"virtual appliance {address} does not exist")
 
 
-class EndedAtOnce:
-    """Which probes from VNet hosts their VNet's route ends at once (no route, ``None``, the
-    Internet), by host and destination. ``routes``: a row per host of the route each probe
-    leaves by; ``goes_on``: whether the probe goes on past it. A row is None for a host it
-    cannot tell for (not in a VNet, or security groups in play)."""
-
-    def __init__(self, forwarder: Forwarder, hosts: Sequence[str], dsts: Sequence[IPv4Address],
-                 routes: list[list[Route | None] | None],
-                 goes_on: list[list[bool] | None]) -> None:
-        self._forwarder, self._hosts, self._dsts = forwarder, hosts, dsts
-        self.routes, self.goes_on = routes, goes_on
-
-    def ends(self, i: int, j: int) -> bool:
-        row = self.goes_on[i]
-        return row is not None and not row[j]
-
-    def first_route(self, i: int, j: int) -> Route | None:
-        """The route a probe from host ``i`` to destination ``j`` that goes on leaves by."""
-        row, going = self.routes[i], self.goes_on[i]
-        return row[j] if row is not None and going is not None and going[j] else None
-
-    def reason(self, i: int, j: int) -> str | None:
-        """``ends_in_vnet`` of host ``i`` to destination ``j``: the walk's reason, or None."""
-        row = self.routes[i]
-        if row is None or not self.ends(i, j):
-            return None
-        network = self._forwarder.endpoint(self._hosts[i]).network
-        return self._forwarder._ended_reason(network, row[j], self._dsts[j])
-
-
 def _denied(flow: Flow, steps: list[Step], step: Step, verdict: Verdict) -> Walk:
     steps.append(step)
     return Walk(flow, tuple(steps), Disposition.DENIED, verdict.reason(step.element.name),
                 denied=verdict)
 
 
-_ENDS_AT_ONCE: dict[str, Disposition] = {  # a VNet route's types that end a packet at once
+ENDS_AT_ONCE: dict[str, Disposition] = {  # a VNet route's types that end a packet at once
     m.NextHopType.NONE: Disposition.NULL_ROUTED,
     m.NextHopType.INTERNET: Disposition.EXITS_TO_INTERNET}
-_LOOPBACK_FIRST_OCTET = 127  # 127.0.0.0/8: a host answers it itself
+LOOPBACK_FIRST_OCTET = 127  # 127.0.0.0/8: a host answers it itself
 DENIED_NOTE = "denied by a network security group"  # a step's note: an NSG dropped it there
 OWN_SUBNET = "own subnet"  # a host's step note: it sent on its own subnet, not to its gateway
 _GATEWAY_NAMES = {"ergw": "ExpressRoute", "vpngw": "VPN"}
