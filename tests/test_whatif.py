@@ -185,3 +185,22 @@ def test_a_progress_bar_on_a_terminal_only_once_it_takes_a_moment(monkeypatch: p
         update(1, 2)
     assert piped.getvalue() == ""
 
+
+
+@given(doc=topologies())
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_pairs_their_vnet_ends_at_once_have_the_states_pinging_gives(
+        tmp_path: Path, doc: dict[str, object]) -> None:
+    """``diff`` and ``whatif`` answer a pair whose probe its VNet's route ends at once (no
+    route, ``None``, the Internet) without pinging it: every pair's state is still the one
+    pinging it gives ("Virtual network traffic routing",
+    https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview)."""
+    from azint.gate.pairs import network_pairs, pair_state
+    from azint.gate.paths import Crossings
+
+    network = build(tmp_path, doc["networks"], doc["connections"],  # type: ignore[arg-type]
+                    flow_hash_seed=doc["flow_hash_seed"])
+    crossings = Crossings(network.topology)
+    pinged = {pair: pair_state(network, crossings, *ends)[0]
+              for pair, ends in network_pairs(network.topology).items()}
+    assert all_pairs(network) == pinged

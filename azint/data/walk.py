@@ -227,6 +227,7 @@ class Forwarder:
     _gateways: dict[str, tuple[str, str, IPv4Interface] | None] = field(default_factory=dict)
     _subnets: dict[str, str | None] = field(default_factory=dict)  # a VNet host's, by name
     _texts: dict[int, str] = field(default_factory=dict)  # addresses printed, by number
+    _drops: dict[tuple[str, int], tuple[Route, str]] = field(default_factory=dict)  # reasons
     # ways on from a walk's second element that read nothing of the source (see ``walk``)
     _onward: dict[tuple[object, ...], _Onward] = field(default_factory=dict)
     _source_read: bool = False  # whether the walk so far read its source (see ``_choose``)
@@ -739,8 +740,12 @@ class Forwarder:
         """Why VNet ``vnet``'s route (none, ``None``, the Internet) ends a packet to ``dst``."""
         if route is None:
             return f"VNet '{vnet}' has no route"
-        if route.next_hop_type == m.NextHopType.NONE:
-            return f"VNet '{vnet}' routes {route.prefix} to None"
+        if route.next_hop_type == m.NextHopType.NONE:  # the same for every address it drops
+            kept = self._drops.get((vnet, id(route)))
+            if kept is None:  # kept with the route: its id is not reused
+                kept = self._drops[(vnet, id(route))] = (
+                    route, f"VNet '{vnet}' routes {route.prefix} to None")
+            return kept[1]
         return f"VNet '{vnet}' sends {self._text(dst)} to the Internet"
 
     def _to_gateway(self, vnet: str, route: Route, packet: _Packet,

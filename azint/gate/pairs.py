@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from azint.data.matrix import first_endpoints
 from azint.data.probes import PingResult
+from azint.data.vnetends import ended_at_once
 from azint.gate.paths import Crossings
 from azint.network import Network
 from azint.topology import model as m
@@ -43,7 +44,27 @@ def pair_state(network: Network, crossings: Crossings, sender: m.Endpoint,
     return PairState(reachable, path, crossings.summary(path), reason), result
 
 
+def ended_states(network: Network, crossings: Crossings,
+                 ends: dict[Pair, tuple[m.Endpoint, m.Endpoint]]) -> dict[Pair, PairState]:
+    """The pairs whose probe its source's VNet ends at once (no route, ``None``, the Internet:
+    most pairs of a landing zone), with their states, found without walking them."""
+    names = first_endpoints(network.topology)
+    index = {name: i for i, name in enumerate(names)}
+    endpoints = list(names.values())
+    ended = ended_at_once(network.prober.forwarder, [e.name for e in endpoints],
+                          [e.address for e in endpoints])
+    nothing = crossings.summary(())
+    found: dict[Pair, PairState] = {}
+    for pair in ends:
+        reason = ended.reason(index[pair[0]], index[pair[1]])
+        if reason is not None:
+            found[pair] = PairState(False, (), nothing, reason)
+    return found
+
+
 def all_pairs(network: Network) -> dict[Pair, PairState]:
     crossings = Crossings(network.topology)
-    return {pair: pair_state(network, crossings, *ends)[0]
-            for pair, ends in network_pairs(network.topology).items()}
+    ends = network_pairs(network.topology)
+    ended = ended_states(network, crossings, ends)
+    return {pair: ended[pair] if pair in ended else pair_state(network, crossings, *two)[0]
+            for pair, two in ends.items()}

@@ -28,7 +28,7 @@ from azint.data.forked import cores, in_two
 from azint.data.probes import NETWORK_DEVICE_TTL
 from azint.data.walk import Walk
 from azint.gate.check import single_failures
-from azint.gate.pairs import Pair, PairState, network_pairs, pair_state
+from azint.gate.pairs import Pair, PairState, ended_states, network_pairs, pair_state
 from azint.gate.paths import Crossings
 from azint.network import Network
 from azint.topology import model as m
@@ -143,7 +143,12 @@ class _Baseline:
         crossings = Crossings(self.topology)
         self.states: dict[Pair, PairState] = {}
         self.index: dict[TableKey, list[tuple[Pair, IPv4Address]]] = {}
+        ended = ended_states(network, crossings, self.ends)
         for pair, (sender, receiver) in self.ends.items():
+            if pair in ended:  # its VNet's route ends it: that route is all it depends on
+                self.states[pair] = ended[pair]
+                self.index.setdefault(("vnet", sender.network), []).append((pair, receiver.address))
+                continue
             state, result = pair_state(network, crossings, sender, receiver)
             self.states[pair] = state
             self._record(pair, result.walk, receiver.address)
