@@ -12,11 +12,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from azint.data.matrix import Matrix, reachability
 from azint.network import Network
 from azint.topology import loader
 from tests.conftest import Run, golden, topology
+from tests.test_properties import topologies
 
 
 def computed(name: str | None = None, *down: str) -> Matrix:
@@ -118,3 +121,30 @@ def test_two_formats_at_once_is_a_usage_error(azint: Callable[..., Run]) -> None
     run = azint("matrix", "--csv", "--format", "markdown")
     assert (run.code, run.out) == (2, "")
     assert run.err == "azint: error: --csv and --format markdown ask for two formats; give one\n"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=topologies(), quirk=st.sampled_from(["", "\"q\"", "é", "a\\\\b"]))
+def test_the_json_document_is_the_matrix_as_json_dumps_writes_it(
+        tmp_path: Path, doc: dict[str, object], quirk: str) -> None:
+    """``--json`` writes its cells one by one; the text is what ``json.dumps`` (indent 2) gives
+    for the whole document, names that need escaping included, and it reads back to every cell."""
+    import json
+
+    from azint.render.jsonout import dumps
+    from azint.render.matrix import matrix_json
+    from tests.test_properties import _write
+
+    matrix = reachability(Network.open(_write(tmp_path, doc)).prober)
+    name = f"zone{quirk}"
+    expected = dumps({
+        "command": "matrix", "topology": name, "down": [], "networks": list(matrix.networks),
+        "no_endpoint": list(matrix.no_endpoint),
+        "cells": [{"source": c.source, "target": c.target, "reachable": c.reachable,
+                   "delivered": c.delivered, "text": c.text,
+                   "mechanisms": [{"kind": m.kind, "name": m.name, "token": m.token}
+                                  for m in c.mechanisms],
+                   "reason": c.reason or None} for c in matrix.cells.values()]})
+    written = matrix_json(name, matrix, ())
+    assert written == expected
+    assert len(json.loads(written)["cells"]) == len(matrix.cells)

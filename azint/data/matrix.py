@@ -107,13 +107,20 @@ class Matrix:
     def cells(self) -> dict[tuple[str, str], Cell]:
         """Every cell, row by row, each row in column order."""
         if self._cells is None:
-            names = self.networks
-            self._cells = {
-                (source, target): found if found is not None else
-                Cell(source, target, False, False, (), self._ended_reason(i, j))
-                for i, (source, row) in enumerate(zip(names, self._walked, strict=True))
-                for j, (target, found) in enumerate(zip(names, row, strict=True)) if i != j}
+            self._cells = {(cell.source, cell.target): cell for cell in self.each_cell()}
         return self._cells
+
+    def each_cell(self) -> Iterator[Cell]:
+        """Every cell in the order of ``cells``, each made as it comes (none kept)."""
+        if self._cells is not None:
+            yield from self._cells.values()
+            return
+        names = self.networks
+        for i, (source, row) in enumerate(zip(names, self._walked, strict=True)):
+            for j, (target, found) in enumerate(zip(names, row, strict=True)):
+                if i != j:
+                    yield found if found is not None else \
+                        Cell(source, target, False, False, (), self._ended_reason(i, j))
 
     def _ended_reason(self, i: int, j: int) -> str:
         reason = self._ended.reason(i, j)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from html import escape
-from typing import Any
 
 from azint.data.matrix import Cell, Matrix
 from azint.render.jsonout import dumps
@@ -74,18 +74,36 @@ def matrix_csv(matrix: Matrix) -> str:
     return buffer.getvalue()
 
 
-def _cell_json(cell: Cell) -> dict[str, Any]:
-    return {"source": cell.source, "target": cell.target, "reachable": cell.reachable,
-            "delivered": cell.delivered, "text": cell.text,
-            "mechanisms": [{"kind": m.kind, "name": m.name, "token": m.token}
-                           for m in cell.mechanisms],
-            "reason": cell.reason or None}
-
-
 def matrix_json(topology: str, matrix: Matrix, down: tuple[str, ...]) -> str:
-    return dumps({"command": "matrix", "topology": topology, "down": list(down),
+    """The matrix as JSON (``json.dumps`` with an indent of 2, as every document): the cells
+    written one by one as they are made, not gathered into one structure first (a landing
+    zone's 282,492 cells are 74 MB of text)."""
+    head = dumps({"command": "matrix", "topology": topology, "down": list(down),
                   "networks": list(matrix.networks), "no_endpoint": list(matrix.no_endpoint),
-                  "cells": [_cell_json(c) for c in matrix.cells.values()]})
+                  "cells": []})
+    assert head.endswith('"cells": []\n}\n')
+    cells = [_cell_text(cell) for cell in matrix.each_cell()]
+    if not cells:
+        return head
+    return head[:-5] + "[\n" + ",\n".join(cells) + "\n  ]\n}\n"
+
+
+def _cell_text(cell: Cell) -> str:
+    """One cell as ``json.dumps`` writes it inside the document (indented by 4)."""
+    text = json.dumps
+    if cell.mechanisms:
+        crossed = ",\n".join(
+            f'        {{\n          "kind": {text(m.kind)},\n          "name": {text(m.name)},\n'
+            f'          "token": {text(m.token)}\n        }}' for m in cell.mechanisms)
+        mechanisms = f"[\n{crossed}\n      ]"
+    else:
+        mechanisms = "[]"
+    reason = text(cell.reason) if cell.reason else "null"
+    return (f'    {{\n      "source": {text(cell.source)},\n      "target": {text(cell.target)},\n'
+            f'      "reachable": {"true" if cell.reachable else "false"},\n'
+            f'      "delivered": {"true" if cell.delivered else "false"},\n'
+            f'      "text": {text(cell.text)},\n      "mechanisms": {mechanisms},\n'
+            f'      "reason": {reason}\n    }}')
 
 
 # -- Markdown and HTML: tables a person can paste into a review or open ------------------------
