@@ -3,9 +3,10 @@ several times faster, because no code is generated for it.
 
 ``dataclass`` writes and compiles six methods for each frozen class (``__init__``, ``__repr__``,
 ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``); for the model's two dozen classes
-that is most of a command's start-up. Here ``dataclass`` only collects the fields (so that
-``dataclasses.replace``, ``fields`` and ``asdict`` work as before) and the methods are shared
-functions over the field names. Behaviour is the dataclass's: keyword or positional arguments
+that is most of a command's start-up. Here the fields are collected as ``dataclass`` collects
+them (so that ``dataclasses.replace``, ``fields`` and ``asdict`` work as before), without its
+checks for what these records never declare, and the methods are shared functions over the
+field names. Behaviour is the dataclass's: keyword or positional arguments
 with defaults and default factories; equality between instances of the same class only,
 comparing the fields with ``compare``; the hash of the tuple of hashed fields (the same value
 ``dataclass`` computes, so iteration orders stay the same); the same ``repr``; assigning or
@@ -33,8 +34,8 @@ def frozen(cls: T) -> T:
     documented = bool(cls.__doc__)
     if not documented:  # or dataclass parses object.__init__'s text signature: slow
         cls.__doc__ = cls.__name__
-    record: type = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
-    fields = dataclasses.fields(record)
+    record: type = cls
+    fields = _fields(record)
     if not documented:
         record.__doc__ = f"{record.__name__}({', '.join(f.name for f in fields)})"
     if any(not f.init for f in fields) or hasattr(record, "__post_init__"):
@@ -57,8 +58,8 @@ def record(cls: T) -> T:
     if not documented:
         cls.__doc__ = cls.__name__
     own = dict(cls.__dict__)  # before dataclass adds its own
-    made: type = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
-    fields = dataclasses.fields(made)
+    made: type = cls
+    fields = _fields(made)
     if not documented:
         made.__doc__ = f"{made.__name__}({', '.join(f.name for f in fields)})"
     methods: dict[str, Any] = {
@@ -71,6 +72,29 @@ def record(cls: T) -> T:
     if "__eq__" not in own and "__hash__" not in own:
         made.__hash__ = None  # type: ignore[assignment]  # as dataclass: eq without frozen
     return cls
+
+
+def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    """The fields of ``cls``'s own annotations, set on it as ``dataclass`` sets them (so that
+    ``fields``, ``replace`` and ``asdict`` work), without the checks that make ``dataclass``
+    slow to define a class: these records declare no ``ClassVar``, ``InitVar`` nor
+    ``KW_ONLY``, inherit no fields, and hold no mutable default."""
+    found: dict[str, dataclasses.Field[Any]] = {}
+    for name, annotation in vars(cls).get("__annotations__", {}).items():
+        declared = cls.__dict__.get(name, dataclasses.MISSING)
+        made = declared if isinstance(declared, dataclasses.Field) \
+            else dataclasses.field(default=declared)
+        made.name, made.type = name, annotation
+        made._field_type = dataclasses._FIELD  # type: ignore[attr-defined,union-attr]
+        if isinstance(declared, dataclasses.Field):  # the class keeps the default, or nothing
+            if made.default is dataclasses.MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, made.default)
+        found[name] = made
+    setattr(cls, "__dataclass_fields__", found)  # noqa: B010 - as dataclass does
+    setattr(cls, "__match_args__", tuple(f.name for f in found.values() if f.init))  # noqa: B010
+    return tuple(found.values())
 
 
 def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
