@@ -23,7 +23,7 @@ Dispositions are data: a walk always ends, with one of them.
 from __future__ import annotations
 
 from collections.abc import KeysView, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -102,12 +102,16 @@ class Walk(NamedTuple):
         return self.delivered and len(self.steps) == 1
 
 
-@dataclass  # not @record: made per walk or table, where the generated __init__ is faster
 class _Packet:
-    flow: Flow
-    ttl: int
-    from_onprem_tunnel: bool = False
-    latency: float = 0.0
+    """The packet a walk follows: made per walk (a plain class: nothing to generate at
+    start-up, and as quick to make as a dataclass)."""
+
+    __slots__ = ("flow", "from_onprem_tunnel", "latency", "ttl")
+
+    def __init__(self, flow: Flow, ttl: int) -> None:
+        self.flow, self.ttl = flow, ttl
+        self.from_onprem_tunnel = False
+        self.latency = 0.0
 
 
 class _Cursor:
