@@ -1,5 +1,6 @@
-"""YAML 1.1's surprises and the size caps: names are taken as written, numbers in base 60 or octal
-are refused, and a topology as large as Azure allows loads while alias bombs are still refused.
+"""YAML 1.1's surprises and the size caps: names are taken as written, numbers in base 60, octal,
+hexadecimal or binary or with underscores are refused, and a topology as large as Azure allows
+loads while alias bombs are still refused.
 """
 
 from __future__ import annotations
@@ -75,9 +76,16 @@ def test_state_on_is_text_not_true(tmp_path: Path) -> None:
                 "it if it is text"),
     ("017", "'017' is an octal number in YAML 1.1 (15); write it without the leading zero"),
     ("-0_17", "'-0_17' is an octal number in YAML 1.1 (-15)"),
+    ("0x10", "'0x10' is a hexadecimal number in YAML 1.1 (16); write it in decimal"),
+    ("-0x1f", "'-0x1f' is a hexadecimal number in YAML 1.1 (-31); write it in decimal"),
+    ("0b101", "'0b101' is a binary number in YAML 1.1 (5); write it in decimal"),
+    ("65_001", "'65_001' is read as 65001 in YAML 1.1 (its underscores are ignored); write it "
+               "without them"),
 ])
-def test_numbers_in_base_60_or_octal_are_refused(tmp_path: Path, written: str,
-                                                 message: str) -> None:
+def test_numbers_in_base_60_octal_hexadecimal_or_binary_or_with_underscores_are_refused(
+        tmp_path: Path, written: str, message: str) -> None:
+    """YAML 1.1 reads all these as numbers; nobody means them in a topology (an ASN in hex, a
+    digit group read as a decimal): the file says so rather than run on a silent reading."""
     path = _write(tmp_path, f"networks:\n  - {{name: s, kind: onprem, asn: {written}}}\n")
     report = validate(path)
     assert report.exit_code is ExitCode.BAD_INPUT
@@ -89,6 +97,8 @@ def test_base_60_latency_is_refused_and_decimal_is_not(tmp_path: Path) -> None:
     assert "base-60" in validate(_write(tmp_path, base % "1:30")).lines[0]
     assert validate(_write(tmp_path, base % "90")).errors == ()
     assert validate(_write(tmp_path, base % "0")).errors == ()  # a lone zero is not octal
+    assert "underscores" in validate(_write(tmp_path, base % "1_000.5")).lines[0]
+    assert validate(_write(tmp_path, base % "+1.5")).errors == ()
 
 
 def _full_mesh(count: int) -> str:

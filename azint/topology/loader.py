@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 # YAML 1.1's octal integers: 017 is 15 (compiled on first use, by re: rarely needed)
 _OCTAL = r"[-+]?0[0-7_]+"
+_NOTATIONS = {"0x": "hexadecimal", "0b": "binary"}  # prefixes YAML 1.1 reads as numbers
 
 DEFAULT_TOPOLOGY = "azure-interop.yaml"
 FORMAT_VERSION = 1
@@ -275,6 +276,13 @@ class TopologyBuilder:
         if re.fullmatch(_OCTAL, written):
             raise self.fail(path, f"'{written}' is an octal number in YAML 1.1 ({value}); write "
                                   f"it without the leading zero")
+        base = _NOTATIONS.get(written.lstrip("+-")[:2].lower())
+        if base is not None:
+            raise self.fail(path, f"'{written}' is a {base} number in YAML 1.1 ({value}); "
+                                  f"write it in decimal")
+        if "_" in written:
+            raise self.fail(path, f"'{written}' is read as {value} in YAML 1.1 (its underscores "
+                                  f"are ignored); write it without them")
 
     def _written_kind(self, value: Any, path: PathKey) -> str:
         """The value as the user wrote it (``yes``, not YAML 1.1's true), for messages."""
