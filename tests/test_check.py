@@ -372,3 +372,33 @@ def test_a_sweep_checked_half_in_a_second_process_finds_what_one_process_finds(
     assert any(result.failed for result in shared)
     monkeypatch.setattr(check_module, "PARALLEL_GROUPS", 10**9)
     assert check_module.check(topology, intents) == shared
+
+
+def test_on_a_narrow_terminal_a_failure_breaks_between_words_and_piped_it_stays_whole(
+        azint: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure's line names the rule that decided it, often wider than a terminal: there it
+    breaks between words, further lines indented; piped (scripts, CI logs) it is one line."""
+    from azint.cli import gate as gate_cli
+
+    path = write(tmp_path, [{"name": "branch to remote", "from": "branch", "to": "remote",
+                             "expect": "reachable"}])
+    whole = azint("check", path).out.splitlines()[0]
+    assert len(whole) > 60
+    monkeypatch.setattr(gate_cli, "terminal_columns", lambda: 60)
+    shown = azint("check", path).out.splitlines()
+    broken = shown[:next(i for i, line in enumerate(shown) if line.startswith(("1 intent", "1 int")))]
+    assert len(broken) > 1  # a word wider than the terminal (the file's path) stands alone
+    assert all(len(line) <= 60 or " " not in line.strip() for line in broken)
+    assert all(line.startswith("    ") for line in broken[1:])
+    assert " ".join(line.strip() for line in broken) == " ".join(whole.split())
+
+
+def test_fit_breaks_only_lines_wider_than_the_terminal_and_never_a_word() -> None:
+    from azint.render.wrap import fit
+
+    text = "short\n  an indented line that is a good deal wider than twenty\nunbreakable-" + "x" * 30
+    assert fit(text, None) == text and fit(text, 200) == text
+    lines = fit(text, 20).split("\n")
+    assert lines[0] == "short" and lines[-1] == "unbreakable-" + "x" * 30
+    assert lines[1] == "  an indented line" and all(line.startswith("      ") for line in lines[2:-1])
+    assert " ".join(" ".join(lines[1:-1]).split()) == "an indented line that is a good deal wider than twenty"

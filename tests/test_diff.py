@@ -211,3 +211,18 @@ def test_a_revision_is_never_a_git_option_and_a_folder_is_not_a_topology(
     assert folder.code == 2
     assert folder.err.startswith("azint: error: cannot read 'HEAD:net' from git: ")
     assert "is a folder (tree), not a topology file" in folder.err
+
+
+def test_on_a_narrow_terminal_diff_lines_break_between_words(
+        azint: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A route row or a path wider than the terminal breaks between words there, its further
+    lines indented under it; piped, each stays one line."""
+    from azint.cli import gate as gate_cli
+
+    changed = str(without_remote_gateways(tmp_path))
+    whole = azint("diff", str(REFERENCE), changed).out.splitlines()
+    monkeypatch.setattr(gate_cli, "terminal_columns", lambda: 50)
+    shown = azint("diff", str(REFERENCE), changed).out.splitlines()
+    assert any(len(line) > 50 for line in whole) and len(shown) > len(whole)
+    assert all(len(line) <= 50 or " " not in line.strip() for line in shown)
+    assert " ".join(" ".join(shown).split()) == " ".join(" ".join(whole).split())

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from azint.cli.options import emit, epilog, model_options
+from azint.cli.options import emit, epilog, model_options, terminal_columns
 from azint.errors import ExitCode, UsageError
+from azint.render.wrap import fit
 
 if TYPE_CHECKING:
     from azint.render.annotations import Checkout
@@ -68,7 +69,7 @@ def check(intents_file: Path, topology: Path | None, junit: Path | None, style: 
     elif style == "github":
         click.echo(annotations.check_annotations(results, _checkout()), nl=False)
     else:
-        click.echo(rendered.check_text(results), nl=False)
+        click.echo(fit(rendered.check_text(results), terminal_columns()), nl=False)
     raise SystemExit(ExitCode.OK if all(r.passed for r in results) else FAILED)
 
 
@@ -129,7 +130,7 @@ def diff(old: str, new: str, style: str, as_json: bool) -> None:
     elif style == "markdown":
         click.echo(rendered.diff_markdown(old, new, found), nl=False)
     else:
-        click.echo(rendered.diff_text(old, new, found), nl=False)
+        click.echo(fit(rendered.diff_text(old, new, found), terminal_columns()), nl=False)
     raise SystemExit(CHANGED if found.any else ExitCode.OK)
 
 

@@ -246,6 +246,11 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
+def terminal_columns() -> int | None:
+    """The terminal's width when stdout is one; None when piped (lines stay whole)."""
+    return terminal_width() if sys.stdout.isatty() else None
+
+
 def text_width() -> int:
     """Wrapped text fits the terminal; piped, it keeps 100 columns (stable for scripts)."""
     return terminal_width() if sys.stdout.isatty() else 100
