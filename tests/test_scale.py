@@ -275,3 +275,14 @@ def test_work_in_two_processes_gives_every_result_in_order_and_survives_a_failed
 
     assert in_two(failing_elsewhere, [1, 2, 3]) == [2, 3, 4]
     assert in_two(work, []) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a second process needs fork")
+def test_work_in_two_processes_is_done_here_when_no_process_can_be_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A system that refuses another process (a process limit, a sandbox) costs only time."""
+    def refused() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert in_two(lambda items: [item * 3 for item in items], [1, 2, 3, 4]) == [3, 6, 9, 12]

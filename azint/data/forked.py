@@ -32,8 +32,16 @@ def in_two(work: Callable[[list[T]], list[R]], items: list[T]) -> list[R]:
         return work(items)
     half = len(items) // 2
     mine, theirs = items[:half], items[half:]
-    reader, writer = os.pipe()
-    child = os.fork()
+    try:
+        reader, writer = os.pipe()
+    except OSError:  # out of file descriptors: all of it here
+        return work(items)
+    try:
+        child = os.fork()
+    except OSError:  # the system refuses another process: all of it here
+        os.close(reader)
+        os.close(writer)
+        return work(items)
     if child == 0:  # pragma: no cover - the forked process (its results are checked here)
         os.close(reader)
         try:
