@@ -405,6 +405,8 @@ class Forwarder:
         if not originating and cursor.dst in self._owned_values.get(element, ()):
             steps.append(Step(element, port, flow.dst, False, packet.latency, note="delivered"))
             return Walk(flow, tuple(steps), Disposition.DELIVERED, f"delivered to {element}")
+        # forwarding by a route whose hops this element met before, arriving alike: it does
+        # what it did then (see ``_route_alike``); else the decision below is kept for next time
         alike: tuple[object, ...] | None = None
         if self.reuse and security is None:
             route = self._route_alike(element, port, packet, originating)
