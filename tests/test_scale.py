@@ -286,3 +286,20 @@ def test_work_in_two_processes_is_done_here_when_no_process_can_be_made(
 
     monkeypatch.setattr(os, "fork", refused)
     assert in_two(lambda items: [item * 3 for item in items], [1, 2, 3, 4]) == [3, 6, 9, 12]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a second process needs fork")
+def test_an_error_in_this_half_ends_the_other_process_too() -> None:
+    """The error is this process's to report; the forked one is ended and reaped, not left
+    waiting to hand over its half."""
+    parent = os.getpid()
+
+    def work(items: list[int]) -> list[int]:
+        if os.getpid() == parent:
+            raise ValueError("this half fails")
+        return items
+
+    with pytest.raises(ValueError, match="this half fails"):
+        in_two(work, list(range(4)))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process is left, not even a zombie

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -51,7 +52,13 @@ def in_two(work: Callable[[list[T]], list[R]], items: list[T]) -> list[R]:
         finally:
             os._exit(0)  # nothing of this process's exit: no flush, no handlers
     os.close(writer)
-    done = work(mine)
+    try:
+        done = work(mine)
+    except BaseException:  # an error or an interrupt here: the other process ends with it
+        os.close(reader)
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        raise
     with os.fdopen(reader, "rb") as source:
         payload = source.read()
     _, status = os.waitpid(child, 0)
