@@ -14,7 +14,6 @@ from azint.cli.options import (
     complete_speaker,
     complete_target,
     diagram_option,
-    diagram_text,
     emit,
     epilog,
     model_options,
@@ -149,7 +148,11 @@ def explain(source: str, target: str, with_diagram: bool, topology: Path | None,
     sender = resolve_source(network.topology, source)
     goal = resolve_target(network.topology, target)
     reasons = explain_trace(network.prober, sender, goal.address)
-    picture = diagram_text(network, reasons.trace) if with_diagram else None
+    picture = None
+    if with_diagram:
+        from azint.cli.picture import drawing  # the picture code only when asked for
+
+        picture = drawing(network, reasons.trace)
     if as_json:
         output(explained.explanation_json(network.topology.name, reasons, down, picture))
     else:

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from azint.data.endpoints import Target
-    from azint.data.probes import TraceResult
     from azint.network import Network
     from azint.render.tables import Block, Display
     from azint.topology.model import Endpoint, Topology
@@ -155,13 +154,6 @@ def diagram_option(function: F) -> F:
         help="After the text, the network as a Mermaid diagram with this path drawn over it "
              "(as 'azint diagram --path' draws it); under --json, as the field 'diagram'.")(
         function)
-
-
-def diagram_text(network: Network, trace: TraceResult) -> str:
-    """The Mermaid diagram of ``network`` with ``trace``'s path (loads the picture code only now)."""
-    from azint.cli.picture import drawing
-
-    return drawing(network, trace)
 
 
 class Complaint(NamedTuple):

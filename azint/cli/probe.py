@@ -17,7 +17,6 @@ from azint.cli.options import (
     complete_source,
     complete_target,
     diagram_option,
-    diagram_text,
     epilog,
     model_options,
     output,
@@ -71,6 +70,8 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
         from azint.render import explain as explained
 
         reasons = explain_trace(network.prober, sender, goal.address, result)
+    if with_diagram:
+        from azint.cli.picture import drawing  # the picture code only when asked for
     if as_json:
         from azint.render import jsonout
 
@@ -78,14 +79,14 @@ def tracert(source: str, target: str, no_names: bool, max_hops: int, timeout: in
         if reasons is not None:
             document["explain"] = explained.explanation_document(reasons)
         if with_diagram:
-            document["diagram"] = diagram_text(network, result)
+            document["diagram"] = drawing(network, result)
         output(jsonout.dumps(document))
     else:
         output(windows.tracert_text(result, names, goal.name))
         if reasons is not None:
             output("\n" + explained.explain_text(reasons, text_width()))
         if with_diagram:
-            output("\n" + diagram_text(network, result))
+            output("\n" + drawing(network, result))
     raise SystemExit(ExitCode.OK if result.reached else ExitCode.UNREACHED)
 
 
