@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 from ipaddress import IPv4Address
@@ -24,7 +23,7 @@ from azint.control.vnet import Matches
 from azint.data import forked
 from azint.data import matrix as matrix_module
 from azint.data.flowhash import Flow
-from azint.data.matrix import first_endpoints, mechanisms, reachability
+from azint.data.matrix import Matrix, first_endpoints, mechanisms, reachability
 from azint.data.probes import Prober
 from azint.data.vnetends import ended_at_once
 from azint.data.walk import Disposition
@@ -205,8 +204,7 @@ def _matrix_pair_by_pair(network: Network) -> dict[tuple[str, str], tuple[object
 
 
 def _matrix_shared(network: Network) -> dict[tuple[str, str], tuple[object, ...]]:
-    found = reachability(network.prober)
-    return {key: (c.reachable, c.delivered, c.mechanisms, c.reason) for key, c in found.cells.items()}
+    return _cells(reachability(network.prober))
 
 
 @FAST
@@ -322,20 +320,22 @@ def test_matrix_sharing_walks_equals_pair_by_pair_in_a_landing_zone(tmp_path: Pa
     assert _matrix_shared(network) == _matrix_pair_by_pair(network)
 
 
-def _cells(matrix: object) -> dict[tuple[str, str], tuple[object, ...]]:
+def _cells(matrix: Matrix) -> dict[tuple[str, str], tuple[object, ...]]:
+    """Each cell as compared: reachable, delivered, mechanisms, reason."""
     return {key: (c.reachable, c.delivered, c.mechanisms, c.reason)
-            for key, c in matrix.cells.items()}  # type: ignore[attr-defined]
+            for key, c in matrix.cells.items()}
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="walking in two processes needs fork")
+@pytest.mark.skipif(not forked.pays(2, 2), reason="walking in two processes needs fork and two cores")
 def test_a_matrix_walked_in_two_processes_is_the_matrix_walked_in_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pairs to walk shared with a forked process give the same cells, in the same order,
     as walking them all here; and should the other process fail, its pairs are walked here."""
-    monkeypatch.setattr(matrix_module, "PARALLEL_PAIRS", 1)
     path = _write(tmp_path, zone(12, 4, branches=3))
-    alone = _cells(reachability(Network.open(path).prober, workers=1))
-    shared = _cells(reachability(Network.open(path).prober, workers=2))
+    monkeypatch.setattr(matrix_module, "PARALLEL_PAIRS", 10**9)
+    alone = _cells(reachability(Network.open(path).prober))
+    monkeypatch.setattr(matrix_module, "PARALLEL_PAIRS", 1)
+    shared = _cells(reachability(Network.open(path).prober))
     assert list(shared) == list(alone) and shared == alone
     assert sum(c[0] for c in alone.values()) > 0
 
@@ -343,4 +343,4 @@ def test_a_matrix_walked_in_two_processes_is_the_matrix_walked_in_one(
         raise RuntimeError("the other process fails")
 
     monkeypatch.setattr(forked.pickle, "dumps", broken)
-    assert _cells(reachability(Network.open(path).prober, workers=2)) == alone
+    assert _cells(reachability(Network.open(path).prober)) == alone

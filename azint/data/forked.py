@@ -27,6 +27,12 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def pays(count: int, least: int) -> bool:
+    """Whether ``count`` items are worth a second process: at least ``least`` of them (below
+    that, forking costs more than it saves), two cores or more, and a platform that forks."""
+    return count >= least and cores() >= 2 and hasattr(os, "fork")
+
+
 def in_two(work: Callable[[list[T]], list[R]], items: list[T]) -> list[R]:
     """``work(items)``, its second half done by a forked process (one result per item)."""
     if not hasattr(os, "fork"):

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from azint.collector import paused
 from azint.control.ids import Kind
 from azint.control.routes import Route
-from azint.data.forked import cores, in_two
+from azint.data.forked import in_two, pays
 from azint.data.probes import Prober
 from azint.data.vnetends import EndedAtOnce, ended_at_once
 from azint.data.walk import Step, Walk
@@ -141,7 +141,7 @@ def first_endpoints(topology: m.Topology) -> dict[str, m.Endpoint]:
     return {name: found[name] for name in topology.network_names if name in found}
 
 
-def reachability(prober: Prober, workers: int | None = None) -> Matrix:
+def reachability(prober: Prober) -> Matrix:
     """Ping every network's first endpoint from every other network's.
 
     Each pair is walked once each way: without network security groups a reply is forwarded
@@ -149,8 +149,8 @@ def reachability(prober: Prober, workers: int | None = None) -> Matrix:
     probe to B (the same start, flow and TTL), and is not walked twice. Pairs whose VNet
     routes end the packet at once both ways (most of a large matrix) are not walked at all:
     every VNet's table is read for all destinations together first. Many pairs to walk are
-    shared with a second process (``workers``: by default two where the machine has two
-    cores and can fork); the cells are the same either way.
+    shared with a second process where the machine has two cores and can fork; the cells
+    are the same either way.
     """
     ends = first_endpoints(prober.plane.topology)
     names, senders = list(ends), list(ends.values())
@@ -162,7 +162,7 @@ def reachability(prober: Prober, workers: int | None = None) -> Matrix:
         going = ended.goes_on
         pairs = [(i, j) for i, row in enumerate(going) for j in range(i + 1, count)
                  if row is None or row[j] or going[j] is None or going[j][i]]  # type: ignore[index]
-        for i, j, there, back in _walk_pairs(prober, senders, ended, pairs, workers):
+        for i, j, there, back in _walk_pairs(prober, senders, ended, pairs):
             walked[i][j], walked[j][i] = there, back
     return Matrix(tuple(ends), prober.plane.topology.network_names, walked, ended)
 
@@ -172,16 +172,12 @@ PARALLEL_PAIRS = 2000  # fewer pairs to walk than this: a second process costs m
 
 
 def _walk_pairs(prober: Prober, senders: list[m.Endpoint], ended: EndedAtOnce,
-                pairs: list[tuple[int, int]], workers: int | None) -> list[PairCells]:
+                pairs: list[tuple[int, int]]) -> list[PairCells]:
     """The cells of each pair, both ways: half of them in a forked process where it pays."""
     def work(some: list[tuple[int, int]]) -> list[PairCells]:
         return list(_cells_of(prober, senders, ended, some))
 
-    if workers is None:
-        workers = 2 if cores() >= 2 else 1
-    if workers < 2 or len(pairs) < PARALLEL_PAIRS:
-        return work(pairs)
-    return in_two(work, pairs)
+    return in_two(work, pairs) if pays(len(pairs), PARALLEL_PAIRS) else work(pairs)
 
 
 def _cells_of(prober: Prober, senders: list[m.Endpoint], ended: EndedAtOnce,

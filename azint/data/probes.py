@@ -182,9 +182,12 @@ class Prober:
         """
         if local:
             return 0.0
-        spread = self.plane.topology.jitter_ms * (1 + base / 100)  # longer paths vary more
-        rtt = max(0.0, base + unit(self.seed, flow.src, flow.dst, ttl, index) * spread)
+        rtt = max(0.0, base + unit(self.seed, flow.src, flow.dst, ttl, index) * self._spread(base))
         return rtt if rtt <= timeout_ms else None
+
+    def _spread(self, base: float) -> float:
+        """How far a probe's round trip may stray from ``base``: longer paths vary more."""
+        return self.plane.topology.jitter_ms * (1 + base / 100)
 
     def ping(self, source: m.Endpoint, target: IPv4Address, count: int = 4, size: int = 32,
              timeout_ms: int = 4000, ttl: int | None = None) -> PingResult:
@@ -246,7 +249,7 @@ class Prober:
         """Whether the first probe of ``flow`` comes back within ``timeout_ms`` (as
         ``probe_time(flow, 0, base, 0, timeout_ms, local) is not None``), without hashing the
         flow when even the largest jitter keeps it in time (``matrix`` asks for every pair)."""
-        spread = self.plane.topology.jitter_ms * (1 + base / 100)
+        spread = self._spread(base)
         if local or (spread >= 0 and base + spread <= timeout_ms):
             return True
         return self._time(flow, 0, base, 0, timeout_ms, local) is not None

@@ -490,11 +490,8 @@ class Forwarder:
             first = self._first_route  # an originating VNet host's route, found before the walk
             if originating and first[0] == element.name and first[1] == dst:
                 route = first[2]
-        elif kind is Kind.VPNGW or kind is Kind.MSEE:
-            table = self.plane.tables.get(element)
-            route = table.lookup(dst) if table is not None else None
-        elif kind is Kind.ROUTER:
-            route = self.plane.routers[element.name].table.lookup(dst)
+        elif kind is Kind.VPNGW or kind is Kind.MSEE or kind is Kind.ROUTER:
+            route = self._table_route(element, dst)  # as ``_decide`` finds it
         elif kind is Kind.ERGW and not (port is not None and port.startswith("circuit:")) \
                 and not (port == "vnet" and self._tunnel_ends):  # that reply reads the flow
             route = self.plane.tables[element].lookup(dst)

@@ -18,7 +18,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple
 
 from azint.data.explain import Explanation, explain
-from azint.data.forked import cores, in_two
+from azint.data.forked import in_two, pays
 from azint.data.probes import TraceResult
 from azint.errors import Position
 from azint.gate.intents import Expect, Intent, IntentsError, Names, Under
@@ -113,7 +113,7 @@ def check(topology: m.Topology, intents: tuple[Intent, ...]) -> list[IntentResul
                           for which, index in members])
         return found
 
-    shared = len(groups) >= PARALLEL_GROUPS and cores() >= 2  # a sweep: half in a second process
+    shared = pays(len(groups), PARALLEL_GROUPS)  # a sweep: half in a second process
     for (_, members), found in zip(groups, in_two(work, groups) if shared else work(groups),
                                    strict=True):
         for (which, index), finding in zip(members, found, strict=True):

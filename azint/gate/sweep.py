@@ -24,7 +24,7 @@ from itertools import combinations
 from azint.control.ids import Element, Kind
 from azint.control.plane import ControlPlane
 from azint.data.flowhash import Flow
-from azint.data.forked import cores, in_two
+from azint.data.forked import in_two, pays
 from azint.data.probes import NETWORK_DEVICE_TTL
 from azint.data.walk import Walk
 from azint.gate.check import single_failures
@@ -108,7 +108,7 @@ class _Counted:
 def _fail_each(baseline: _Baseline, cases: list[tuple[str, ...]],
                kinds: dict[str, m.FailableKind], counted: _Counted) -> list[Effect]:
     """Each failure's effect, in order: half of them in a forked process where it pays."""
-    shared = len(cases) >= PARALLEL_FAILURES and cores() >= 2
+    shared = pays(len(cases), PARALLEL_FAILURES)
 
     def work(some: list[tuple[str, ...]]) -> list[Effect]:
         found = []
